@@ -1,0 +1,3 @@
+from signalbrief.cli import main
+
+main()

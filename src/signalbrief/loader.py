@@ -1,0 +1,256 @@
+"""Read a YAML file into plain data, keeping the position of every key and value.
+
+PyYAML's C parser composes the node tree; this module then builds the data itself so that it can
+refuse what a brief must not contain (duplicate keys, anchors, aliases, merge keys, unknown tags)
+and keep YAML 1.1's implicit typing visible instead of silently applying it: a plain `NO` stays
+`Scalar("NO", "bool")` and each field decides whether that is acceptable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is missing only on unusual builds
+    from yaml import SafeLoader as _Loader
+
+from signalbrief.errors import InvalidInput, Location, Problem, error
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MT_TAG = "!mt"
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "null", "timestamp")}
+# libyaml recurses while composing nested flow collections; tens of thousands of levels crash it,
+# so files with many brackets have their depth checked on the event stream first.
+_BRACKETS_BEFORE_DEPTH_CHECK = 1000
+
+Path_ = tuple[str | int, ...]
+
+
+class MachineText(str):
+    """A string tagged `!mt`: machine translation that no person has reviewed yet."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A plain scalar that YAML 1.1 would read as something other than text."""
+
+    raw: str
+    kind: str  # bool, int, float, null or timestamp
+
+    def __str__(self) -> str:
+        return self.raw
+
+
+@dataclass
+class Document:
+    """The data of one YAML file and where each part of it was written."""
+
+    path: str
+    data: object
+    value_at: dict[Path_, Location] = field(default_factory=dict)
+    key_at: dict[Path_, Location] = field(default_factory=dict)
+
+    def locate(self, path: Path_, *, key: bool = False) -> Location:
+        """Find the nearest recorded position for a field path."""
+        table = self.key_at if key else self.value_at
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.value_at:
+                return self.value_at[probe]
+            probe = probe[:-1]
+        return self.value_at.get((), Location(self.path, 1, 1))
+
+
+def load_file(path: Path, shown_as: str | None = None) -> Document:
+    """Read and parse one YAML file; raise InvalidInput with positioned problems."""
+    shown = shown_as or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput([error(Location(shown), "", f"file is {size:,} bytes; the limit is 1 MiB")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput([error(Location(shown), "", f"cannot read file: {exc.strerror}")]) from None
+    return load_bytes(raw, shown)
+
+
+def load_bytes(raw: bytes, shown: str) -> Document:
+    """Parse YAML bytes into a Document; raise InvalidInput with positioned problems."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise InvalidInput([error(Location(shown), "", f"file is {len(raw):,} bytes; the limit is 1 MiB")])
+    text = _decode(raw, shown)
+    problems = _check_text(text, shown)
+    if problems:
+        raise InvalidInput(problems)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise InvalidInput([_yaml_problem(exc, shown, text)]) from None
+    if root is None:
+        raise InvalidInput([error(Location(shown, 1, 1), "", "file is empty; a brief is a mapping of fields")])
+    if not isinstance(root, MappingNode):
+        where = _where(shown, root)
+        raise InvalidInput([error(where, "", "the top level must be a mapping of fields (`key: value` lines)")])
+    builder = _Builder(shown)
+    data = builder.build(root, (), 0)
+    if builder.problems:
+        raise InvalidInput(builder.problems)
+    return Document(shown, data, builder.value_at, builder.key_at)
+
+
+def _decode(raw: bytes, shown: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidInput([error(Location(shown, 1, 1), "", "file is UTF-16; save it as UTF-8")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+        raise InvalidInput([error(Location(shown, line, col), "", message)]) from None
+    return text.removeprefix("\ufeff")
+
+
+def _check_text(text: str, shown: str) -> list[Problem]:
+    """Find tab indentation, anchors, aliases and runaway nesting before composing."""
+    problems = []
+    if "\t" in text:
+        for number, line in enumerate(text.split("\n"), 1):
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            if "\t" in indent:
+                col = indent.index("\t") + 1
+                problems.append(error(Location(shown, number, col), "", "tab used for indentation; indent with spaces"))
+    if problems:
+        return problems
+    brackets = text.count("[") + text.count("{")
+    if "&" in text or "*" in text or brackets > _BRACKETS_BEFORE_DEPTH_CHECK:
+        problems.extend(_check_events(text, shown))
+    return problems
+
+
+def _check_events(text: str, shown: str) -> list[Problem]:
+    problems = []
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            where = Location(shown, event.start_mark.line + 1, event.start_mark.column + 1)
+            if isinstance(event, yaml.AliasEvent):
+                problems.append(error(where, "", f"alias *{event.anchor} is not allowed; write the value out"))
+            elif getattr(event, "anchor", None):
+                problems.append(error(where, "", f"anchor &{event.anchor} is not allowed; write the value out"))
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problems.append(error(where, "", f"nesting is deeper than {MAX_DEPTH} levels"))
+                    break
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        problems.append(_yaml_problem(exc, shown, text))
+    return problems
+
+
+def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        where = Location(shown, mark.line + 1, mark.column + 1)
+    elif isinstance(exc, yaml.reader.ReaderError):
+        before = text[: exc.position]
+        where = Location(shown, before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+    else:
+        where = Location(shown, 1, 1)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}"
+    if context:
+        message += f" ({context})"
+    return error(where, "", message)
+
+
+def _where(shown: str, node: Node) -> Location:
+    return Location(shown, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Turn a node tree into plain data, recording positions and collecting problems."""
+
+    def __init__(self, shown: str):
+        self.shown = shown
+        self.problems: list[Problem] = []
+        self.value_at: dict[Path_, Location] = {}
+        self.key_at: dict[Path_, Location] = {}
+
+    def build(self, node: Node, path: Path_, depth: int) -> object:
+        where = _where(self.shown, node)
+        self.value_at[path] = where
+        if depth > MAX_DEPTH:
+            self._fail(where, path, f"nesting is deeper than {MAX_DEPTH} levels")
+            return None
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path, where)
+        if isinstance(node, SequenceNode):
+            if node.tag != f"{_CORE}seq":
+                return self._bad_tag(node, path, where)
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag != f"{_CORE}map":
+            return self._bad_tag(node, path, where)
+        return self._mapping(node, path, depth)
+
+    def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict:
+        data: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            key_where = _where(self.shown, key_node)
+            if not isinstance(key_node, ScalarNode):
+                self._fail(key_where, path, "a key must be a plain name, not a list or mapping")
+                continue
+            key = key_node.value
+            if key_node.tag == f"{_CORE}merge":
+                self._fail(key_where, path, "merge keys (<<) are not allowed; write the fields out")
+                continue
+            if key in data:
+                first = self.key_at[(*path, key)]
+                self._fail(key_where, (*path, key), f"duplicate key (first written at line {first.line})")
+                continue
+            self.key_at[(*path, key)] = key_where
+            data[key] = self.build(value_node, (*path, key), depth + 1)
+        return data
+
+    def _scalar(self, node: ScalarNode, path: Path_, where: Location) -> object:
+        if node.tag == f"{_CORE}str":
+            return node.value
+        if node.tag == MT_TAG:
+            return MachineText(node.value)
+        kind = _SCALAR_KINDS.get(node.tag)
+        if kind is None:
+            return self._bad_tag(node, path, where)
+        return Scalar(node.value, kind)
+
+    def _bad_tag(self, node: Node, path: Path_, where: Location) -> None:
+        allowed = f"only {MT_TAG} (machine translation) is used in briefs"
+        self._fail(where, path, f"tag {node.tag} is not supported; {allowed}")
+        return None
+
+    def _fail(self, where: Location, path: Path_, message: str) -> None:
+        self.problems.append(error(where, dotted(path), message))
+
+
+def dotted(path: Path_) -> str:
+    """Write a field path the way editors read it: `sections[0].title.en`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

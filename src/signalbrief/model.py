@@ -1,0 +1,205 @@
+"""The brief format as frozen, typed objects (pydantic v2, strict) and the source of its JSON Schema."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from babel import Locale
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationInfo, model_validator
+
+from signalbrief.fields import (
+    Flag,
+    IsoDate,
+    Name,
+    Prose,
+    Score,
+    Slug,
+    Strict,
+    Url,
+    fail,
+    unknown_term,
+    vocabulary_term,
+)
+from signalbrief.loader import MachineText, Scalar
+
+LANGS = ("en", "zh")
+# CLDR territories that are not ISO 3166-1 alpha-2 countries.
+_NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+
+
+@cache
+def region_names() -> dict[str, tuple[str, str]]:
+    """ISO 3166-1 alpha-2 codes plus EU, with English and Chinese names from CLDR."""
+    en, zh = Locale("en").territories, Locale("zh", script="Hans").territories
+    return {
+        code: (en[code], zh.get(code, en[code]))
+        for code in sorted(en)
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
+
+
+def _region(value: str) -> str:
+    if value not in region_names():
+        raise _not_a_region(value)
+    return value
+
+
+def _not_a_region(value: str) -> Any:
+    upper = value.upper()
+    if upper in region_names():
+        return fail("region", f"{value!r} is not a region code (did you mean {upper!r}?)")
+    return fail("region", f"{value!r} is not an ISO 3166-1 alpha-2 code or EU (like GB, US, CN)")
+
+
+Region = Annotated[Name, AfterValidator(_region), Field(json_schema_extra={"x-vocabulary": "regions"})]
+
+
+def _tier(value: str, info: ValidationInfo) -> str:
+    tiers = (info.context or {}).get("tiers")
+    if tiers is not None and value not in tiers:
+        raise unknown_term(value, list(tiers))
+    return value
+
+
+TierId = Annotated[Name, AfterValidator(_tier)]
+
+
+class Text(Strict):
+    """Prose in English and/or Simplified Chinese; at least one side is written."""
+
+    en: Prose | None = Field(None, description="The English text.")
+    zh: Prose | None = Field(None, description="The Simplified Chinese text.")
+    _machine: frozenset[str] = PrivateAttr(default=frozenset())
+
+    model_config = Strict.model_config | {"json_schema_extra": {"minProperties": 1}}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read(cls, data: Any, handler: Any) -> Text:
+        if isinstance(data, str | Scalar):
+            raise fail(
+                "bare_text",
+                "a text is a mapping with en and/or zh, not a bare value; "
+                "write it as {en: ...} or {zh: ...}",
+            )
+        text = handler(data)
+        if isinstance(data, dict):
+            text._machine = frozenset(lang for lang in LANGS if isinstance(data.get(lang), MachineText))
+        return text
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Text:
+        if not any((self.en or "").strip() or (self.zh or "").strip()):
+            raise fail("empty_text", "a text needs a non-empty en or zh")
+        return self
+
+    @property
+    def machine(self) -> frozenset[str]:
+        """The languages whose text is unreviewed machine translation (`!mt`)."""
+        return self._machine
+
+    def get(self, lang: str) -> str | None:
+        return getattr(self, lang)
+
+
+class Source(Strict):
+    """A published source; `[n]` in any text cites the n-th source."""
+
+    title: Prose = Field(description="Title of the source, in its own language.")
+    publisher: Prose | None = Field(None, description="Who published it.")
+    url: Url | None = Field(None, description="Where to read it (http or https).")
+    published: IsoDate | None = Field(None, description="Publication date, YYYY-MM-DD.")
+
+
+class Confidence(Strict):
+    """How sure the desk is of the signal, as a score and the grade it earns."""
+
+    score: Score = Field(description="0.00 to 1.00; the grade is derived from the grade table.")
+    grade: Name | None = Field(None, description="Optional; if given it must agree with the score.")
+    basis: vocabulary_term("basis") = Field(  # type: ignore[valid-type]
+        description="What the confidence rests on.", json_schema_extra={"x-vocabulary": "basis"}
+    )
+
+    @model_validator(mode="after")
+    def _grade_agrees(self, info: ValidationInfo) -> Confidence:
+        table = (info.context or {}).get("grades")
+        if self.grade is None or table is None:
+            return self
+        from signalbrief.grading import band_for
+
+        derived = band_for(self.score, table).grade
+        if self.grade != derived:
+            raise fail(
+                "grade", f"grade {self.grade!r} does not agree with score {self.score}, which earns {derived!r}"
+            )
+        return self
+
+
+class MarketContext(Strict):
+    """Why the signal matters to the market, how much and how soon."""
+
+    statement: Text = Field(description="One or two sentences of market context.")
+    relevance: vocabulary_term("relevance") = Field(  # type: ignore[valid-type]
+        description="Operational relevance.", json_schema_extra={"x-vocabulary": "relevance"}
+    )
+    horizon: vocabulary_term("horizon") = Field(  # type: ignore[valid-type]
+        description="Time horizon.", json_schema_extra={"x-vocabulary": "horizon"}
+    )
+
+
+class Section(Strict):
+    """Gated content: shown in full from its tier up, as a lock card below it."""
+
+    tier: TierId = Field(
+        description="'public' or a tier id from the config.", json_schema_extra={"x-vocabulary": "tiers"}
+    )
+    title: Text = Field(description="Heading, shown on the lock card too.")
+    teaser: Text | None = Field(None, description="Optional line shown on the lock card.")
+    body: list[Text] = Field(min_length=1, description="Paragraphs; inline Markdown.")
+    sources: list[Source] = Field(
+        default_factory=list, description="Sources gated with the section; numbered after the brief's."
+    )
+
+
+class Brief(Strict):
+    """One signal brief."""
+
+    id: Slug | None = Field(None, description="Lowercase slug, unique; defaults to the file name.")
+    date: IsoDate = Field(description="Date of the brief, YYYY-MM-DD.")
+    draft: Flag = Field(False, description="Drafts are left out of builds unless --drafts.")
+    signal: Text = Field(description="The signal in one line.")
+    type: vocabulary_term("type") = Field(  # type: ignore[valid-type]
+        description="Signal type.", json_schema_extra={"x-vocabulary": "type"}
+    )
+    regions: list[Region] = Field(min_length=1, description="ISO 3166-1 alpha-2 codes, or EU.")
+    market_class: vocabulary_term("market_class") = Field(  # type: ignore[valid-type]
+        description="Market class.", json_schema_extra={"x-vocabulary": "market_class"}
+    )
+    confidence: Confidence = Field(description="Confidence score, grade and basis.")
+    summary: Text = Field(description="The summary paragraph.")
+    body: list[Text] = Field(min_length=1, description="Paragraphs; inline Markdown, no raw HTML.")
+    operating_surface: list[Text] = Field(default_factory=list, description="Where the signal acts.")
+    market_context: MarketContext | None = Field(None, description="Market context block.")
+    watch_list: list[Text] = Field(default_factory=list, description="What to watch.")
+    sources: list[Source] = Field(default_factory=list, description="Sources cited as [1], [2], ...")
+    see_also: list[Slug] = Field(default_factory=list, description="Ids of related briefs.")
+    sections: list[Section] = Field(default_factory=list, description="Gated member sections.")
+
+    def texts(self) -> list[tuple[tuple[str | int, ...], Text]]:
+        """Every text of the brief with its field path, in document order."""
+        found: list[tuple[tuple[str | int, ...], Text]] = []
+        _collect_texts(self, (), found)
+        return found
+
+
+def _collect_texts(value: object, path: tuple, found: list) -> None:
+    if isinstance(value, Text):
+        found.append((path, value))
+    elif isinstance(value, Strict):
+        for name in type(value).model_fields:
+            _collect_texts(getattr(value, name), (*path, name), found)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _collect_texts(item, (*path, i), found)
+

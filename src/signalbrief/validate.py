@@ -1,0 +1,235 @@
+"""Every rule of the brief format, across all briefs of a publication; all problems, never the first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from signalbrief.config import Config, load_config
+from signalbrief.errors import InvalidInput, Location, Problem, UsageError, display_path, error, warning
+from signalbrief.fields import SLUG, read_model, suggest
+from signalbrief.loader import Document, Path_, Scalar, dotted, load_file
+from signalbrief.model import Brief
+
+BRIEFS_DIR = "briefs"
+# `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
+CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
+
+
+@dataclass(frozen=True)
+class LoadedBrief:
+    """A valid brief with the file it came from."""
+
+    id: str
+    path: Path
+    shown: str
+    brief: Brief
+    document: Document
+
+
+@dataclass
+class Report:
+    """The outcome of checking a set of brief files."""
+
+    config: Config
+    briefs: list[LoadedBrief] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+@dataclass
+class _Entry:
+    path: Path
+    shown: str
+    selected: bool
+    id: str | None = None
+    document: Document | None = None
+    brief: Brief | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def brief_files(folder: Path) -> list[Path]:
+    """Every brief file under a folder, at any depth, in a stable order."""
+    found = [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and not _hidden(p, folder)]
+    return sorted(p for p in found if p.is_file())
+
+
+def _hidden(path: Path, folder: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
+def validate(root: Path, paths: list[Path] | None = None, config: Config | None = None) -> Report:
+    """Check the selected brief files (default: all of briefs/) against the whole publication."""
+    config = config or load_config(root)
+    selected = _selected_files(root, paths)
+    entries = {p.resolve(): _Entry(p, display_path(p, root), True) for p in selected}
+    briefs_dir = root / BRIEFS_DIR
+    if briefs_dir.is_dir():
+        for p in brief_files(briefs_dir):
+            entries.setdefault(p.resolve(), _Entry(p, display_path(p, root), False))
+    context = config.validation_context()
+    for entry in entries.values():
+        _check_file(entry, context)
+    _check_across(list(entries.values()))
+    report = Report(config, checked=len(selected))
+    for entry in entries.values():
+        if not entry.selected:
+            continue
+        report.problems.extend(entry.problems)
+        if entry.brief is not None and not any(p.is_error for p in entry.problems):
+            report.briefs.append(LoadedBrief(entry.id, entry.path, entry.shown, entry.brief, entry.document))
+    report.problems.sort()
+    return report
+
+
+def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
+    if not paths:
+        folder = root / BRIEFS_DIR
+        return brief_files(folder) if folder.is_dir() else []
+    files: list[Path] = []
+    for given in paths:
+        path = given if given.is_absolute() else root / given
+        if path.is_dir():
+            files.extend(brief_files(path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{given}: no such file or folder")
+    return files
+
+
+def _check_file(entry: _Entry, context: dict) -> None:
+    try:
+        entry.document = load_file(entry.path, entry.shown)
+    except InvalidInput as exc:
+        entry.problems.extend(exc.problems)
+        return
+    entry.brief, problems = read_model(Brief, entry.document, context)
+    entry.problems.extend(problems)
+    entry.id = _brief_id(entry)
+    entry.problems.extend(_check_citations(entry.document))
+
+
+def _brief_id(entry: _Entry) -> str | None:
+    data = entry.document.data if entry.document else None
+    written = data.get("id") if isinstance(data, dict) else None
+    if isinstance(written, str):
+        return written if SLUG.match(written) else None
+    stem = entry.path.stem
+    if not SLUG.match(stem) or len(stem) > 80:
+        entry.problems.append(
+            error(
+                Location(entry.shown, 1, 1),
+                "id",
+                f"the file name {stem!r} is not a valid id; rename the file or add `id: some-slug`",
+            )
+        )
+        return None
+    return stem
+
+
+def _check_citations(document: Document) -> list[Problem]:
+    """Every `[n]` must cite a source this text is allowed to see."""
+    data = document.data if isinstance(document.data, dict) else {}
+    own = len(data.get("sources") or []) if isinstance(data.get("sources"), list) else 0
+    problems = []
+    ranges = _section_ranges(data, own)
+    for path, text in _raw_texts(data, ()):
+        section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
+        allowed = set(range(1, own + 1)) | ranges.get(section, set())
+        for match in CITATION.finditer(text):
+            number = int(match.group(1))
+            if number not in allowed:
+                message = _citation_message(number, own, section, ranges)
+                problems.append(error(document.locate(path), dotted(path), message))
+    cited = {int(m.group(1)) for _, text in _raw_texts(data, ()) for m in CITATION.finditer(text)}
+    for n in range(1, own + 1):
+        if n not in cited:
+            problems.append(warning(document.locate(("sources", n - 1)), f"sources[{n - 1}]", f"source [{n}] is never cited"))
+    return problems
+
+
+def _section_ranges(data: dict, start: int) -> dict[int, set[int]]:
+    """Section sources are numbered after the brief's own, section after section."""
+    ranges = {}
+    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    for i, section in enumerate(sections):
+        count = 0
+        if isinstance(section, dict) and isinstance(section.get("sources"), list):
+            count = len(section["sources"])
+        ranges[i] = set(range(start + 1, start + count + 1))
+        start += count
+    return ranges
+
+
+def _citation_message(number: int, own: int, section: int | None, ranges: dict[int, set[int]]) -> str:
+    for other, numbers in ranges.items():
+        if number in numbers:
+            return f"[{number}] cites a source of gated section {other}, which this text cannot show"
+    if section is None:
+        return f"[{number}] cites a source that does not exist (the brief has {own})"
+    extra = len(ranges.get(section, ()))
+    return f"[{number}] cites a source that does not exist (the brief has {own}, this section {extra})"
+
+
+def _raw_texts(value: object, path: Path_) -> Iterator[tuple[Path_, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "sources":
+                continue
+            if key in ("en", "zh") and isinstance(item, str):
+                yield (*path, key), item
+            else:
+                yield from _raw_texts(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _raw_texts(item, (*path, i))
+
+
+def _check_across(entries: list[_Entry]) -> None:
+    """Ids are unique in the publication and every `see_also` names one of them."""
+    first: dict[str, _Entry] = {}
+    for entry in entries:
+        if entry.id is None:
+            continue
+        if entry.id in first:
+            where = entry.document.locate(("id",)) if entry.document else Location(entry.shown)
+            entry.problems.append(error(where, "id", f"id {entry.id!r} is already used by {first[entry.id].shown}"))
+        else:
+            first[entry.id] = entry
+    known = list(first)
+    drafts = {e.id for e in entries if _raw_field(e, "draft") == "true"}
+    for entry in entries:
+        see_also = _raw_field(entry, "see_also")
+        if not isinstance(see_also, list):
+            continue
+        for i, target in enumerate(see_also):
+            target = str(target) if isinstance(target, str | Scalar) else None
+            where = entry.document.locate(("see_also", i))
+            if target is None or not SLUG.match(target):
+                continue  # the model check already reported it
+            if target not in first:
+                hint = suggest(target, known)
+                entry.problems.append(error(where, f"see_also[{i}]", f"no brief has the id {target!r}{hint}"))
+            elif target == entry.id:
+                entry.problems.append(error(where, f"see_also[{i}]", "a brief cannot list itself"))
+            elif target in drafts and entry.id not in drafts:
+                message = f"{target!r} is a draft, so the link is left out of builds without --drafts"
+                entry.problems.append(warning(where, f"see_also[{i}]", message))
+
+
+def _raw_field(entry: _Entry, key: str) -> object:
+    """A top-level value as written, so cross-brief rules run even on briefs with other errors."""
+    data = entry.document.data if entry.document else None
+    value = data.get(key) if isinstance(data, dict) else None
+    return value.raw if isinstance(value, Scalar) and key == "draft" else value
