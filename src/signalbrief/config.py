@@ -11,7 +11,7 @@ from signalbrief.errors import InvalidInput, Location, error
 from signalbrief.fields import Link, Name, Prose, Score, Slug, Strict, Url, fail, read_model
 from signalbrief.grading import DEFAULT_GRADES, GradeBand
 from signalbrief.loader import load_file
-from signalbrief.model import Text, region_names
+from signalbrief.model import region_names
 
 CONFIG_FILE = "signalbrief.yaml"
 PUBLIC = "public"
@@ -129,6 +129,7 @@ class Config:
         values = {name: list(terms) for name, terms in self.terms.items()}
         values["regions"] = list(region_names())
         values["tiers"] = self.edition_ids
+        values["grades"] = sorted({band.grade for band in self.grades})
         return values
 
 

@@ -85,12 +85,16 @@ class OutputError(SignalbriefError):
     exit_code = EXIT_WRITE
 
 
-def summary_line(problems: list[Problem], checked: int, noun: str = "brief") -> str:
-    """Say how many files were checked and how many errors and warnings were found."""
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def count_line(problems: list[Problem]) -> str:
+    """Say how many errors and warnings were found."""
     errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    files = f"{checked} {noun}{'' if checked == 1 else 's'}"
-    return (
-        f"{files} checked: {errors} error{'' if errors == 1 else 's'}, "
-        f"{warnings} warning{'' if warnings == 1 else 's'}"
-    )
+    return f"{_plural(errors, 'error')}, {_plural(len(problems) - errors, 'warning')}"
+
+
+def summary_line(problems: list[Problem], checked: int) -> str:
+    """Say how many briefs were checked and how many errors and warnings were found."""
+    return f"{_plural(checked, 'brief')} checked: {count_line(problems)}"

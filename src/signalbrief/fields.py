@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -98,7 +99,7 @@ def _in_unit_range(value: float) -> float:
 
 
 def _date(value: Any) -> Any:
-    if isinstance(value, Scalar) and value.kind != "timestamp" or not isinstance(value, Scalar | str):
+    if (isinstance(value, Scalar) and value.kind != "timestamp") or not isinstance(value, Scalar | str):
         raise fail("date", f"{_shown(value)} is not a date; write it as YYYY-MM-DD")
     raw = str(value)
     if not ISO_DATE.match(raw):
@@ -165,8 +166,18 @@ def suggest(value: str, choices: list[str]) -> str:
 
 Prose = Annotated[str, BeforeValidator(_prose)]
 Name = Annotated[str, BeforeValidator(_name)]
-Slug = Annotated[str, BeforeValidator(_name), AfterValidator(_slug)]
-Score = Annotated[float, BeforeValidator(_score), AfterValidator(_in_unit_range)]
+Slug = Annotated[
+    str,
+    BeforeValidator(_name),
+    AfterValidator(_slug),
+    Field(json_schema_extra={"pattern": SLUG.pattern, "maxLength": 80}),
+]
+Score = Annotated[
+    float,
+    BeforeValidator(_score),
+    AfterValidator(_in_unit_range),
+    Field(json_schema_extra={"minimum": 0, "maximum": 1}),
+]
 IsoDate = Annotated[date, BeforeValidator(_date)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Url = Annotated[str, BeforeValidator(_prose), AfterValidator(_url)]

@@ -116,7 +116,11 @@ class Confidence(Strict):
     """How sure the desk is of the signal, as a score and the grade it earns."""
 
     score: Score = Field(description="0.00 to 1.00; the grade is derived from the grade table.")
-    grade: Name | None = Field(None, description="Optional; if given it must agree with the score.")
+    grade: Name | None = Field(
+        None,
+        description="Optional; if given it must agree with the score.",
+        json_schema_extra={"x-vocabulary": "grades"},
+    )
     basis: vocabulary_term("basis") = Field(  # type: ignore[valid-type]
         description="What the confidence rests on.", json_schema_extra={"x-vocabulary": "basis"}
     )

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signalbrief.config import Config, load_config
-from signalbrief.errors import InvalidInput, Location, Problem, UsageError, display_path, error, warning
+from signalbrief.errors import (
+    InvalidInput,
+    Location,
+    Problem,
+    UsageError,
+    display_path,
+    error,
+    warning,
+)
 from signalbrief.fields import SLUG, read_model, suggest
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_file
 from signalbrief.model import Brief

@@ -1,0 +1,146 @@
+"""The command line: parse options, call one API function, map errors to exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from signalbrief import __version__
+from signalbrief.config import load_config
+from signalbrief.errors import (
+    EXIT_INVALID,
+    InvalidInput,
+    SignalbriefError,
+    UsageError,
+    count_line,
+    summary_line,
+)
+from signalbrief.fields import DECIMAL
+from signalbrief.grading import band_for, band_ranges
+from signalbrief.scaffold import init_publication, new_brief
+from signalbrief.schema import brief_schema
+from signalbrief.validate import validate
+
+
+class Settings:
+    """Global options shared by every command."""
+
+    def __init__(self, root: Path, verbosity: int):
+        self.root = root
+        self.verbosity = verbosity
+
+
+def reports_errors(command):
+    """Turn signalbrief's own errors into messages and exit codes, never tracebacks."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(count_line(exc.problems), err=True)
+            sys.exit(EXIT_INVALID)
+        except SignalbriefError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="Run in this publication folder.",
+)
+@click.option("-q", "--quiet", count=True, help="Print only errors.")
+@click.option("-v", "--verbose", count=True, help="Print more detail.")
+@click.version_option(__version__, prog_name="signalbrief")
+@click.pass_context
+def cli(ctx: click.Context, root: Path, quiet: int, verbose: int) -> None:
+    """Publish bilingual signal briefs with gated member editions."""
+    if not root.is_dir() and ctx.invoked_subcommand != "init":
+        raise click.BadParameter(f"{root} is not a folder", param_hint="-C")
+    ctx.obj = Settings(root, verbose - quiet)
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.pass_obj
+@reports_errors
+def validate_command(settings: Settings, paths: tuple[Path, ...], strict: bool) -> None:
+    """Check briefs (default: briefs/) and print every problem."""
+    report = validate(settings.root, list(paths))
+    shown = report.problems if settings.verbosity >= 0 else report.errors
+    for problem in shown:
+        click.echo(str(problem), err=True)
+    if settings.verbosity >= 0:
+        click.echo(summary_line(report.problems, report.checked), err=True)
+    if report.errors or (strict and report.warnings):
+        sys.exit(EXIT_INVALID)
+
+
+@cli.command("schema")
+@click.pass_obj
+@reports_errors
+def schema_command(settings: Settings) -> None:
+    """Print the JSON Schema of the brief format, for editors."""
+    schema = brief_schema(load_config(settings.root))
+    click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+
+
+@cli.command("grade")
+@click.argument("score")
+@click.pass_obj
+@reports_errors
+def grade_command(settings: Settings, score: str) -> None:
+    """Show the band a confidence score falls in, and the whole table."""
+    if not DECIMAL.match(score) or float(score) > 1.0:
+        raise UsageError(f"{score!r} is not a score from 0.00 to 1.00")
+    table = load_config(settings.root).grades
+    band = band_for(float(score), table)
+    click.echo(f"{score}: {band.grade} — {band.label_en} / {band.label_zh}")
+    if settings.verbosity >= 0:
+        for row, upper in band_ranges(table):
+            mark = "*" if row == band else " "
+            click.echo(f"{mark} {row.lower:.2f}–{upper:.2f}  {row.grade:<4} {row.label_en} / {row.label_zh}")
+
+
+@cli.command("init")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+@reports_errors
+def init_command(settings: Settings, folder: Path | None) -> None:
+    """Scaffold a publication in FOLDER (default: the current one)."""
+    target = folder if folder is not None and folder.is_absolute() else settings.root / (folder or ".")
+    for path, created in init_publication(target):
+        state = "created" if created else "exists, left as it is"
+        click.echo(f"{path}: {state}")
+
+
+@cli.command("new")
+@click.argument("brief_id", metavar="ID")
+@click.pass_obj
+@reports_errors
+def new_command(settings: Settings, brief_id: str) -> None:
+    """Create briefs/ID.yaml from a commented skeleton."""
+    path = new_brief(settings.root, brief_id)
+    click.echo(f"created {path}")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="signalbrief")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
