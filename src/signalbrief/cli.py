@@ -142,5 +142,3 @@ def main() -> None:
         cli(prog_name="signalbrief")
     except KeyboardInterrupt:
         sys.exit(130)
-
-

@@ -57,8 +57,7 @@ def _prose(value: Any) -> Any:
     if isinstance(value, Scalar):
         raise fail(
             "quote_it",
-            f'{value.raw} would be read as {KINDS[value.kind]} by YAML 1.1, not as text; '
-            f'quote it: "{value.raw}"',
+            f'{value.raw} would be read as {KINDS[value.kind]} by YAML 1.1, not as text; quote it: "{value.raw}"',
         )
     return value
 
@@ -239,9 +238,7 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> dict:
         if part not in fields:
             return {}
         current = _inner_model(fields[part].annotation)
-    return {
-        (info.alias or name): None for name, info in getattr(current, "model_fields", {}).items()
-    }
+    return {(info.alias or name): None for name, info in getattr(current, "model_fields", {}).items()}
 
 
 def _inner_model(annotation: Any) -> Any:

@@ -80,8 +80,7 @@ class Text(Strict):
         if isinstance(data, str | Scalar):
             raise fail(
                 "bare_text",
-                "a text is a mapping with en and/or zh, not a bare value; "
-                "write it as {en: ...} or {zh: ...}",
+                "a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}",
             )
         text = handler(data)
         if isinstance(data, dict):
@@ -134,9 +133,7 @@ class Confidence(Strict):
 
         derived = band_for(self.score, table).grade
         if self.grade != derived:
-            raise fail(
-                "grade", f"grade {self.grade!r} does not agree with score {self.score}, which earns {derived!r}"
-            )
+            raise fail("grade", f"grade {self.grade!r} does not agree with score {self.score}, which earns {derived!r}")
         return self
 
 
@@ -206,4 +203,3 @@ def _collect_texts(value: object, path: tuple, found: list) -> None:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _collect_texts(item, (*path, i), found)
-

@@ -38,9 +38,7 @@ def brief_skeleton(brief_id: str, day: date) -> str:
 def new_brief(root: Path, brief_id: str, day: date | None = None) -> Path:
     """Create briefs/ID.yaml from the skeleton; never replace an existing file."""
     if len(brief_id) > 80 or not SLUG.match(brief_id):
-        raise UsageError(
-            f"{brief_id!r} is not a valid id: use lowercase letters, digits and single hyphens"
-        )
+        raise UsageError(f"{brief_id!r} is not a valid id: use lowercase letters, digits and single hyphens")
     path = root / BRIEFS_DIR / f"{brief_id}.yaml"
     if not create_new(path, brief_skeleton(brief_id, day or date.today())):
         shown = f"{BRIEFS_DIR}/{brief_id}.yaml"

@@ -163,7 +163,9 @@ def _check_citations(document: Document) -> list[Problem]:
     cited = {int(m.group(1)) for _, text in _raw_texts(data, ()) for m in CITATION.finditer(text)}
     for n in range(1, own + 1):
         if n not in cited:
-            problems.append(warning(document.locate(("sources", n - 1)), f"sources[{n - 1}]", f"source [{n}] is never cited"))
+            problems.append(
+                warning(document.locate(("sources", n - 1)), f"sources[{n - 1}]", f"source [{n}] is never cited")
+            )
     return problems
 
 
