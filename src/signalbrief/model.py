@@ -6,7 +6,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from babel import Locale
-from pydantic import AfterValidator, Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from signalbrief.fields import (
     Flag,
@@ -21,6 +21,7 @@ from signalbrief.fields import (
     unknown_term,
     vocabulary_term,
 )
+from signalbrief.grading import band_for
 from signalbrief.loader import MachineText, Scalar
 
 LANGS = ("en", "zh")
@@ -124,17 +125,17 @@ class Confidence(Strict):
         description="What the confidence rests on.", json_schema_extra={"x-vocabulary": "basis"}
     )
 
-    @model_validator(mode="after")
-    def _grade_agrees(self, info: ValidationInfo) -> Confidence:
+    @field_validator("grade")
+    @classmethod
+    def _grade_agrees(cls, grade: str | None, info: ValidationInfo) -> str | None:
         table = (info.context or {}).get("grades")
-        if self.grade is None or table is None:
-            return self
-        from signalbrief.grading import band_for
-
-        derived = band_for(self.score, table).grade
-        if self.grade != derived:
-            raise fail("grade", f"grade {self.grade!r} does not agree with score {self.score}, which earns {derived!r}")
-        return self
+        score = info.data.get("score")
+        if grade is None or table is None or score is None:
+            return grade
+        derived = band_for(score, table).grade
+        if grade != derived:
+            raise fail("grade", f"grade {grade!r} does not agree with score {score}, which earns {derived!r}")
+        return grade
 
 
 class MarketContext(Strict):

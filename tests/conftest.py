@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from signalbrief.cli import cli
+
+# A valid brief; tests replace single lines, so the line numbers below are part of the fixture.
+VALID = """\
+id: alpha
+date: 2024-04-01
+signal:
+  en: US and UK sign AI safety testing memorandum
+  zh: 美英签署AI安全测试备忘录
+type: policy-agreement
+regions: [US, GB]
+market_class: case-file
+confidence:
+  score: 0.92
+  grade: A
+  basis: direct-public-sources
+summary:
+  en: The United States and United Kingdom signed a memorandum [1].
+body:
+  - en: The agreement turns summit commitments into working channels [1].
+sources:
+  - title: UK and US herald partnership agreement
+    url: https://example.org/article
+see_also: [beta]
+sections:
+  - tier: strategy-circle
+    title: {en: Deeper Trend Context}
+    body:
+      - en: Member text [2].
+    sources:
+      - title: Member source
+"""
+
+BETA = """\
+date: 2024-04-02
+signal: {en: Second}
+type: funding
+regions: [EU]
+market_class: flash
+confidence: {score: 0.5, basis: expert-input}
+summary: {zh: 第二}
+body:
+  - en: Body.
+"""
+
+
+def replace_line(text: str, number: int | tuple[int, int], new: str) -> str:
+    """Replace line `number` (1-based), or lines `(first, last)`, of a fixture with `new`."""
+    first, last = number if isinstance(number, tuple) else (number, number)
+    lines = text.split("\n")
+    lines[first - 1 : last] = [new]
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def publication(tmp_path: Path):
+    """Return a function that writes brief files into a fresh publication and returns its folder."""
+
+    def make(briefs: dict[str, str | bytes] | None = None, config: str | None = None) -> Path:
+        root = tmp_path / "pub"
+        (root / "briefs").mkdir(parents=True, exist_ok=True)
+        for name, content in (briefs if briefs is not None else {"alpha": VALID, "beta": BETA}).items():
+            path = root / "briefs" / f"{name}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        if config is not None:
+            (root / "signalbrief.yaml").write_text(config, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def run():
+    """Run the CLI in a publication folder; return the click Result."""
+
+    def invoke(root: Path, *args: str):
+        return CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
+
+    return invoke
