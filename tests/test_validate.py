@@ -8,22 +8,42 @@ from tests.conftest import BETA, VALID, replace_line
 
 CASES = [
     # (line to replace, replacement, expected "line:col: error: field: message")
-    (1, "id: Alpha_1", "1:5: error: id: 'Alpha_1' is not a valid id: use lowercase letters, digits and single hyphens (like us-uk-ai-safety-testing)"),
+    (
+        1,
+        "id: Alpha_1",
+        "1:5: error: id: 'Alpha_1' is not a valid id: use lowercase letters, digits and single hyphens (like us-uk-ai-safety-testing)",
+    ),
     (1, "id: " + "a" * 81, f"1:5: error: id: '{'a' * 81}' is longer than 80 characters"),
     (2, "date: 2024-02-30", "2:7: error: date: 2024-02-30 is not a real date"),
     (2, "date: 01/04/2024", "2:7: error: date: '01/04/2024' is not a date in the form YYYY-MM-DD"),
     (2, "date: 20240401", "2:7: error: date: '20240401' is not a date; write it as YYYY-MM-DD"),
-    ((3, 5), "signal: US and UK sign", "3:9: error: signal: a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}"),
+    (
+        (3, 5),
+        "signal: US and UK sign",
+        "3:9: error: signal: a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}",
+    ),
     (4, "  en: NO", '4:7: error: signal.en: NO would be read as true/false by YAML 1.1, not as text; quote it: "NO"'),
     (4, "  en: 012", '4:7: error: signal.en: 012 would be read as number by YAML 1.1, not as text; quote it: "012"'),
-    (4, "  en: 12:30", '4:7: error: signal.en: 12:30 would be read as number by YAML 1.1, not as text; quote it: "12:30"'),
+    (
+        4,
+        "  en: 12:30",
+        '4:7: error: signal.en: 12:30 would be read as number by YAML 1.1, not as text; quote it: "12:30"',
+    ),
     (4, "  en: 0.90", '4:7: error: signal.en: 0.90 would be read as number by YAML 1.1, not as text; quote it: "0.90"'),
     (4, "  en: on", '4:7: error: signal.en: on would be read as true/false by YAML 1.1, not as text; quote it: "on"'),
-    (4, "  en: 2024-04-01", '4:7: error: signal.en: 2024-04-01 would be read as date by YAML 1.1, not as text; quote it: "2024-04-01"'),
+    (
+        4,
+        "  en: 2024-04-01",
+        '4:7: error: signal.en: 2024-04-01 would be read as date by YAML 1.1, not as text; quote it: "2024-04-01"',
+    ),
     (4, "  en: [a, b]", "4:7: error: signal.en: expected text, got a list"),
     (4, "  fr: Bonjour", "4:3: error: signal.fr: unknown key; expected one of: en, zh"),
     ((4, 5), '  en: ""\n  zh: " "', "4:3: error: signal: a text needs a non-empty en or zh"),
-    (6, "type: policy-agrement", "6:7: error: type: 'policy-agrement' is not allowed (did you mean 'policy-agreement'?); allowed: policy-agreement, regulatory-action, legislation, market-move, funding, product-launch, research-result, incident, personnel-change"),
+    (
+        6,
+        "type: policy-agrement",
+        "6:7: error: type: 'policy-agrement' is not allowed (did you mean 'policy-agreement'?); allowed: policy-agreement, regulatory-action, legislation, market-move, funding, product-launch, research-result, incident, personnel-change",
+    ),
     (7, "regions: [us]", "7:11: error: regions[0]: 'us' is not a region code (did you mean 'US'?)"),
     (7, "regions: [XX]", "7:11: error: regions[0]: 'XX' is not an ISO 3166-1 alpha-2 code or EU (like GB, US, CN)"),
     (7, "regions: []", "7:10: error: regions: needs at least one item"),
@@ -34,22 +54,54 @@ CASES = [
     (10, "  score: 1e3", "10:10: error: confidence.score: '1e3' is not a plain decimal number; write it like 0.85"),
     (10, "  score: 012", "10:10: error: confidence.score: '012' is not a plain decimal number; write it like 0.85"),
     (11, "  grade: B/C", "11:10: error: confidence.grade: grade 'B/C' does not agree with score 0.92, which earns 'A'"),
-    (12, "  basis: direct", "12:10: error: confidence.basis: 'direct' is not allowed; allowed: direct-public-sources, secondary-reporting, expert-input, internal-monitoring"),
-    (14, "  en: Cites a missing source [7].", "14:7: error: summary.en: [7] cites a source that does not exist (the brief has 1)"),
-    (14, "  en: Cites a member source [2].", "14:7: error: summary.en: [2] cites a source of gated section 0, which this text cannot show"),
+    (
+        12,
+        "  basis: direct",
+        "12:10: error: confidence.basis: 'direct' is not allowed; allowed: direct-public-sources, secondary-reporting, expert-input, internal-monitoring",
+    ),
+    (
+        14,
+        "  en: Cites a missing source [7].",
+        "14:7: error: summary.en: [7] cites a source that does not exist (the brief has 1)",
+    ),
+    (
+        14,
+        "  en: Cites a member source [2].",
+        "14:7: error: summary.en: [2] cites a source of gated section 0, which this text cannot show",
+    ),
     ((15, 16), "body: []", "15:7: error: body: needs at least one item"),
-    (19, "    url: javascript:alert(1)", "19:10: error: sources[0].url: 'javascript:alert(1)' is not an http or https URL"),
+    (
+        19,
+        "    url: javascript:alert(1)",
+        "19:10: error: sources[0].url: 'javascript:alert(1)' is not an http or https URL",
+    ),
     (20, "see_also: [gamma]", "20:12: error: see_also[0]: no brief has the id 'gamma'"),
     (20, "see_also: [bet]", "20:12: error: see_also[0]: no brief has the id 'bet' (did you mean 'beta'?)"),
     (20, "see_also: [alpha]", "20:12: error: see_also[0]: a brief cannot list itself"),
-    (22, "  - tier: gold-circle", "22:11: error: sections[0].tier: 'gold-circle' is not allowed (did you mean 'strategy-circle'?); allowed: public, strategy-circle, leadership-alliance"),
-    (23, "    title: Deeper", "23:12: error: sections[0].title: a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}"),
-    (25, "      - en: Member text [3].", "25:13: error: sections[0].body[0].en: [3] cites a source that does not exist (the brief has 1, this section 1)"),
+    (
+        22,
+        "  - tier: gold-circle",
+        "22:11: error: sections[0].tier: 'gold-circle' is not allowed (did you mean 'strategy-circle'?); allowed: public, strategy-circle, leadership-alliance",
+    ),
+    (
+        23,
+        "    title: Deeper",
+        "23:12: error: sections[0].title: a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}",
+    ),
+    (
+        25,
+        "      - en: Member text [3].",
+        "25:13: error: sections[0].body[0].en: [3] cites a source that does not exist (the brief has 1, this section 1)",
+    ),
     (2, "date: 2024-04-01\ndraft: no", "3:8: error: draft: no is ambiguous in YAML; write true or false"),
     (1, "id: alpha\nid: alpha", "2:1: error: id: duplicate key (first written at line 1)"),
     (9, "confidence: &c", "9:13: error: anchor &c is not allowed; write the value out"),
     (4, "\ten: x", "4:1: error: tab used for indentation; indent with spaces"),
-    (6, "type: !!python/name:os.system policy-agreement", "6:7: error: type: tag tag:yaml.org,2002:python/name:os.system is not supported; only !mt (machine translation) is used in briefs"),
+    (
+        6,
+        "type: !!python/name:os.system policy-agreement",
+        "6:7: error: type: tag tag:yaml.org,2002:python/name:os.system is not supported; only !mt (machine translation) is used in briefs",
+    ),
 ]
 
 
@@ -163,3 +215,15 @@ def test_machine_text_is_marked(publication):
     alpha = next(b for b in report.briefs if b.id == "alpha")
     assert alpha.brief.signal.machine == frozenset({"zh"})
     assert alpha.brief.summary.machine == frozenset()
+
+
+def test_unknown_key_with_empty_value_is_still_unknown(publication, run):
+    # `{en: models, systems and agents}` splits at the commas into keys with empty values.
+    text = replace_line(VALID, (4, 5), "  {en: models, systems and agents}")
+    text = replace_line(text, 3, "signal:")
+    root = publication({"alpha": text, "beta": BETA})
+    result = run(root, "validate")
+    assert (
+        "briefs/alpha.yaml:4:16: error: signal.systems and agents: unknown key; expected one of: en, zh"
+        in result.stderr
+    )

@@ -49,8 +49,13 @@ class Strict(BaseModel):
     def _drop_empty(cls, data: Any) -> Any:
         # `key:` with nothing after it means "not given", so defaults and "is required" apply.
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null")}
+            known = _declared_keys(cls)
+            return {k: v for k, v in data.items() if not (k in known and isinstance(v, Scalar) and v.kind == "null")}
         return data
+
+
+def _declared_keys(model: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in model.model_fields.items()}
 
 
 def _prose(value: Any) -> Any:

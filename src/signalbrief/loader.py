@@ -170,12 +170,20 @@ def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
         where = Location(shown, before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
     else:
         where = Location(shown, 1, 1)
+    return error(where, "", f"invalid YAML: {_yaml_message(exc)}")
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
+        return f"unacceptable character U+{character:04X}: {exc.reason}"
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    message = f"invalid YAML: {problem}"
-    if context:
-        message += f" ({context})"
-    return error(where, "", message)
+    if not context:
+        return problem
+    if problem.startswith("but "):
+        return f"{context} {problem}"
+    return f"{problem} ({context})"
 
 
 def _where(shown: str, node: Node) -> Location:

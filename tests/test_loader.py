@@ -1,0 +1,108 @@
+"""The loader keeps positions and refuses what a brief must not contain."""
+
+from __future__ import annotations
+
+import pytest
+
+from signalbrief.errors import InvalidInput
+from signalbrief.loader import MAX_FILE_BYTES, MachineText, Scalar, load_bytes
+
+
+def problems_of(raw: bytes) -> list[str]:
+    with pytest.raises(InvalidInput) as caught:
+        load_bytes(raw, "b.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_positions_of_keys_and_values():
+    doc = load_bytes(b"a: 1\nb:\n  - x\n  - {c: 'd'}\n", "b.yaml")
+    assert doc.data == {"a": Scalar("1", "int"), "b": ["x", {"c": "d"}]}
+    assert str(doc.locate(("b", 1, "c"))) == "b.yaml:4:9"
+    assert str(doc.locate(("b", 1, "c"), key=True)) == "b.yaml:4:6"
+    assert str(doc.locate(("b", 7, "zz"))) == "b.yaml:3:3"
+
+
+def test_yaml_11_typing_is_kept_visible_not_applied():
+    doc = load_bytes(b"a: NO\nb: 012\nc: '012'\nd: 12:30\ne: 0.90\nf: !mt x\n", "b.yaml")
+    assert doc.data["a"] == Scalar("NO", "bool")
+    assert doc.data["b"] == Scalar("012", "int")
+    assert doc.data["c"] == "012"
+    assert doc.data["d"] == Scalar("12:30", "int")
+    assert doc.data["e"] == Scalar("0.90", "float")
+    assert isinstance(doc.data["f"], MachineText)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"", "b.yaml:1:1: error: file is empty; a brief is a mapping of fields"),
+        (b"# only a comment\n", "b.yaml:1:1: error: file is empty; a brief is a mapping of fields"),
+        (b"- a\n- b\n", "b.yaml:1:1: error: the top level must be a mapping of fields (`key: value` lines)"),
+        (b"just text\n", "b.yaml:1:1: error: the top level must be a mapping of fields (`key: value` lines)"),
+        (b"a: 1\na: 2\n", "b.yaml:2:1: error: a: duplicate key (first written at line 1)"),
+        (b"a: &x 1\n", "b.yaml:1:4: error: anchor &x is not allowed; write the value out"),
+        (b"a: [1]\nb: *x\n", "b.yaml:2:4: error: alias *x is not allowed; write the value out"),
+        (b"<<: {a: 1}\n", "b.yaml:1:1: error: merge keys (<<) are not allowed; write the fields out"),
+        (b"a:\n\t- 1\n", "b.yaml:2:1: error: tab used for indentation; indent with spaces"),
+        (b"a: \xff\n", "b.yaml:1:4: error: file is not valid UTF-8 (byte 0xff); save it as UTF-8"),
+        (b"\xff\xfea\x00:\x00", "b.yaml:1:1: error: file is UTF-16; save it as UTF-8"),
+        (
+            b"a: [b\n",
+            "b.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)",
+        ),
+        (
+            b"a: b\n---\nc: d\n",
+            "b.yaml:2:1: error: invalid YAML: expected a single document in the stream but found another document",
+        ),
+        (b"? [a]\n: b\n", "b.yaml:1:3: error: a key must be a plain name, not a list or mapping"),
+        (
+            b"a: !!binary aGk=\n",
+            "b.yaml:1:4: error: a: tag tag:yaml.org,2002:binary is not supported; only !mt (machine translation) is used in briefs",
+        ),
+        (
+            b"a: !!set {x}\n",
+            "b.yaml:1:4: error: a: tag tag:yaml.org,2002:set is not supported; only !mt (machine translation) is used in briefs",
+        ),
+        (
+            b"a: \x00\n",
+            "b.yaml:1:4: error: invalid YAML: unacceptable character U+0000: control characters are not allowed",
+        ),
+    ],
+)
+def test_refusals_are_positioned(raw, expected):
+    assert expected in problems_of(raw)
+
+
+def test_alias_is_refused_at_its_position():
+    found = problems_of(b"a: &x [1]\nb: *x\n")
+    assert "b.yaml:1:4: error: anchor &x is not allowed; write the value out" in found
+    assert "b.yaml:2:4: error: alias *x is not allowed; write the value out" in found
+
+
+def test_alias_bomb_is_refused_quickly():
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, name = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
+    found = problems_of("\n".join(lines).encode())
+    assert found[0] == "b.yaml:1:4: error: anchor &a is not allowed; write the value out"
+
+
+def test_deep_flow_nesting_is_refused_without_crashing():
+    # libyaml's composer recurses; 100,000 levels crash the interpreter without the depth check.
+    found = problems_of(b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n")
+    assert found == ["b.yaml:1:35: error: nesting is deeper than 32 levels"]
+
+
+def test_deep_block_nesting_is_refused():
+    text = "".join("  " * i + "k:\n" for i in range(40)) + "  " * 40 + "v\n"
+    assert "nesting is deeper than 32 levels" in problems_of(text.encode())[0]
+
+
+def test_file_over_one_mebibyte_is_refused():
+    raw = b"a: '" + b"x" * MAX_FILE_BYTES + b"'\n"
+    assert problems_of(raw) == [f"b.yaml: error: file is {len(raw):,} bytes; the limit is 1 MiB"]
+
+
+def test_utf8_bom_is_accepted():
+    assert load_bytes(b"\xef\xbb\xbfa: b\n", "b.yaml").data == {"a": "b"}
