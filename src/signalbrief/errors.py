@@ -53,14 +53,12 @@ def warning(location: Location, field: str, message: str) -> Problem:
     return Problem(location, "warning", field, message)
 
 
-def display_path(path: Path, root: Path | None = None) -> str:
-    """Show a path relative to the publication when it lies inside it."""
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
+def display_path(path: Path, root: Path) -> str:
+    """Show a resolved path relative to the resolved publication folder when it lies inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 class SignalbriefError(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date
+from functools import cache
 from typing import Annotated, Any, get_args
 from urllib.parse import urlsplit
 
@@ -54,8 +55,9 @@ class Strict(BaseModel):
         return data
 
 
-def _declared_keys(model: type[BaseModel]) -> set[str]:
-    return {info.alias or name for name, info in model.model_fields.items()}
+@cache
+def _declared_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(info.alias or name for name, info in model.model_fields.items())
 
 
 def _prose(value: Any) -> Any:
@@ -243,7 +245,8 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> dict:
         if part not in fields:
             return {}
         current = _inner_model(fields[part].annotation)
-    return {(info.alias or name): None for name, info in getattr(current, "model_fields", {}).items()}
+    fields = getattr(current, "model_fields", {}).items()
+    return {(info.alias or name): None for name, info in fields if not info.exclude}
 
 
 def _inner_model(annotation: Any) -> Any:

@@ -25,6 +25,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MT_TAG = "!mt"
 _CORE = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP, _MERGE = (f"{_CORE}{name}" for name in ("str", "seq", "map", "merge"))
 _SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "null", "timestamp")}
 # libyaml recurses while composing nested flow collections; tens of thousands of levels crash it,
 # so files with many brackets have their depth checked on the event stream first.
@@ -56,8 +57,9 @@ class Document:
 
     path: str
     data: object
-    value_at: dict[Path_, Location] = field(default_factory=dict)
-    key_at: dict[Path_, Location] = field(default_factory=dict)
+    # (line, column), 1-based; Locations are made only for the few positions that get reported.
+    value_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """Find the nearest recorded position for a field path."""
@@ -65,11 +67,11 @@ class Document:
         probe = tuple(path)
         while probe:
             if probe in table:
-                return table[probe]
+                return Location(self.path, *table[probe])
             if probe in self.value_at:
-                return self.value_at[probe]
+                return Location(self.path, *self.value_at[probe])
             probe = probe[:-1]
-        return self.value_at.get((), Location(self.path, 1, 1))
+        return Location(self.path, *self.value_at.get((), (1, 1)))
 
 
 def load_file(path: Path, shown_as: str | None = None) -> Document:
@@ -187,7 +189,12 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
 
 
 def _where(shown: str, node: Node) -> Location:
-    return Location(shown, node.start_mark.line + 1, node.start_mark.column + 1)
+    return Location(shown, *_position(node))
+
+
+def _position(node: Node) -> tuple[int, int]:
+    mark = node.start_mark
+    return (mark.line + 1, mark.column + 1)
 
 
 class _Builder:
@@ -196,57 +203,56 @@ class _Builder:
     def __init__(self, shown: str):
         self.shown = shown
         self.problems: list[Problem] = []
-        self.value_at: dict[Path_, Location] = {}
-        self.key_at: dict[Path_, Location] = {}
+        self.value_at: dict[Path_, tuple[int, int]] = {}
+        self.key_at: dict[Path_, tuple[int, int]] = {}
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
-        where = _where(self.shown, node)
-        self.value_at[path] = where
+        self.value_at[path] = _position(node)
         if depth > MAX_DEPTH:
-            self._fail(where, path, f"nesting is deeper than {MAX_DEPTH} levels")
+            self._fail(_where(self.shown, node), path, f"nesting is deeper than {MAX_DEPTH} levels")
             return None
         if isinstance(node, ScalarNode):
-            return self._scalar(node, path, where)
+            return self._scalar(node, path)
         if isinstance(node, SequenceNode):
-            if node.tag != f"{_CORE}seq":
-                return self._bad_tag(node, path, where)
+            if node.tag != _SEQ:
+                return self._bad_tag(node, path)
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        if node.tag != f"{_CORE}map":
-            return self._bad_tag(node, path, where)
+        if node.tag != _MAP:
+            return self._bad_tag(node, path)
         return self._mapping(node, path, depth)
 
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict:
         data: dict[str, object] = {}
         for key_node, value_node in node.value:
-            key_where = _where(self.shown, key_node)
             if not isinstance(key_node, ScalarNode):
-                self._fail(key_where, path, "a key must be a plain name, not a list or mapping")
+                self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
                 continue
             key = key_node.value
-            if key_node.tag == f"{_CORE}merge":
-                self._fail(key_where, path, "merge keys (<<) are not allowed; write the fields out")
+            if key_node.tag == _MERGE:
+                self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
                 continue
             if key in data:
-                first = self.key_at[(*path, key)]
-                self._fail(key_where, (*path, key), f"duplicate key (first written at line {first.line})")
+                first_line = self.key_at[(*path, key)][0]
+                message = f"duplicate key (first written at line {first_line})"
+                self._fail(_where(self.shown, key_node), (*path, key), message)
                 continue
-            self.key_at[(*path, key)] = key_where
+            self.key_at[(*path, key)] = _position(key_node)
             data[key] = self.build(value_node, (*path, key), depth + 1)
         return data
 
-    def _scalar(self, node: ScalarNode, path: Path_, where: Location) -> object:
-        if node.tag == f"{_CORE}str":
+    def _scalar(self, node: ScalarNode, path: Path_) -> object:
+        if node.tag == _STR:
             return node.value
         if node.tag == MT_TAG:
             return MachineText(node.value)
         kind = _SCALAR_KINDS.get(node.tag)
         if kind is None:
-            return self._bad_tag(node, path, where)
+            return self._bad_tag(node, path)
         return Scalar(node.value, kind)
 
-    def _bad_tag(self, node: Node, path: Path_, where: Location) -> None:
+    def _bad_tag(self, node: Node, path: Path_) -> None:
         allowed = f"only {MT_TAG} (machine translation) is used in briefs"
-        self._fail(where, path, f"tag {node.tag} is not supported; {allowed}")
+        self._fail(_where(self.shown, node), path, f"tag {node.tag} is not supported; {allowed}")
         return None
 
     def _fail(self, where: Location, path: Path_, message: str) -> None:

@@ -6,7 +6,8 @@ from functools import cache
 from typing import Annotated, Any
 
 from babel import Locale
-from pydantic import AfterValidator, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from signalbrief.fields import (
     Flag,
@@ -71,33 +72,34 @@ class Text(Strict):
 
     en: Prose | None = Field(None, description="The English text.")
     zh: Prose | None = Field(None, description="The Simplified Chinese text.")
-    _machine: frozenset[str] = PrivateAttr(default=frozenset())
+    # Languages whose text is unreviewed machine translation (`!mt`); set by the loader's tags only.
+    machine: SkipJsonSchema[frozenset[str]] = Field(frozenset(), exclude=True, repr=False)
 
     model_config = Strict.model_config | {"json_schema_extra": {"minProperties": 1}}
 
-    @model_validator(mode="wrap")
+    @model_validator(mode="before")
     @classmethod
-    def _read(cls, data: Any, handler: Any) -> Text:
+    def _drop_empty(cls, data: Any) -> Any:
         if isinstance(data, str | Scalar):
             raise fail(
                 "bare_text",
                 "a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}",
             )
-        text = handler(data)
-        if isinstance(data, dict):
-            text._machine = frozenset(lang for lang in LANGS if isinstance(data.get(lang), MachineText))
+        if not isinstance(data, dict):
+            return data
+        if "machine" in data:
+            raise fail("unknown_key", "unknown key 'machine'; expected one of: en, zh")
+        machine = frozenset(lang for lang in LANGS if isinstance(data.get(lang), MachineText))
+        text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null" and k in LANGS)}
+        if machine:
+            text["machine"] = machine
         return text
 
     @model_validator(mode="after")
     def _not_empty(self) -> Text:
-        if not any((self.en or "").strip() or (self.zh or "").strip()):
+        if not ((self.en or "").strip() or (self.zh or "").strip()):
             raise fail("empty_text", "a text needs a non-empty en or zh")
         return self
-
-    @property
-    def machine(self) -> frozenset[str]:
-        """The languages whose text is unreviewed machine translation (`!mt`)."""
-        return self._machine
 
     def get(self, lang: str) -> str | None:
         return getattr(self, lang)

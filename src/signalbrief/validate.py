@@ -79,12 +79,14 @@ def _hidden(path: Path, folder: Path) -> bool:
 def validate(root: Path, paths: list[Path] | None = None, config: Config | None = None) -> Report:
     """Check the selected brief files (default: all of briefs/) against the whole publication."""
     config = config or load_config(root)
-    selected = _selected_files(root, paths)
-    entries = {p.resolve(): _Entry(p, display_path(p, root), True) for p in selected}
+    root = root.resolve()
+    selected = [p.resolve() for p in _selected_files(root, paths)]
+    entries = {p: _Entry(p, display_path(p, root), True) for p in selected}
     briefs_dir = root / BRIEFS_DIR
     if briefs_dir.is_dir():
         for p in brief_files(briefs_dir):
-            entries.setdefault(p.resolve(), _Entry(p, display_path(p, root), False))
+            if p not in entries:
+                entries[p] = _Entry(p, display_path(p, root), False)
     context = config.validation_context()
     for entry in entries.values():
         _check_file(entry, context)
@@ -125,7 +127,7 @@ def _check_file(entry: _Entry, context: dict) -> None:
     entry.brief, problems = read_model(Brief, entry.document, context)
     entry.problems.extend(problems)
     entry.id = _brief_id(entry)
-    entry.problems.extend(_check_citations(entry.document))
+    entry.problems.extend(check_citations(entry.document))
 
 
 def _brief_id(entry: _Entry) -> str | None:
@@ -146,26 +148,27 @@ def _brief_id(entry: _Entry) -> str | None:
     return stem
 
 
-def _check_citations(document: Document) -> list[Problem]:
+def check_citations(document: Document) -> list[Problem]:
     """Every `[n]` must cite a source this text is allowed to see."""
     data = document.data if isinstance(document.data, dict) else {}
     own = len(data.get("sources") or []) if isinstance(data.get("sources"), list) else 0
     problems = []
     ranges = _section_ranges(data, own)
+    cited: set[int] = set()
     for path, text in _raw_texts(data, ()):
+        if "[" not in text:
+            continue
         section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
-        allowed = set(range(1, own + 1)) | ranges.get(section, set())
         for match in CITATION.finditer(text):
             number = int(match.group(1))
-            if number not in allowed:
+            cited.add(number)
+            if number > own and number not in ranges.get(section, ()):
                 message = _citation_message(number, own, section, ranges)
                 problems.append(error(document.locate(path), dotted(path), message))
-    cited = {int(m.group(1)) for _, text in _raw_texts(data, ()) for m in CITATION.finditer(text)}
     for n in range(1, own + 1):
         if n not in cited:
-            problems.append(
-                warning(document.locate(("sources", n - 1)), f"sources[{n - 1}]", f"source [{n}] is never cited")
-            )
+            where = document.locate(("sources", n - 1))
+            problems.append(warning(where, f"sources[{n - 1}]", f"source [{n}] is never cited"))
     return problems
 
 
