@@ -181,3 +181,9 @@ vocabularies:
     assert result.exit_code == 0, result.stderr
     old_tier = run(publication({"alpha": VALID, "beta": brief.replace("id: alpha", "id: beta")}, config), "validate")
     assert "'strategy-circle' is not allowed" in old_tier.stderr
+
+
+def test_this_repositorys_publication_is_valid_without_warnings(run):
+    result = run(REPO, "validate", "--strict")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == "3 briefs checked: 0 errors, 0 warnings"
