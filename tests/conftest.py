@@ -50,6 +50,16 @@ body:
   - en: Body.
 """
 
+TIER = """\
+tiers:
+  - id: insiders
+    name: {en: Insiders, zh: 内部人士}
+    access_title: {en: Insider access, zh: 内部权限}
+    pitch: {en: Join us., zh: 加入我们。}
+    join_label: {en: Join, zh: 加入}
+    join_url: /join/
+"""
+
 
 def replace_line(text: str, number: int | tuple[int, int], new: str) -> str:
     """Replace line `number` (1-based), or lines `(first, last)`, of a fixture with `new`."""

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from signalbrief import __version__
 from signalbrief.cli import cli
 from signalbrief.loader import Scalar, load_file
-from tests.conftest import VALID
+from tests.conftest import TIER, VALID
 
 REPO = Path(__file__).resolve().parent.parent
+CUSTOM_CONFIG = TIER + "vocabularies:\n  type:\n    export-control: {en: Export control, zh: 出口管制}\n"
 
 
 def test_version():
@@ -144,42 +145,20 @@ def test_schema_rejects_what_the_validator_rejects(run, publication):
 
 
 def test_schema_reflects_the_publications_tiers_and_terms(publication, run):
-    config = """\
-tiers:
-  - id: insiders
-    name: {en: Insiders, zh: 内部人士}
-    access_title: {en: Insider access, zh: 内部权限}
-    pitch: {en: Join us., zh: 加入我们。}
-    join_label: {en: Join, zh: 加入}
-    join_url: https://example.org/join
-vocabularies:
-  type:
-    export-control: {en: Export control, zh: 出口管制}
-"""
-    schema = json.loads(run(publication(config=config), "schema").stdout)
+    schema = json.loads(run(publication(config=CUSTOM_CONFIG), "schema").stdout)
     assert schema["$defs"]["Section"]["properties"]["tier"]["enum"] == ["public", "insiders"]
     assert "export-control" in schema["properties"]["type"]["enum"]
 
 
 def test_brief_with_custom_tier_and_term_validates(publication, run):
-    config = """\
-tiers:
-  - id: insiders
-    name: {en: Insiders, zh: 内部人士}
-    access_title: {en: Insider access, zh: 内部权限}
-    pitch: {en: Join us., zh: 加入我们。}
-    join_label: {en: Join, zh: 加入}
-    join_url: /join/
-vocabularies:
-  type:
-    export-control: {en: Export control, zh: 出口管制}
-"""
     brief = VALID.replace("tier: strategy-circle", "tier: insiders").replace("policy-agreement", "export-control")
     beta = brief.replace("id: alpha", "id: beta").replace("[beta]", "[alpha]")
-    root = publication({"alpha": brief, "beta": beta}, config)
+    root = publication({"alpha": brief, "beta": beta}, CUSTOM_CONFIG)
     result = run(root, "validate")
     assert result.exit_code == 0, result.stderr
-    old_tier = run(publication({"alpha": VALID, "beta": brief.replace("id: alpha", "id: beta")}, config), "validate")
+    old_tier = run(
+        publication({"alpha": VALID, "beta": brief.replace("id: alpha", "id: beta")}, CUSTOM_CONFIG), "validate"
+    )
     assert "'strategy-circle' is not allowed" in old_tier.stderr
 
 

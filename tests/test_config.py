@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from signalbrief.config import DEFAULT_TIERS, load_config
-
-TIER = """\
-tiers:
-  - id: insiders
-    name: {en: Insiders, zh: 内部人士}
-    access_title: {en: Insider access, zh: 内部权限}
-    pitch: {en: Join us., zh: 加入我们。}
-    join_label: {en: Join, zh: 加入}
-    join_url: /join/
-"""
+from tests.conftest import TIER
 
 
 def test_defaults_without_a_config_file(tmp_path):
