@@ -166,3 +166,12 @@ def test_this_repositorys_publication_is_valid_without_warnings(run):
     result = run(REPO, "validate", "--strict")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.strip() == "3 briefs checked: 0 errors, 0 warnings"
+
+
+def test_quiet_and_verbose(publication, run):
+    text = VALID.replace("signed a memorandum [1].", "signed a memorandum.").replace("channels [1].", "channels.")
+    root = publication({"alpha": text, "beta": VALID.replace("id: alpha", "id: beta").replace("[beta]", "[alpha]")})
+    assert run(root, "-q", "validate").stderr == ""
+    verbose = run(root, "-v", "validate").stderr.splitlines()
+    assert "briefs/alpha.yaml: see above" in verbose
+    assert "briefs/beta.yaml: ok" in verbose

@@ -83,6 +83,10 @@ def validate_command(settings: Settings, paths: tuple[Path, ...], strict: bool) 
     shown = report.problems if settings.verbosity >= 0 else report.errors
     for problem in shown:
         click.echo(str(problem), err=True)
+    if settings.verbosity > 0:
+        with_problems = {p.location.path for p in report.problems}
+        for name in report.files:
+            click.echo(f"{name}: {'see above' if name in with_problems else 'ok'}", err=True)
     if settings.verbosity >= 0:
         click.echo(summary_line(report.problems, report.checked), err=True)
     if report.errors or (strict and report.warnings):

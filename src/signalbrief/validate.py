@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +46,11 @@ class Report:
     config: Config
     briefs: list[LoadedBrief] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    checked: int = 0
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        return len(self.files)
 
     @property
     def errors(self) -> list[Problem]:
@@ -88,10 +94,11 @@ def validate(root: Path, paths: list[Path] | None = None, config: Config | None 
             if p not in entries:
                 entries[p] = _Entry(p, display_path(p, root), False)
     context = config.validation_context()
-    for entry in entries.values():
-        _check_file(entry, context)
+    with _without_gc_pauses():
+        for entry in entries.values():
+            _check_file(entry, context)
     _check_across(list(entries.values()))
-    report = Report(config, checked=len(selected))
+    report = Report(config, files=[entries[p].shown for p in selected])
     for entry in entries.values():
         if not entry.selected:
             continue
@@ -100,6 +107,19 @@ def validate(root: Path, paths: list[Path] | None = None, config: Config | None 
             report.briefs.append(LoadedBrief(entry.id, entry.path, entry.shown, entry.brief, entry.document))
     report.problems.sort()
     return report
+
+
+@contextmanager
+def _without_gc_pauses() -> Iterator[None]:
+    """Parsing makes many short-lived, acyclic objects; reference counting frees them all, and
+    the cycle collector's passes over them cost a quarter of validation time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
