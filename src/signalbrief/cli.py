@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from signalbrief import __version__
+from signalbrief.build import FORMATS, VIEWS, BuildOptions, build
 from signalbrief.config import load_config
 from signalbrief.errors import (
     EXIT_INVALID,
@@ -91,6 +92,58 @@ def validate_command(settings: Settings, paths: tuple[Path, ...], strict: bool) 
         click.echo(summary_line(report.problems, report.checked), err=True)
     if report.errors or (strict and report.warnings):
         sys.exit(EXIT_INVALID)
+
+
+def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    if not value:
+        return allowed
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    for part in chosen:
+        if part not in allowed:
+            raise click.BadParameter(f"{part!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return chosen
+
+
+@cli.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default="site", help="Output folder.")
+@click.option("--format", "formats", help="Comma-separated: html,md (default both).")
+@click.option("--edition", "editions", help="Comma-separated edition ids (default all).")
+@click.option("--lang", "views", help="Comma-separated: en,zh,bi (default all).")
+@click.option("--drafts", is_flag=True, help="Include draft briefs.")
+@click.pass_obj
+@reports_errors
+def build_command(settings: Settings, paths, output, formats, editions, views, drafts) -> None:
+    """Render the editions as HTML and Markdown (default: into site/)."""
+    options = BuildOptions(
+        output=output,
+        formats=_choices(formats, FORMATS, "--format"),
+        editions=tuple(e.strip() for e in (editions or "").split(",") if e.strip()),
+        views=_choices(views, VIEWS, "--lang"),
+        drafts=drafts,
+        paths=tuple(paths),
+    )
+    if sys.stderr.isatty() and settings.verbosity >= 0:
+        with click.progressbar(length=1, label="rendering", file=sys.stderr) as bar:
+            report = build(settings.root, options, progress=lambda steps: _ticking(bar, steps))
+    else:
+        report = build(settings.root, options)
+    if settings.verbosity >= 0:
+        for problem in report.warnings:
+            click.echo(str(problem), err=True)
+        click.echo(
+            f"built {report.briefs} brief{'s' if report.briefs != 1 else ''} into {report.output}: "
+            f"{report.files} files in {report.seconds:.2f} s",
+            err=True,
+        )
+
+
+def _ticking(bar, steps):
+    steps = list(steps)
+    bar.length = len(steps) or 1
+    for step in steps:
+        yield step
+        bar.update(1)
 
 
 @cli.command("schema")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from signalbrief.errors import OutputError
 
@@ -33,3 +35,90 @@ def create_new(path: Path, text: str) -> bool:
         return False
     write_atomic(path, text.encode("utf-8"))
     return True
+
+
+MARKER = ".signalbrief-output"
+_MARKER_TEXT = b"This folder is written by signalbrief build and replaced whole by the next build.\n"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class Output:
+    """Every file of a build, collected in memory, then written into place in one swap."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def add(self, relative: str, content: str | bytes) -> None:
+        """Add a file; its path must stay inside the output folder and be written only once."""
+        path = PurePosixPath(relative)
+        parts = relative.split("/")
+        if path.is_absolute() or "\\" in relative or "\0" in relative or any(p in ("", ".", "..") for p in parts):
+            raise OutputError(f"{relative!r}: refusing a path outside the output folder")
+        if relative in self.files:
+            raise OutputError(f"{relative}: written twice in one build")
+        self.files[relative] = content.encode("utf-8") if isinstance(content, str) else content
+
+    def commit(self, target: Path) -> None:
+        """Write every file into a fresh folder beside `target`, then swap it into place."""
+        target = target.absolute()
+        _check_replaceable(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale_builds(target)
+            temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot create the output folder: {exc.strerror or exc}") from None
+        try:
+            (temp / MARKER).write_bytes(_MARKER_TEXT)
+            for relative, content in sorted(self.files.items()):
+                path = temp / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            os.chmod(temp, 0o755)
+            _swap_into_place(temp, target)
+        except OSError as exc:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise OutputError(f"{target}: cannot write the build: {exc.strerror or exc}") from None
+
+
+def _check_replaceable(target: Path) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder")
+    if any(target.iterdir()) and not (target / MARKER).is_file():
+        raise OutputError(
+            f"{target}: not empty and not written by signalbrief; nothing was changed "
+            "(choose another -o folder, or empty this one)"
+        )
+
+
+def _remove_stale_builds(target: Path) -> None:
+    """Remove temporary folders that killed builds left beside the output folder."""
+    for stale in target.parent.glob(f".{target.name}.build-*"):
+        if stale.is_dir() and (stale / MARKER).is_file():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _swap_into_place(temp: Path, target: Path) -> None:
+    if not target.exists():
+        os.rename(temp, target)
+        return
+    if not _exchange(temp, target):
+        old = temp.with_name(temp.name + "-old")
+        os.rename(target, old)
+        os.rename(temp, target)
+        temp = old
+    shutil.rmtree(temp, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2); False where that is unavailable."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    return result == 0

@@ -1,0 +1,220 @@
+"""Build the editions: read and validate everything, gate, render, then write the site in one swap."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from signalbrief.config import PUBLIC, Config
+from signalbrief.errors import InvalidInput, UsageError
+from signalbrief.gating import GatedBrief, gate
+from signalbrief.grading import band_for, band_ranges
+from signalbrief.markup import _md_escape
+from signalbrief.render import HTML_LANG, make_environment, pick, translate_ui
+from signalbrief.validate import LoadedBrief, validate
+from signalbrief.writer import Output
+
+VIEWS = ("en", "zh", "bi")
+FORMATS = ("html", "md")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and where."""
+
+    output: Path = Path("site")
+    formats: tuple[str, ...] = FORMATS
+    editions: tuple[str, ...] = ()  # empty: every edition
+    views: tuple[str, ...] = VIEWS
+    drafts: bool = False
+    paths: tuple[Path, ...] = ()
+
+
+@dataclass
+class BuildReport:
+    briefs: int
+    files: int
+    seconds: float
+    output: Path
+    warnings: list = field(default_factory=list)
+
+
+Progress = Callable[[Iterable[Any]], Iterable[Any]]
+
+
+def build(root: Path, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """Validate the publication, render the selected editions and swap them into the output folder."""
+    started = time.perf_counter()
+    report = validate(root, list(options.paths))
+    if report.errors:
+        raise InvalidInput(report.problems)
+    config = report.config
+    editions = _editions(config, options.editions)
+    briefs = sorted(
+        (b for b in report.briefs if options.drafts or not b.brief.draft),
+        key=lambda b: (-b.brief.date.toordinal(), b.id),
+    )
+    site = Site(root, config, briefs, options)
+    output = Output()
+    steps = [(edition, item) for edition in editions for item in briefs]
+    for edition, item in progress(steps) if progress else steps:
+        site.brief_files(output, edition, item)
+    for edition in editions:
+        site.edition_files(output, edition)
+    site.entry_file(output, editions)
+    output.commit(root / options.output if not options.output.is_absolute() else options.output)
+    seconds = time.perf_counter() - started
+    return BuildReport(len(briefs), len(output.files), seconds, options.output, report.warnings)
+
+
+def _editions(config: Config, selected: tuple[str, ...]) -> list[str]:
+    unknown = [e for e in selected if e not in config.edition_ids]
+    if unknown:
+        raise UsageError(f"unknown edition {unknown[0]!r}; editions: {', '.join(config.edition_ids)}")
+    return [e for e in config.edition_ids if not selected or e in selected]
+
+
+class Site:
+    """Renders the files of one build from validated briefs."""
+
+    def __init__(self, root: Path, config: Config, briefs: list[LoadedBrief], options: BuildOptions):
+        self.config = config
+        self.briefs = briefs
+        self.options = options
+        self.html = make_environment(root)
+        self.markdown = make_environment(root, markdown=True)
+        self.markdown.filters["md_escape"] = _md_escape
+        self.signals = {b.id: b.brief.signal for b in briefs}
+
+    def edition_label(self, edition: str, lang: str) -> str:
+        if edition == PUBLIC:
+            return translate_ui("Public edition", lang)
+        tier = next(t for t in self.config.tiers if t.id == edition)
+        return translate_ui("{tier} edition", lang).format(tier=pick(tier.name, lang))
+
+    def brief_files(self, output: Output, edition: str, item: LoadedBrief) -> None:
+        gated = gate(item.id, item.brief, edition, self.config)
+        for view in self.options.views:
+            base = f"{edition}/{view}/{item.id}"
+            context = self._brief_context(gated, edition, view)
+            if "html" in self.options.formats:
+                template = "brief_bi.html" if view == "bi" else "brief.html"
+                output.add(f"{base}/index.html", self.html.get_template(template).render(context))
+            if "md" in self.options.formats:
+                template = "brief_bi.md" if view == "bi" else "brief.md"
+                output.add(f"{base}.md", _tidy(self.markdown.get_template(template).render(context)))
+
+    def _brief_context(self, gated: GatedBrief, edition: str, view: str) -> dict[str, Any]:
+        lang = "en" if view == "bi" else view
+        band = band_for(gated.brief.confidence.score, self.config.grades)
+        visible = list(gated.sources)
+        for section in gated.sections:
+            visible += list(getattr(section, "sources", ()))
+        see_also = [
+            {"id": target, "signal": self.signals[target]} for target in gated.brief.see_also if target in self.signals
+        ]
+        return {
+            **self._page(edition, view, depth=3, page=f"{gated.id}/"),
+            "lang": lang if view != "bi" else "bi",
+            "page_title": pick(gated.brief.signal, lang),
+            "g": gated,
+            "band": band,
+            "rows": band_ranges(self.config.grades),
+            "cites": gated.citable(),
+            "visible_sources": visible,
+            "see_also": see_also,
+        }
+
+    def _page(self, edition: str, view: str, depth: int, page: str) -> dict[str, Any]:
+        """Links and labels every page of an edition shares; `depth` is folders below the edition root."""
+        up = "../" * (depth - 1)
+        lang = "en" if view == "bi" else view
+        names = {"en": "English", "zh": "中文", "bi": "English / 中文"}
+        switch = [
+            {"label": names[v], "href": f"{up}{v}/{page}", "hreflang": HTML_LANG[v] if v != "bi" else "en",
+             "current": v == view}
+            for v in self.options.views
+        ]
+        alternates = [
+            {"hreflang": HTML_LANG[v], "href": f"{up}{v}/{page}"} for v in self.options.views if v != "bi"
+        ]
+        feed = f"{up}{view}/feed.xml" if view != "bi" and "html" in self.options.formats else ""
+        return {
+            "lang": view,
+            "html_lang": HTML_LANG[view],
+            "root": up,
+            "home": f"{up}{view}/",
+            "site_title": pick(self.config.title, lang),
+            "edition_label": self.edition_label(edition, lang),
+            "config": self.config,
+            "switch": switch,
+            "alternates": alternates,
+            "feed": feed,
+        }
+
+    def edition_files(self, output: Output, edition: str) -> None:
+        output.add(f"{edition}/assets/style.css", _asset("style.css"))
+        if "html" not in self.options.formats:
+            return
+        for view in self.options.views:
+            context = {**self._page(edition, view, depth=2, page=""), "briefs": self.briefs, "page_title": ""}
+            context["page_title"] = context["site_title"]
+            output.add(f"{edition}/{view}/index.html", self.html.get_template("index.html").render(context))
+            if view != "bi":
+                output.add(f"{edition}/{view}/feed.xml", self._feed(edition, view))
+        output.add(f"{edition}/sitemap.xml", self._sitemap(edition))
+
+    def _feed(self, edition: str, view: str) -> str:
+        base = self._edition_url(edition)
+        context = {
+            **self._page(edition, view, depth=2, page=""),
+            "briefs": self.briefs,
+            "feed_id": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}",
+            "self_href": f"{base}{view}/feed.xml" if base else "feed.xml",
+            "home_href": f"{base}{view}/" if base else "./",
+            "link_prefix": f"{base}{view}/" if base else "",
+            "updated": f"{self.briefs[0].brief.date.isoformat()}T00:00:00Z" if self.briefs else "",
+        }
+        return self.html.get_template("feed.xml").render(context)
+
+    def _edition_url(self, edition: str) -> str:
+        base = self.config.base_url
+        if not base:
+            return ""
+        return f"{base.rstrip('/')}/{edition}/"
+
+    def _sitemap(self, edition: str) -> str:
+        base = self._edition_url(edition)
+        views = self.options.views
+        pages = []
+        for page, lastmod in [("", "")] + [(f"{b.id}/", b.brief.date.isoformat()) for b in self.briefs]:
+            alternates = [{"hreflang": HTML_LANG[v], "href": f"{base}{v}/{page}"} for v in views if v != "bi"]
+            for view in views:
+                pages.append({"loc": f"{base}{view}/{page}", "lastmod": lastmod, "alternates": alternates})
+        return self.html.get_template("sitemap.xml").render({"pages": pages, "lang": "en"})
+
+    def entry_file(self, output: Output, editions: list[str]) -> None:
+        if "html" not in self.options.formats or PUBLIC not in editions:
+            return
+        labels = {"en": "English", "zh": "中文", "bi": "English / 中文"}
+        views = [{"id": v, "label": labels[v], "hreflang": HTML_LANG[v]} for v in self.options.views]
+        context = {"title": self.config.title, "views": views, "lang": "en"}
+        output.add("index.html", self.html.get_template("entry.html").render(context))
+
+
+def _asset(name: str) -> bytes:
+    return resources.files("signalbrief").joinpath("theme", "assets", name).read_bytes()
+
+
+def _tidy(markdown: str) -> str:
+    """Collapse the blank lines that template blocks leave, so the Markdown pastes cleanly."""
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        line = line.rstrip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip() + "\n"

@@ -1,0 +1,139 @@
+"""Inline Markdown of brief texts (emphasis, links, code, citations) to safe HTML or clean Markdown.
+
+Both outputs come from one token stream (markdown-it with raw HTML and images off), so a brief can
+never pass raw HTML, a `javascript:`, `vbscript:` or `data:` link, or anything else executable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+# `text_join` is left off so that an escaped `\[1\]` stays a `text_special` token, not a citation.
+_PARSER = MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"])
+_CITATION = re.compile(r"\[([0-9]+)\]")
+_SAFE_SCHEMES = ("", "http", "https", "mailto")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
+
+Cite = Callable[[int], str | None]
+
+
+def safe_href(href: str) -> str | None:
+    """Return the link target if it cannot execute anything, else None."""
+    cleaned = "".join(ch for ch in href if ch.isprintable() and not ch.isspace())
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return None
+    return cleaned if scheme in _SAFE_SCHEMES else None
+
+
+def _tokens(text: str) -> list:
+    parsed = _PARSER.parseInline(text, {})
+    return parsed[0].children or [] if parsed else []
+
+
+def inline_html(text: str, cite: Cite) -> Markup:
+    """Render a text's inline Markdown as HTML; `cite(n)` gives the href of source n, or None."""
+    out: list[str] = []
+    in_link = False
+    for token in _tokens(text):
+        kind = token.type
+        if kind == "text":
+            out.append(str(escape(token.content)) if in_link else _cited_html(token.content, cite))
+        elif kind == "text_special":
+            out.append(str(escape(token.content)))
+        elif kind in ("em_open", "em_close", "strong_open", "strong_close"):
+            out.append(f"<{'/' if kind.endswith('close') else ''}{token.tag}>")
+        elif kind == "code_inline":
+            out.append(f"<code>{escape(token.content)}</code>")
+        elif kind == "link_open":
+            href = safe_href(str(token.attrs.get("href", "")))
+            in_link = href is not None
+            if in_link:
+                out.append(f'<a href="{escape(href)}" rel="noopener">')
+        elif kind == "link_close":
+            if in_link:
+                out.append("</a>")
+            in_link = False
+        elif kind == "softbreak":
+            out.append("\n")
+        elif kind == "hardbreak":
+            out.append("<br>")
+        else:
+            out.append(str(escape(token.content)))
+    return Markup("".join(out))
+
+
+def _cited_html(text: str, cite: Cite) -> str:
+    out, last = [], 0
+    for match in _CITATION.finditer(text):
+        href = cite(int(match.group(1)))
+        out.append(str(escape(text[last : match.start()])))
+        if href is None:
+            out.append(str(escape(match.group(0))))
+        else:
+            out.append(f'<a class="cite" href="{escape(href)}">{escape(match.group(0))}</a>')
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return "".join(out)
+
+
+def inline_markdown(text: str, footnote: Cite) -> str:
+    """Re-write a text's inline Markdown cleanly: no raw HTML, unsafe links reduced to their text,
+    citations as footnote references (`footnote(n)` gives the label, or None to keep `[n]`)."""
+    out: list[str] = []
+    link: str | None = None
+    for token in _tokens(text):
+        kind = token.type
+        if kind == "text":
+            out.append(_md_escape(token.content) if link is not None else _cited_markdown(token.content, footnote))
+        elif kind == "text_special":
+            out.append(_md_escape(token.content))
+        elif kind in ("em_open", "em_close"):
+            out.append("*")
+        elif kind in ("strong_open", "strong_close"):
+            out.append("**")
+        elif kind == "code_inline":
+            fence = "``" if "`" in token.content else "`"
+            out.append(f"{fence}{token.content}{fence}")
+        elif kind == "link_open":
+            link = safe_href(str(token.attrs.get("href", "")))
+            if link is not None:
+                out.append("[")
+        elif kind == "link_close":
+            if link is not None:
+                out.append(f"](<{link.replace('>', '%3E').replace('<', '%3C')}>)")
+            link = None
+        elif kind in ("softbreak", "hardbreak"):
+            out.append(" ")
+        else:
+            out.append(_md_escape(token.content))
+    return "".join(out)
+
+
+def _cited_markdown(text: str, footnote: Cite) -> str:
+    out, last = [], 0
+    for match in _CITATION.finditer(text):
+        label = footnote(int(match.group(1)))
+        out.append(_md_escape(text[last : match.start()]))
+        out.append(f"[^{label}]" if label is not None else _md_escape(match.group(0)))
+        last = match.end()
+    out.append(_md_escape(text[last:]))
+    return "".join(out)
+
+
+def _md_escape(text: str) -> str:
+    """Escape what Markdown would read as markup, so text stays text on any platform."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def plain_text(text: str) -> str:
+    """The words of a text without its Markdown, for feeds and page titles."""
+    return "".join(
+        token.content for token in _tokens(text) if token.type in ("text", "text_special", "code_inline")
+    )
