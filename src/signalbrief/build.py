@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jinja2 import TemplateError, TemplateSyntaxError
+
 from signalbrief.config import PUBLIC, Config
-from signalbrief.errors import InvalidInput, UsageError
+from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.gating import GatedBrief, gate
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.markup import _md_escape
-from signalbrief.render import HTML_LANG, make_environment, pick, translate_ui
+from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick, translate_ui
 from signalbrief.validate import LoadedBrief, validate
 from signalbrief.writer import Output
 
@@ -61,14 +64,38 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     site = Site(root, config, briefs, options)
     output = Output()
     steps = [(edition, item) for edition in editions for item in briefs]
-    for edition, item in progress(steps) if progress else steps:
-        site.brief_files(output, edition, item)
-    for edition in editions:
-        site.edition_files(output, edition)
-    site.entry_file(output, editions)
+    with template_errors(root):
+        for edition, item in progress(steps) if progress else steps:
+            site.brief_files(output, edition, item)
+        for edition in editions:
+            site.edition_files(output, edition)
+        site.entry_file(output, editions)
     output.commit(root / options.output if not options.output.is_absolute() else options.output)
     seconds = time.perf_counter() - started
     return BuildReport(len(briefs), len(output.files), seconds, options.output, report.warnings)
+
+
+@contextmanager
+def template_errors(root: Path) -> Iterator[None]:
+    """Report a broken template (usually an override in templates/) at its file and line."""
+    try:
+        yield
+    except TemplateError as exc:
+        raise InvalidInput(
+            [error(_template_location(exc, root), "", f"template error: {exc.message or exc}")]
+        ) from None
+
+
+def _template_location(exc: TemplateError, root: Path) -> Location:
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return Location(display_path(Path(exc.filename).resolve(), root.resolve()), exc.lineno or 0, 1)
+    frame, found = exc.__traceback__, None
+    while frame is not None:
+        name = frame.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".md", ".xml")):
+            found = Location(display_path(Path(name).resolve(), root.resolve()), frame.tb_lineno, 1)
+        frame = frame.tb_next
+    return found or Location(TEMPLATES_DIR)
 
 
 def _editions(config: Config, selected: tuple[str, ...]) -> list[str]:
@@ -127,6 +154,8 @@ class Site:
             "cites": gated.citable(),
             "visible_sources": visible,
             "see_also": see_also,
+            # Markdown is pasted elsewhere: link to the published pages when the base URL is known.
+            "page_base": f"{self._edition_url(edition)}{view}/" if self.config.base_url else "",
         }
 
     def _page(self, edition: str, view: str, depth: int, page: str) -> dict[str, Any]:
@@ -135,13 +164,15 @@ class Site:
         lang = "en" if view == "bi" else view
         names = {"en": "English", "zh": "中文", "bi": "English / 中文"}
         switch = [
-            {"label": names[v], "href": f"{up}{v}/{page}", "hreflang": HTML_LANG[v] if v != "bi" else "en",
-             "current": v == view}
+            {
+                "label": names[v],
+                "href": f"{up}{v}/{page}",
+                "hreflang": HTML_LANG[v] if v != "bi" else "en",
+                "current": v == view,
+            }
             for v in self.options.views
         ]
-        alternates = [
-            {"hreflang": HTML_LANG[v], "href": f"{up}{v}/{page}"} for v in self.options.views if v != "bi"
-        ]
+        alternates = [{"hreflang": HTML_LANG[v], "href": f"{up}{v}/{page}"} for v in self.options.views if v != "bi"]
         feed = f"{up}{view}/feed.xml" if view != "bi" and "html" in self.options.formats else ""
         return {
             "lang": view,

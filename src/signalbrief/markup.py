@@ -134,6 +134,4 @@ def _md_escape(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """The words of a text without its Markdown, for feeds and page titles."""
-    return "".join(
-        token.content for token in _tokens(text) if token.type in ("text", "text_special", "code_inline")
-    )
+    return "".join(token.content for token in _tokens(text) if token.type in ("text", "text_special", "code_inline"))

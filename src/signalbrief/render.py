@@ -109,8 +109,7 @@ def _html_text(context: Any, value: Text | None, lang: str) -> Markup:
         notice = escape(translate_ui("Translation pending", lang))
         body = inline_html(value.get(other) or "", cite)
         return Markup(
-            f'<span class="pending" data-pending="{lang}">{notice}</span> '
-            f'<span lang="{HTML_LANG[other]}">{body}</span>'
+            f'<span class="pending" data-pending="{lang}">{notice}</span> <span lang="{HTML_LANG[other]}">{body}</span>'
         )
     body = inline_html(own, cite)
     if lang in value.machine:
