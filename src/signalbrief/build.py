@@ -208,6 +208,8 @@ class Site:
             "self_href": f"{base}{view}/feed.xml" if base else "feed.xml",
             "home_href": f"{base}{view}/" if base else "./",
             "link_prefix": f"{base}{view}/" if base else "",
+            "entry_id_prefix": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}:",
+            "entry_id_suffix": "/" if base else "",
             "updated": f"{self.briefs[0].brief.date.isoformat()}T00:00:00Z" if self.briefs else "",
         }
         return self.html.get_template("feed.xml").render(context)

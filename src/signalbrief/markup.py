@@ -14,8 +14,11 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 # `text_join` is left off so that an escaped `\[1\]` stays a `text_special` token, not a citation.
-_PARSER = MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"])
+_PARSER = (
+    MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"]).disable("text_join")
+)
 _CITATION = re.compile(r"\[([0-9]+)\]")
+_SPACED_CITATION = re.compile(r"\s*\[[0-9]+\]")
 _SAFE_SCHEMES = ("", "http", "https", "mailto")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
 
@@ -133,5 +136,11 @@ def _md_escape(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """The words of a text without its Markdown, for feeds and page titles."""
-    return "".join(token.content for token in _tokens(text) if token.type in ("text", "text_special", "code_inline"))
+    """The words of a text without its Markdown or citations, for feeds, titles and link text."""
+    words = []
+    for token in _tokens(text):
+        if token.type == "text":
+            words.append(_SPACED_CITATION.sub("", token.content))
+        elif token.type in ("text_special", "code_inline"):
+            words.append(token.content)
+    return " ".join("".join(words).split())

@@ -1,0 +1,24 @@
+"""Golden output: the fixture publication in tests/golden/ builds to exactly the checked-in files.
+
+After an intended change, regenerate with `python tests/golden/regenerate.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from signalbrief.build import BuildOptions, build
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_golden_publication_builds_to_the_expected_files(tmp_path):
+    build(GOLDEN / "publication", BuildOptions(output=tmp_path / "site"))
+    actual, expected = files(tmp_path / "site"), files(GOLDEN / "expected")
+    assert sorted(actual) == sorted(expected)
+    changed = [name for name in expected if actual[name] != expected[name]]
+    assert changed == [], "output changed; if intended, run python tests/golden/regenerate.py"
