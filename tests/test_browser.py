@@ -1,0 +1,91 @@
+"""A real browser (Debian's Chromium driven by Playwright) reads the seed brief's public page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from signalbrief.build import BuildOptions, build
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SEED = "us-uk-ai-safety-testing-mou"
+# CI sets this so that a missing browser fails the run instead of skipping the test.
+REQUIRED = os.environ.get("SIGNALBRIEF_REQUIRE_BROWSER") == "1"
+
+playwright_api = pytest.importorskip("playwright.sync_api") if not REQUIRED else __import__("playwright.sync_api")
+if not REQUIRED and not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """This repository's build, served on 127.0.0.1 as a static host would serve it."""
+    out = tmp_path_factory.mktemp("browser") / "site"
+    build(REPO, BuildOptions(output=out))
+    handler = partial(QuietHandler, directory=str(out))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def test_public_seed_page_shows_lock_cards_and_switches_language(site, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1100, "height": 900}, java_script_enabled=False)
+    page.goto(f"{site}/public/en/{SEED}/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "US and UK sign AI safety testing memorandum"
+    cards = page.locator(".lock-card")
+    assert cards.count() == 2
+    assert "Join Strategic Circle" in cards.nth(0).inner_text()
+    assert "Join Leadership Alliance" in cards.nth(1).inner_text()
+    page.screenshot(path=str(tmp_path / "en.png"), full_page=True)
+
+    page.locator(".language-switch a[hreflang='zh-Hans']").click()
+    page.wait_for_load_state()
+    assert page.url == f"{site}/public/zh/{SEED}/"
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator("h1").inner_text() == "美英签署AI安全测试备忘录"
+    assert page.locator(".lock-card").count() == 2
+    assert "加入战略圈" in page.locator(".lock-card").nth(0).inner_text()
+    page.screenshot(path=str(tmp_path / "zh.png"), full_page=True)
+    shots = Path(os.environ.get("SIGNALBRIEF_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    for name in ("en.png", "zh.png"):
+        if shots != tmp_path:
+            shutil.copy(tmp_path / name, shots / name)
+        assert (tmp_path / name).stat().st_size > 10_000
+    page.close()
