@@ -72,7 +72,7 @@ def test_public_seed_page_shows_lock_cards_and_switches_language(site, browser, 
     assert cards.count() == 2
     assert "Join Strategic Circle" in cards.nth(0).inner_text()
     assert "Join Leadership Alliance" in cards.nth(1).inner_text()
-    page.screenshot(path=str(tmp_path / "en.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "seed-brief-en.png"), full_page=True)
 
     page.locator(".language-switch a[hreflang='zh-Hans']").click()
     page.wait_for_load_state()
@@ -81,10 +81,10 @@ def test_public_seed_page_shows_lock_cards_and_switches_language(site, browser, 
     assert page.locator("h1").inner_text() == "美英签署AI安全测试备忘录"
     assert page.locator(".lock-card").count() == 2
     assert "加入战略圈" in page.locator(".lock-card").nth(0).inner_text()
-    page.screenshot(path=str(tmp_path / "zh.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "seed-brief-zh.png"), full_page=True)
     shots = Path(os.environ.get("SIGNALBRIEF_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
-    for name in ("en.png", "zh.png"):
+    for name in ("seed-brief-en.png", "seed-brief-zh.png"):
         if shots != tmp_path:
             shutil.copy(tmp_path / name, shots / name)
         assert (tmp_path / name).stat().st_size > 10_000

@@ -209,3 +209,38 @@ def test_repository_build_shows_the_override_banner(run, tmp_path):
     page = (tmp_path / "site/public/en/us-uk-ai-safety-testing-mou/index.html").read_text(encoding="utf-8")
     assert 'class="sample-banner"' in page
     assert page.count('class="lock-card"') == 2
+
+
+def test_wheel_ships_the_theme(tmp_path):
+    """A plain `pip install .` gets the theme: it is package data inside the wheel."""
+    import subprocess
+    import sys
+    import zipfile
+
+    pytest.importorskip("setuptools")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(REPO),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    names = zipfile.ZipFile(next(tmp_path.glob("signalbrief-*.whl"))).namelist()
+    for needed in (
+        "signalbrief/theme/templates/brief.html",
+        "signalbrief/theme/templates/feed.xml",
+        "signalbrief/theme/templates/brief.md",
+        "signalbrief/theme/assets/style.css",
+        "signalbrief/theme/locale/zh/LC_MESSAGES/messages.po",
+        "signalbrief/skeletons/brief.yaml",
+    ):
+        assert needed in names

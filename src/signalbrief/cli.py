@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -24,6 +25,7 @@ from signalbrief.fields import DECIMAL
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.scaffold import init_publication, new_brief
 from signalbrief.schema import brief_schema
+from signalbrief.serve import Preview
 from signalbrief.validate import validate
 
 
@@ -144,6 +146,34 @@ def _ticking(bar, steps):
     for step in steps:
         yield step
         bar.update(1)
+
+
+@cli.command("serve")
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--edition", default="public", show_default=True, help="Edition the preview opens.")
+@click.option("--lang", "view", type=click.Choice(VIEWS), default="en", show_default=True, help="View it opens.")
+@click.option("--drafts", is_flag=True, help="Include draft briefs.")
+@click.pass_obj
+@reports_errors
+def serve_command(settings: Settings, port: int, edition: str, view: str, drafts: bool) -> None:
+    """Preview the site on 127.0.0.1, rebuilding when briefs, config or templates change."""
+    editions = load_config(settings.root).edition_ids
+    if edition not in editions:
+        raise UsageError(f"unknown edition {edition!r}; editions: {', '.join(editions)}")
+    try:
+        preview = Preview(settings.root, BuildOptions(drafts=drafts), port, f"/{edition}/{view}/", _echo_err)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    preview.start()
+    click.echo(f"previewing on {preview.url} (Ctrl+C to stop)", err=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        preview.stop()
+
+
+def _echo_err(message: str) -> None:
+    click.echo(message, err=True)
 
 
 @cli.command("schema")
