@@ -16,7 +16,7 @@ from signalbrief.config import PUBLIC, Config
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.gating import GatedBrief, gate
 from signalbrief.grading import band_for, band_ranges
-from signalbrief.markup import _md_escape
+from signalbrief.markup import markdown_escape
 from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick, translate_ui
 from signalbrief.validate import LoadedBrief, validate
 from signalbrief.writer import Output
@@ -114,7 +114,7 @@ class Site:
         self.options = options
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
-        self.markdown.filters["md_escape"] = _md_escape
+        self.markdown.filters["md_escape"] = markdown_escape
         self.signals = {b.id: b.brief.signal for b in briefs}
 
     def edition_label(self, edition: str, lang: str) -> str:

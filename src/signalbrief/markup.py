@@ -94,9 +94,9 @@ def inline_markdown(text: str, footnote: Cite) -> str:
     for token in _tokens(text):
         kind = token.type
         if kind == "text":
-            out.append(_md_escape(token.content) if link is not None else _cited_markdown(token.content, footnote))
+            out.append(markdown_escape(token.content) if link is not None else _cited_markdown(token.content, footnote))
         elif kind == "text_special":
-            out.append(_md_escape(token.content))
+            out.append(markdown_escape(token.content))
         elif kind in ("em_open", "em_close"):
             out.append("*")
         elif kind in ("strong_open", "strong_close"):
@@ -115,7 +115,7 @@ def inline_markdown(text: str, footnote: Cite) -> str:
         elif kind in ("softbreak", "hardbreak"):
             out.append(" ")
         else:
-            out.append(_md_escape(token.content))
+            out.append(markdown_escape(token.content))
     return "".join(out)
 
 
@@ -123,14 +123,14 @@ def _cited_markdown(text: str, footnote: Cite) -> str:
     out, last = [], 0
     for match in _CITATION.finditer(text):
         label = footnote(int(match.group(1)))
-        out.append(_md_escape(text[last : match.start()]))
-        out.append(f"[^{label}]" if label is not None else _md_escape(match.group(0)))
+        out.append(markdown_escape(text[last : match.start()]))
+        out.append(f"[^{label}]" if label is not None else markdown_escape(match.group(0)))
         last = match.end()
-    out.append(_md_escape(text[last:]))
+    out.append(markdown_escape(text[last:]))
     return "".join(out)
 
 
-def _md_escape(text: str) -> str:
+def markdown_escape(text: str) -> str:
     """Escape what Markdown would read as markup, so text stays text on any platform."""
     return _MD_SPECIAL.sub(r"\\\1", text)
 
