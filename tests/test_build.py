@@ -23,7 +23,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 def test_layout_of_a_full_build(publication, run):
     root = publication()
-    result = run(root, "build")
+    result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 0, result.stderr
     site = root / "site"
     for edition in ("public", "strategy-circle", "leadership-alliance"):
@@ -38,7 +38,7 @@ def test_layout_of_a_full_build(publication, run):
 
 def test_pages_carry_lang_hreflang_and_a_language_switch(publication, run):
     root = publication()
-    run(root, "build")
+    run(root, "build", "--allow-untranslated")
     zh = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in zh
     assert '<link rel="alternate" hreflang="en" href="../../en/alpha/">' in zh
@@ -49,7 +49,7 @@ def test_pages_carry_lang_hreflang_and_a_language_switch(publication, run):
 
 def test_missing_language_is_marked_pending_and_machine_text_is_labelled(publication, run):
     root = publication({"alpha": replace_line(VALID, 5, "  zh: !mt 机器译文"), "beta": BETA})
-    run(root, "build")
+    run(root, "build", "--allow-untranslated")
     zh = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
     assert '<span data-mt="zh">机器译文</span><span class="mt-label">机器翻译</span>' in zh
     summary = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
@@ -61,17 +61,17 @@ def test_missing_language_is_marked_pending_and_machine_text_is_labelled(publica
 
 def test_build_is_deterministic(publication, run, tmp_path):
     root = publication()
-    run(root, "build", "-o", str(tmp_path / "one"))
-    run(root, "build", "-o", str(tmp_path / "two"))
+    run(root, "build", "--allow-untranslated", "-o", str(tmp_path / "one"))
+    run(root, "build", "--allow-untranslated", "-o", str(tmp_path / "two"))
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
 
 
 def test_failed_build_leaves_previous_output_untouched(publication, run):
     root = publication()
-    assert run(root, "build").exit_code == 0
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
     before = snapshot(root / "site")
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("funding", "fundng"), encoding="utf-8")
-    result = run(root, "build")
+    result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 1
     assert "briefs/beta.yaml:3:7: error: type: 'fundng' is not allowed" in result.stderr
     assert snapshot(root / "site") == before
@@ -80,10 +80,10 @@ def test_failed_build_leaves_previous_output_untouched(publication, run):
 
 def test_rebuild_replaces_output_and_leaves_no_temporary_folders(publication, run):
     root = publication()
-    run(root, "build")
+    run(root, "build", "--allow-untranslated")
     (root / "briefs" / "beta.yaml").unlink()
     (root / "briefs" / "alpha.yaml").write_text(VALID.replace("see_also: [beta]", "see_also: []"), encoding="utf-8")
-    assert run(root, "build").exit_code == 0
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
     assert not (root / "site/public/en/beta").exists()
     assert sorted(p.name for p in root.iterdir()) == ["briefs", "site"]
 
@@ -92,7 +92,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(publication, run):
     root = publication()
     (root / "mine").mkdir()
     (root / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
-    result = run(root, "build", "-o", "mine")
+    result = run(root, "build", "--allow-untranslated", "-o", "mine")
     assert result.exit_code == 4
     assert "not empty and not written by signalbrief; nothing was changed" in result.stderr
     assert (root / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
@@ -100,7 +100,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(publication, run):
 
 def test_options_select_views_formats_and_editions(publication, run):
     root = publication()
-    result = run(root, "build", "--lang", "en", "--format", "html", "--edition", "public")
+    result = run(root, "build", "--allow-untranslated", "--lang", "en", "--format", "html", "--edition", "public")
     assert result.exit_code == 0, result.stderr
     files = snapshot(root / "site")
     assert not [f for f in files if "/zh/" in f or "/bi/" in f or f.endswith(".md") or "circle" in f]
@@ -117,16 +117,16 @@ def test_options_select_views_formats_and_editions(publication, run):
     ],
 )
 def test_bad_options_are_usage_errors(publication, run, args, message):
-    result = run(publication(), "build", *args)
+    result = run(publication(), "build", "--allow-untranslated", *args)
     assert result.exit_code == 2
     assert message in result.stderr
 
 
 def test_drafts_are_left_out_unless_asked(publication, run):
     root = publication({"alpha": VALID.replace("see_also: [beta]", "see_also: []"), "beta": "draft: true\n" + BETA})
-    run(root, "build")
+    run(root, "build", "--allow-untranslated")
     assert not (root / "site/public/en/beta").exists()
-    run(root, "build", "--drafts")
+    run(root, "build", "--allow-untranslated", "--drafts")
     assert (root / "site/public/en/beta/index.html").is_file()
 
 
@@ -145,7 +145,7 @@ HOSTILE = [
 def test_hostile_text_comes_out_inert(publication, run, payload, shown):
     quoted = payload.replace("'", "''")
     root = publication({"alpha": replace_line(VALID, 14, f"  en: '{quoted}'"), "beta": BETA})
-    assert run(root, "build").exit_code == 0
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
     html = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
     assert shown in html
     lowered = html.lower()
@@ -162,7 +162,7 @@ def test_hostile_text_comes_out_inert(publication, run, payload, shown):
 def test_safe_links_and_emphasis_render(publication, run):
     text = "  en: '*Key* point, see [the report](https://example.org/r) and `code` [1].'"
     root = publication({"alpha": replace_line(VALID, 14, text), "beta": BETA})
-    run(root, "build")
+    run(root, "build", "--allow-untranslated")
     html = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
     assert '<em>Key</em> point, see <a href="https://example.org/r" rel="noopener">the report</a>' in html
     assert '<code>code</code> <a class="cite" href="#source-1">[1]</a>' in html
@@ -177,7 +177,7 @@ def test_template_override_extends_the_default(publication, run):
         '{% extends "default:base.html" %}{% block footer %}<footer>Desk footer</footer>{% endblock %}',
         encoding="utf-8",
     )
-    run(root, "build")
+    run(root, "build", "--allow-untranslated")
     page = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
     assert "<footer>Desk footer</footer>" in page
     assert "Published with signalbrief." not in page
@@ -197,7 +197,7 @@ def test_broken_override_is_a_positioned_error(publication, run, template, expec
     root = publication()
     (root / "templates").mkdir()
     (root / "templates" / "brief.html").write_text(template, encoding="utf-8")
-    result = run(root, "build")
+    result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 1
     assert expected in result.stderr
     assert not (root / "site").exists()

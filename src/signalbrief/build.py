@@ -18,6 +18,7 @@ from signalbrief.gating import GatedBrief, gate
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.markup import markdown_escape
 from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick, translate_ui
+from signalbrief.translate.fill import Filler, Outcome, Untranslated, apply, needs_of
 from signalbrief.validate import LoadedBrief, validate
 from signalbrief.writer import Output
 
@@ -35,6 +36,7 @@ class BuildOptions:
     views: tuple[str, ...] = VIEWS
     drafts: bool = False
     paths: tuple[Path, ...] = ()
+    allow_untranslated: bool = False
 
 
 @dataclass
@@ -44,6 +46,9 @@ class BuildReport:
     seconds: float
     output: Path
     warnings: list = field(default_factory=list)
+    remembered: int = 0
+    translated: int = 0
+    pending: int = 0
 
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
@@ -61,6 +66,7 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         (b for b in report.briefs if options.drafts or not b.brief.draft),
         key=lambda b: (-b.brief.date.toordinal(), b.id),
     )
+    briefs, translation = _fill_languages(root, briefs, options)
     site = Site(root, config, briefs, options)
     output = Output()
     steps = [(edition, item) for edition in editions for item in briefs]
@@ -72,7 +78,31 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         site.entry_file(output, editions)
     output.commit(root / options.output if not options.output.is_absolute() else options.output)
     seconds = time.perf_counter() - started
-    return BuildReport(len(briefs), len(output.files), seconds, options.output, report.warnings)
+    return BuildReport(
+        len(briefs),
+        len(output.files),
+        seconds,
+        options.output,
+        report.warnings,
+        translation.remembered,
+        translation.translated,
+        len(translation.missing),
+    )
+
+
+def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> tuple[list[LoadedBrief], Outcome]:
+    """Give every text both languages: remembered or machine translation, else stop with exit 3."""
+    needs = needs_of(briefs)
+    if not needs:
+        return briefs, Outcome()
+    filler = Filler(root)
+    try:
+        outcome = filler.fill(needs)
+    finally:
+        filler.close()
+    if outcome.missing and not options.allow_untranslated:
+        raise Untranslated(outcome.missing)
+    return apply(briefs, outcome), outcome
 
 
 @contextmanager

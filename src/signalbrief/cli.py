@@ -50,7 +50,8 @@ def reports_errors(command):
             click.echo(count_line(exc.problems), err=True)
             sys.exit(EXIT_INVALID)
         except SignalbriefError as exc:
-            click.echo(f"error: {exc}", err=True)
+            # Errors that carry positioned problems print them as they are; others get a prefix.
+            click.echo(str(exc) if getattr(exc, "problems", None) else f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
 
     return run
@@ -113,9 +114,12 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 @click.option("--edition", "editions", help="Comma-separated edition ids (default all).")
 @click.option("--lang", "views", help="Comma-separated: en,zh,bi (default all).")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
+@click.option(
+    "--allow-untranslated", is_flag=True, help="Show a 'translation pending' notice instead of stopping (exit 3)."
+)
 @click.pass_obj
 @reports_errors
-def build_command(settings: Settings, paths, output, formats, editions, views, drafts) -> None:
+def build_command(settings: Settings, paths, output, formats, editions, views, drafts, allow_untranslated) -> None:
     """Render the editions as HTML and Markdown (default: into site/)."""
     options = BuildOptions(
         output=output,
@@ -124,6 +128,7 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
         views=_choices(views, VIEWS, "--lang"),
         drafts=drafts,
         paths=tuple(paths),
+        allow_untranslated=allow_untranslated,
     )
     if sys.stderr.isatty() and settings.verbosity >= 0:
         with click.progressbar(length=1, label="rendering", file=sys.stderr) as bar:
@@ -135,9 +140,20 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
             click.echo(str(problem), err=True)
         click.echo(
             f"built {report.briefs} brief{'s' if report.briefs != 1 else ''} into {report.output}: "
-            f"{report.files} files in {report.seconds:.2f} s",
+            f"{report.files} files in {report.seconds:.2f} s{_translation_note(report)}",
             err=True,
         )
+
+
+def _translation_note(report) -> str:
+    parts = []
+    if report.translated:
+        parts.append(f"{report.translated} sentences machine-translated")
+    if report.remembered:
+        parts.append(f"{report.remembered} remembered")
+    if report.pending:
+        parts.append(f"{report.pending} texts pending translation")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _ticking(bar, steps):
@@ -161,7 +177,8 @@ def serve_command(settings: Settings, port: int, edition: str, view: str, drafts
     if edition not in editions:
         raise UsageError(f"unknown edition {edition!r}; editions: {', '.join(editions)}")
     try:
-        preview = Preview(settings.root, BuildOptions(drafts=drafts), port, f"/{edition}/{view}/", _echo_err)
+        options = BuildOptions(drafts=drafts, allow_untranslated=True)
+        preview = Preview(settings.root, options, port, f"/{edition}/{view}/", _echo_err)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     preview.start()

@@ -1,0 +1,1 @@
+"""Offline machine translation: models, engine, translation memory, glossary and filling texts."""

@@ -1,0 +1,122 @@
+"""Run an installed Argos package's CTranslate2 model and SentencePiece tokenizer, batched.
+
+argostranslate translates one text at a time with its own sentence splitter (which downloads a
+model on first use); here every sentence of a whole run goes through a few `translate_batch` calls,
+sorted by length, with thread counts chosen for the machine and no silent truncation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from signalbrief.translate.models import ModelError, ModelInfo
+
+BEAM_SIZE = 4  # argostranslate's default, so quality matches its own output
+LENGTH_PENALTY = 0.2  # as argostranslate
+MAX_SOURCE_TOKENS = 200  # longer sentences are cut at word starts and translated in parts
+BATCH = 64
+SPACE = "\u2581"  # SentencePiece's word-start mark
+
+
+def thread_counts(cores: int | None = None) -> tuple[int, int]:
+    """(inter_threads, intra_threads): measured on 2 cores, 2 x 1 beat every other split."""
+    cores = cores or os.cpu_count() or 1
+    inter = min(cores, 4)
+    return inter, max(1, cores // inter)
+
+
+class ArgosModel:
+    """One direction's model, loaded on first use."""
+
+    def __init__(self, info: ModelInfo):
+        self.info = info
+        self._translator = None
+        self._tokenizer = None
+        self._prefix: list[str] | None = None
+        self.calls = 0
+
+    def _load(self) -> None:
+        if self._translator is not None:
+            return
+        import json
+
+        import ctranslate2
+        import sentencepiece
+
+        inter, intra = thread_counts()
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        try:
+            self._translator = ctranslate2.Translator(
+                str(self.info.path / "model"), device=device, inter_threads=inter, intra_threads=intra
+            )
+            self._tokenizer = sentencepiece.SentencePieceProcessor(
+                model_file=str(self.info.path / "sentencepiece.model")
+            )
+            metadata = json.loads((self.info.path / "metadata.json").read_text(encoding="utf-8"))
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise ModelError(f"{self.info.path}: cannot load the model: {exc}") from None
+        prefix = metadata.get("target_prefix") or ""
+        self._prefix = [prefix] if prefix else None
+
+    def translate(self, sentences: list[str], progress: Callable[[int], None] | None = None) -> list[str]:
+        """Translate sentences; each comes back as one string, in the same order."""
+        self._load()
+        assert self._tokenizer is not None
+        parts: list[list[str]] = []  # token lists to translate
+        owners: list[int] = []  # which sentence each part belongs to
+        for index, sentence in enumerate(sentences):
+            for part in _cut(self._tokenizer.encode(sentence, out_type=str)):
+                parts.append(part)
+                owners.append(index)
+        order = sorted(range(len(parts)), key=lambda i: len(parts[i]))
+        outputs: list[str] = [""] * len(parts)
+        for start in range(0, len(order), BATCH):
+            chunk = order[start : start + BATCH]
+            for i, text in zip(chunk, self._translate_chunk([parts[i] for i in chunk]), strict=True):
+                outputs[i] = text
+            if progress:
+                progress(len(chunk))
+        joined: list[list[str]] = [[] for _ in sentences]
+        for owner, text in zip(owners, outputs, strict=True):
+            joined[owner].append(text)
+        return [" ".join(pieces).strip() for pieces in joined]
+
+    def _translate_chunk(self, batch: list[list[str]]) -> list[str]:
+        assert self._translator is not None and self._tokenizer is not None
+        longest = max(len(tokens) for tokens in batch)
+        self.calls += 1
+        results = self._translator.translate_batch(
+            batch,
+            target_prefix=[self._prefix] * len(batch) if self._prefix else None,
+            beam_size=BEAM_SIZE,
+            length_penalty=LENGTH_PENALTY,
+            replace_unknowns=True,
+            max_input_length=0,
+            max_decoding_length=min(1024, 3 * longest + 16),
+        )
+        return [self._decode(result.hypotheses[0]) for result in results]
+
+    def _decode(self, tokens: list[str]) -> str:
+        if self._prefix and tokens[:1] == self._prefix:
+            tokens = tokens[1:]
+        # Join pieces ourselves: the unknown-token replacements are source pieces the tokenizer
+        # cannot decode; only the word-start mark becomes a space (never `_`).
+        return "".join(tokens).replace(SPACE, " ").strip()
+
+
+def _cut(tokens: list[str]) -> list[list[str]]:
+    """Cut a long token list at word starts so that no part exceeds MAX_SOURCE_TOKENS."""
+    if len(tokens) <= MAX_SOURCE_TOKENS:
+        return [tokens]
+    parts, current = [], []
+    for token in tokens:
+        if len(current) >= MAX_SOURCE_TOKENS or (
+            token.startswith(SPACE) and len(current) >= MAX_SOURCE_TOKENS * 3 // 4
+        ):
+            parts.append(current)
+            current = []
+        current.append(token)
+    if current:
+        parts.append(current)
+    return parts

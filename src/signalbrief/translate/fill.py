@@ -1,0 +1,221 @@
+"""Fill the missing language of every text: from the memory first, then the model, batched per run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import Field
+
+from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, Problem, SignalbriefError, error
+from signalbrief.fields import Prose, Strict, read_model
+from signalbrief.loader import dotted, load_file
+from signalbrief.model import Text
+from signalbrief.translate.engine import ArgosModel
+from signalbrief.translate.memory import MEMORY_FILE, Memory
+from signalbrief.translate.models import model_for
+from signalbrief.translate.segments import Glossary, Piece, assemble, pieces
+from signalbrief.validate import LoadedBrief
+
+GLOSSARY_FILE = "glossary.yaml"
+OTHER = {"en": "zh", "zh": "en"}
+
+
+class Engine(Protocol):
+    """What filling needs of a model: an id for the memory and a batch translate call."""
+
+    id: str
+
+    def translate(self, sentences: list[str], progress: Callable[[int], None] | None = None) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Need:
+    """One text of one brief that lacks a language."""
+
+    brief: LoadedBrief
+    path: tuple
+    source_lang: str
+    source: str
+
+    @property
+    def target_lang(self) -> str:
+        return OTHER[self.source_lang]
+
+    @property
+    def direction(self) -> str:
+        return f"{self.source_lang}-{self.target_lang}"
+
+    def where(self) -> Location:
+        return self.brief.document.locate(self.path)
+
+    def field(self) -> str:
+        return dotted((*self.path, self.target_lang))
+
+
+class Untranslated(SignalbriefError):
+    """Texts need a direction that has neither a model nor remembered translations."""
+
+    exit_code = EXIT_UNTRANSLATED
+
+    def __init__(self, missing: list[Need]):
+        self.missing = missing
+        directions = sorted({need.direction for need in missing})
+        self.problems = [
+            error(need.where(), need.field(), f"needs {need.source_lang}->{need.target_lang} machine translation")
+            for need in missing
+        ]
+        commands = "; ".join(f"signalbrief models install {d.replace('-', ' ')}" for d in directions)
+        lines = [str(p) for p in sorted(self.problems)]
+        lines.append(
+            f"{len(missing)} text{'s' if len(missing) != 1 else ''} need translation ({', '.join(directions)}) "
+            f"with no model installed and nothing remembered. Install a model: {commands} "
+            "(or build with --allow-untranslated to show a 'translation pending' notice)"
+        )
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Outcome:
+    """Translations of a run: the text for each need, and how they were obtained."""
+
+    texts: dict[tuple[str, tuple], tuple[str, str]] = field(default_factory=dict)  # (id, path) -> (lang, text)
+    missing: list[Need] = field(default_factory=list)
+    remembered: int = 0
+    translated: int = 0
+    model_calls: int = 0
+
+
+def needs_of(briefs: list[LoadedBrief]) -> list[Need]:
+    """Every text with exactly one language written, in file order."""
+    found = []
+    for item in briefs:
+        for path, text in item.brief.texts():
+            if (text.en is None) != (text.zh is None):
+                source_lang = "en" if text.en is not None else "zh"
+                found.append(Need(item, path, source_lang, text.get(source_lang) or ""))
+    return found
+
+
+class Filler:
+    """Translates needs through the memory and, where it must, the installed models."""
+
+    def __init__(
+        self,
+        root: Path,
+        glossary: dict[str, Glossary] | None = None,
+        engines: dict[str, Engine] | None = None,
+        models_folder: Path | None = None,
+    ):
+        self.memory = Memory(root / MEMORY_FILE)
+        self.glossary = glossary if glossary is not None else load_glossary(root)
+        self.models_folder = models_folder
+        self._engines = engines  # given by tests; otherwise the installed models
+
+    def engine(self, direction: str) -> Engine | None:
+        if self._engines is not None:
+            return self._engines.get(direction)
+        source, target = direction.split("-")
+        info = model_for(source, target, self.models_folder)
+        if info is None:
+            return None
+        self._engines = self._engines or {}
+        return self._engines.setdefault(direction, _Loaded(info))
+
+    def fill(self, needs: list[Need], progress: Callable[[int], None] | None = None) -> Outcome:
+        outcome = Outcome()
+        split = {
+            id(need): pieces(need.source, self.glossary.get(need.direction, []), need.source_lang) for need in needs
+        }
+        for direction in sorted({need.direction for need in needs}):
+            group = [need for need in needs if need.direction == direction]
+            sentences = sorted({p.text for need in group for p in split[id(need)] if p.translate})
+            known = self._translate(direction, sentences, outcome, progress)
+            for need in group:
+                parts: list[Piece] = split[id(need)]
+                if all(p.text in known for p in parts if p.translate):
+                    outcome.texts[(need.brief.id, need.path)] = (
+                        need.target_lang,
+                        assemble(parts, known, need.target_lang),
+                    )
+                else:
+                    outcome.missing.append(need)
+        return outcome
+
+    def _translate(
+        self, direction: str, sentences: list[str], outcome: Outcome, progress: Callable[[int], None] | None
+    ) -> dict[str, str]:
+        engine = self.engine(direction)
+        known = self.memory.recall(direction, sentences, engine.id if engine else None)
+        outcome.remembered += len(known)
+        todo = [s for s in sentences if s not in known]
+        if todo and engine is not None:
+            calls_before = getattr(engine, "calls", 0)
+            fresh = dict(zip(todo, engine.translate(todo, progress), strict=True))
+            self.memory.remember(engine.id, direction, fresh)
+            known.update(fresh)
+            outcome.translated += len(fresh)
+            outcome.model_calls += getattr(engine, "calls", 0) - calls_before
+        return known
+
+    def close(self) -> None:
+        self.memory.close()
+
+
+class _Loaded(ArgosModel):
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+
+def apply(briefs: list[LoadedBrief], outcome: Outcome) -> list[LoadedBrief]:
+    """Return the briefs with the translated sides added to their texts, marked as machine text."""
+    result = []
+    for item in briefs:
+        mine = {path: value for (brief_id, path), value in outcome.texts.items() if brief_id == item.id}
+        brief = item.brief
+        for path, (lang, text) in mine.items():
+            brief = _with_text(brief, path, lang, text)
+        result.append(LoadedBrief(item.id, item.path, item.shown, brief, item.document))
+    return result
+
+
+def _with_text(node, path: tuple, lang: str, value: str):
+    if not path:
+        assert isinstance(node, Text)
+        return node.model_copy(update={lang: value, "machine": node.machine | {lang}})
+    head, rest = path[0], path[1:]
+    if isinstance(head, int):
+        items = list(node)
+        items[head] = _with_text(items[head], rest, lang, value)
+        return items
+    return node.model_copy(update={head: _with_text(getattr(node, head), rest, lang, value)})
+
+
+class _Term(Strict):
+    en: Prose = Field(description="The English term.")
+    zh: Prose = Field(description="The Chinese term.")
+
+
+class _GlossaryFile(Strict):
+    terms: list[_Term] = Field(default_factory=list, description="Fixed term translations.")
+
+
+def load_glossary(root: Path) -> dict[str, Glossary]:
+    """Read glossary.yaml: terms that machine translation must render exactly as given."""
+    path = root / GLOSSARY_FILE
+    if not path.exists():
+        return {}
+    document = load_file(path, GLOSSARY_FILE)
+    parsed, problems = read_model(_GlossaryFile, document, {})
+    if problems:
+        raise InvalidInput(problems)
+    en_zh = sorted(((t.en, t.zh) for t in parsed.terms), key=lambda pair: -len(pair[0]))
+    zh_en = sorted(((t.zh, t.en) for t in parsed.terms), key=lambda pair: -len(pair[0]))
+    return {"en-zh": en_zh, "zh-en": zh_en}
+
+
+def problems_of(missing: list[Need]) -> list[Problem]:
+    return Untranslated(missing).problems if missing else []
