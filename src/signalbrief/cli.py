@@ -26,6 +26,7 @@ from signalbrief.grading import band_for, band_ranges
 from signalbrief.scaffold import init_publication, new_brief
 from signalbrief.schema import brief_schema
 from signalbrief.serve import Preview
+from signalbrief.translate import models
 from signalbrief.validate import validate
 
 
@@ -191,6 +192,51 @@ def serve_command(settings: Settings, port: int, edition: str, view: str, drafts
 
 def _echo_err(message: str) -> None:
     click.echo(message, err=True)
+
+
+@cli.group("models")
+def models_group() -> None:
+    """Manage translation models (Argos Translate packages)."""
+
+
+@models_group.command("list")
+@reports_errors
+def models_list() -> None:
+    """Show the installed models and where they live."""
+    folder = models.models_dir()
+    found = models.installed(folder)
+    for info in found:
+        click.echo(f"{info.source} -> {info.target}  {info.name}  version {info.version}")
+    click.echo(f"{len(found)} model{'s' if len(found) != 1 else ''} in {folder}", err=True)
+
+
+@models_group.command("install")
+@click.argument("direction", nargs=-1)
+@click.option("--file", "archive", type=click.Path(dir_okay=False, path_type=Path), help="Install a local .argosmodel.")
+@reports_errors
+def models_install(direction: tuple[str, ...], archive: Path | None) -> None:
+    """Install a model: `en zh` downloads one (network), `--file X.argosmodel` installs a local file."""
+    if archive is not None:
+        if direction:
+            raise UsageError("give a direction or --file, not both")
+        if not archive.is_file():
+            raise UsageError(f"{archive}: no such file")
+        info = models.install_file(archive)
+    else:
+        if len(direction) != 2:
+            raise UsageError("name a direction (en zh, or zh en), or give --file X.argosmodel")
+        click.echo(f"downloading the {direction[0]}->{direction[1]} model from the Argos package index ...", err=True)
+        info = models.download(direction[0], direction[1])
+    click.echo(f"installed {info.name} ({info.source} -> {info.target}, version {info.version}) in {info.path.parent}")
+
+
+@models_group.command("remove")
+@click.argument("selector", nargs=-1, required=True)
+@reports_errors
+def models_remove(selector: tuple[str, ...]) -> None:
+    """Remove a model by name, or by direction (`en zh`)."""
+    for info in models.remove(list(selector)):
+        click.echo(f"removed {info.name}")
 
 
 @cli.command("schema")

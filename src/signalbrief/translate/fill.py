@@ -70,7 +70,7 @@ class Untranslated(SignalbriefError):
         commands = "; ".join(f"signalbrief models install {d.replace('-', ' ')}" for d in directions)
         lines = [str(p) for p in sorted(self.problems)]
         lines.append(
-            f"{len(missing)} text{'s' if len(missing) != 1 else ''} need translation ({', '.join(directions)}) "
+            f"{len(missing)} text{'s need' if len(missing) != 1 else ' needs'} translation ({', '.join(directions)}) "
             f"with no model installed and nothing remembered. Install a model: {commands} "
             "(or build with --allow-untranslated to show a 'translation pending' notice)"
         )
@@ -112,17 +112,20 @@ class Filler:
         self.memory = Memory(root / MEMORY_FILE)
         self.glossary = glossary if glossary is not None else load_glossary(root)
         self.models_folder = models_folder
-        self._engines = engines  # given by tests; otherwise the installed models
+        self._given = engines  # engines chosen by the caller (tests); otherwise the installed models
+        self._loaded: dict[str, Engine] = {}
 
     def engine(self, direction: str) -> Engine | None:
-        if self._engines is not None:
-            return self._engines.get(direction)
-        source, target = direction.split("-")
-        info = model_for(source, target, self.models_folder)
-        if info is None:
-            return None
-        self._engines = self._engines or {}
-        return self._engines.setdefault(direction, _Loaded(info))
+        """The model for a direction; it is loaded only when a sentence is not remembered."""
+        if self._given is not None:
+            return self._given.get(direction)
+        if direction not in self._loaded:
+            source, target = direction.split("-")
+            info = model_for(source, target, self.models_folder)
+            if info is None:
+                return None
+            self._loaded[direction] = _Loaded(info)
+        return self._loaded[direction]
 
     def fill(self, needs: list[Need], progress: Callable[[int], None] | None = None) -> Outcome:
         outcome = Outcome()
