@@ -95,3 +95,28 @@ def run():
         return CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def glossary_packages(tmp_path_factory) -> dict[str, Path]:
+    """Tiny real .argosmodel files (en->zh, zh->en), built once per test run."""
+    from tests.modelkit import build_packages
+
+    return build_packages(tmp_path_factory.mktemp("argos"))
+
+
+@pytest.fixture
+def models_folder(tmp_path, monkeypatch) -> Path:
+    """An empty models folder that signalbrief uses for this test."""
+    folder = tmp_path / "models"
+    monkeypatch.setenv("SIGNALBRIEF_MODELS", str(folder))
+    return folder
+
+
+@pytest.fixture
+def installed_models(models_folder, glossary_packages, run, tmp_path) -> Path:
+    """Both glossary models installed with `signalbrief models install --file`."""
+    for archive in glossary_packages.values():
+        result = run(tmp_path, "models", "install", "--file", str(archive))
+        assert result.exit_code == 0, result.stderr
+    return models_folder

@@ -1,0 +1,104 @@
+"""End to end with real (tiny) models: build translates, remembers, labels, and stops when it cannot."""
+
+from __future__ import annotations
+
+import pytest
+
+from signalbrief.translate.engine import ArgosModel
+from tests.conftest import BETA, VALID, replace_line
+
+POLICY = replace_line(VALID, (13, 14), "summary:\n  en: The trade policy agreement [1].")
+
+
+def test_build_translates_with_the_installed_model_and_labels_it(installed_models, publication, run):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    result = run(root, "build")
+    assert result.exit_code == 0, result.stderr
+    zh = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
+    # The glossary model turns trade/policy/agreement into 贸易/政策/协议 and copies the rest.
+    assert '<span data-mt="zh">The贸易政策协议<a class="cite" href="#source-1">[1]</a>。</span>' in zh
+    assert '<span class="mt-label">机器翻译</span>' in zh
+    en = (root / "site/public/en/beta/index.html").read_text(encoding="utf-8")
+    assert '<span data-mt="en">第二</span>' in en
+    md = (root / "site/public/zh/alpha.md").read_text(encoding="utf-8")
+    assert "The贸易政策协议[^1]。 *(机器翻译)*" in md
+    assert "sentences machine-translated" in result.stderr
+
+
+def test_warm_rebuild_calls_no_model_and_needs_none(installed_models, publication, run, monkeypatch):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    assert run(root, "build", "-o", "one").exit_code == 0
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a warm rebuild must not load or call a model")
+
+    monkeypatch.setattr(ArgosModel, "_load", refuse)
+    second = run(root, "build", "-o", "two")
+    assert second.exit_code == 0, second.stderr
+    assert "machine-translated" not in second.stderr and "remembered" in second.stderr
+    for model in list(installed_models.iterdir()):
+        import shutil
+
+        shutil.rmtree(model)
+    third = run(root, "build", "-o", "three")
+    assert third.exit_code == 0, third.stderr
+    one, three = root / "one", root / "three"
+    for page in one.rglob("*"):
+        if page.is_file():
+            assert page.read_bytes() == (three / page.relative_to(one)).read_bytes(), page
+
+
+def test_missing_model_exits_3_naming_fields_direction_and_command(models_folder, publication, run):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    result = run(root, "build")
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert "briefs/alpha.yaml:14:3: error: summary.zh: needs en->zh machine translation" in lines
+    assert "briefs/beta.yaml:7:10: error: summary.en: needs zh->en machine translation" in lines
+    assert "signalbrief models install en zh; signalbrief models install zh en" in lines[-1]
+    assert not (root / "site").exists()
+
+
+def test_allow_untranslated_shows_the_pending_notice(models_folder, publication, run):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0
+    assert "texts pending translation" in result.stderr
+    zh = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
+    assert '<span class="pending" data-pending="zh">翻译待完成</span>' in zh
+
+
+def test_glossary_file_terms_are_exact(installed_models, publication, run):
+    root = publication(
+        {"alpha": replace_line(VALID, (13, 14), "summary:\n  en: The AI Safety Institute met [1]."), "beta": BETA}
+    )
+    (root / "glossary.yaml").write_text(
+        "terms:\n  - {en: AI Safety Institute, zh: 人工智能安全研究所}\n", encoding="utf-8"
+    )
+    assert run(root, "build").exit_code == 0
+    zh = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
+    assert "人工智能安全研究所" in zh
+
+
+def test_vocabulary_labels_never_come_from_the_model(installed_models, publication, run):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    run(root, "build")
+    zh = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
+    assert "<dd>政策协议</dd>" in zh and "<dd>美国 / 英国</dd>" in zh and "<dd>案例档案</dd>" in zh
+    assert "高——直接来源" in zh
+
+
+def test_broken_glossary_is_a_positioned_error(installed_models, publication, run):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    (root / "glossary.yaml").write_text("terms:\n  - {en: Only English}\n", encoding="utf-8")
+    result = run(root, "build")
+    assert result.exit_code == 1
+    assert "glossary.yaml:2:5: error: terms[0].zh: is required" in result.stderr
+
+
+@pytest.mark.parametrize("cores", [1, 2, 8])
+def test_thread_counts_use_the_machine(cores):
+    from signalbrief.translate.engine import thread_counts
+
+    inter, intra = thread_counts(cores)
+    assert inter * intra <= max(cores, 1) and inter >= 1 and intra >= 1
