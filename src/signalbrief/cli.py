@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -27,6 +28,7 @@ from signalbrief.scaffold import init_publication, new_brief
 from signalbrief.schema import brief_schema
 from signalbrief.serve import Preview
 from signalbrief.translate import models
+from signalbrief.translate.run import translate_publication
 from signalbrief.validate import validate
 
 
@@ -192,6 +194,45 @@ def serve_command(settings: Settings, port: int, edition: str, view: str, drafts
 
 def _echo_err(message: str) -> None:
     click.echo(message, err=True)
+
+
+@cli.command("translate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--write", is_flag=True, help="Write the translations into the brief files as !mt values.")
+@click.pass_obj
+@reports_errors
+def translate_command(settings: Settings, paths: tuple[Path, ...], write: bool) -> None:
+    """Fill missing languages by machine translation; without --write, only report."""
+    if sys.stderr.isatty() and settings.verbosity >= 0:
+        with click.progressbar(length=0, label="translating", file=sys.stderr, show_pos=True) as bar:
+            report = translate_publication(settings.root, list(paths), write, progress=_counting(bar))
+    else:
+        report = translate_publication(settings.root, list(paths), write)
+    for problem in report.edited:
+        click.echo(str(problem), err=True)
+    for need in report.needs:
+        state = "written" if write else "ready"
+        click.echo(f"{need.where()}: {need.field()}: {need.direction} {state}", err=True)
+    outcome = report.outcome
+    click.echo(
+        f"{len(report.needs)} text{'s' if len(report.needs) != 1 else ''} to translate: "
+        f"{outcome.translated} sentences by the model, {outcome.remembered} remembered"
+        + (f"; wrote {len(report.written)} file{'s' if len(report.written) != 1 else ''}" if write else ""),
+        err=True,
+    )
+
+
+def _counting(bar):
+    """Advance the bar by translated segments and show segments per second."""
+    started = time.perf_counter()
+
+    def step(count: int) -> None:
+        bar.length = (bar.length or 0) + count
+        bar.update(count)
+        rate = bar.pos / max(time.perf_counter() - started, 1e-6)
+        bar.label = f"translating ({rate:.0f} segments/s)"
+
+    return step
 
 
 @cli.group("models")

@@ -25,6 +25,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MT_TAG = "!mt"
 _CORE = "tag:yaml.org,2002:"
+_LANG_KEYS = frozenset(("en", "zh"))
 _STR, _SEQ, _MAP, _MERGE = (f"{_CORE}{name}" for name in ("str", "seq", "map", "merge"))
 _SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "null", "timestamp")}
 # libyaml recurses while composing nested flow collections; tens of thousands of levels crash it,
@@ -60,6 +61,11 @@ class Document:
     # (line, column), 1-based; Locations are made only for the few positions that get reported.
     value_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # For texts only (mappings with an en or zh key): character spans of the mapping and of its
+    # language values, and which mappings are written in flow style; `translate --write` edits by them.
+    text: str = ""
+    spans: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    flow: set[Path_] = field(default_factory=set)
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """Find the nearest recorded position for a field path."""
@@ -108,7 +114,7 @@ def load_bytes(raw: bytes, shown: str) -> Document:
     data = builder.build(root, (), 0)
     if builder.problems:
         raise InvalidInput(builder.problems)
-    return Document(shown, data, builder.value_at, builder.key_at)
+    return Document(shown, data, builder.value_at, builder.key_at, text, builder.spans, builder.flow)
 
 
 def _decode(raw: bytes, shown: str) -> str:
@@ -205,6 +211,8 @@ class _Builder:
         self.problems: list[Problem] = []
         self.value_at: dict[Path_, tuple[int, int]] = {}
         self.key_at: dict[Path_, tuple[int, int]] = {}
+        self.spans: dict[Path_, tuple[int, int]] = {}
+        self.flow: set[Path_] = set()
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
         self.value_at[path] = _position(node)
@@ -238,6 +246,12 @@ class _Builder:
                 continue
             self.key_at[(*path, key)] = _position(key_node)
             data[key] = self.build(value_node, (*path, key), depth + 1)
+            if key in _LANG_KEYS:
+                self.spans[(*path, key)] = (value_node.start_mark.index, value_node.end_mark.index)
+        if _LANG_KEYS & data.keys():
+            self.spans[path] = (node.start_mark.index, node.end_mark.index)
+            if node.flow_style:
+                self.flow.add(path)
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:

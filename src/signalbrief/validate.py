@@ -22,6 +22,7 @@ from signalbrief.errors import (
 from signalbrief.fields import SLUG, read_model, suggest
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_file
 from signalbrief.model import Brief
+from signalbrief.translate.inplace import fingerprint, provenance
 
 BRIEFS_DIR = "briefs"
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
@@ -146,8 +147,31 @@ def _check_file(entry: _Entry, context: dict) -> None:
         return
     entry.brief, problems = read_model(Brief, entry.document, context)
     entry.problems.extend(problems)
+    if entry.brief is not None:
+        entry.problems.extend(stale_translations(entry.brief, entry.document))
     entry.id = _brief_id(entry)
     entry.problems.extend(check_citations(entry.document))
+
+
+def stale_translations(brief: Brief, document: Document) -> list[Problem]:
+    """Translations whose source text changed since they were made (per their `# mt:` comment)."""
+    found = []
+    for path, text in brief.texts():
+        for lang in ("en", "zh"):
+            source = text.get("zh" if lang == "en" else "en")
+            stamp = provenance(document, (*path, lang))
+            if stamp is None or source is None or stamp.source == fingerprint(source):
+                continue
+            where = document.locate((*path, lang))
+            if lang in text.machine and stamp.text == fingerprint(text.get(lang) or ""):
+                message = "machine translation of an older source text; `signalbrief translate --write` refreshes it"
+            else:
+                message = (
+                    "possibly stale: the source text changed since this translation was made; "
+                    "review it, then delete its `# mt:` comment"
+                )
+            found.append(warning(where, dotted((*path, lang)), message))
+    return found
 
 
 def _brief_id(entry: _Entry) -> str | None:

@@ -1,0 +1,82 @@
+"""`signalbrief translate`: find what needs translating, fill it, and with --write put it in the files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from signalbrief.errors import InvalidInput, Problem, warning
+from signalbrief.translate.fill import OTHER, Filler, Need, Outcome, Untranslated, needs_of
+from signalbrief.translate.inplace import Fill, fingerprint, provenance, write_fills
+from signalbrief.validate import LoadedBrief, validate
+
+
+@dataclass
+class TranslateReport:
+    needs: list[Need] = field(default_factory=list)
+    outcome: Outcome = field(default_factory=Outcome)
+    edited: list[Problem] = field(default_factory=list)  # machine texts a person changed: kept
+    written: list[Path] = field(default_factory=list)
+
+
+def stale_machine_texts(briefs: list[LoadedBrief]) -> tuple[list[Need], list[Problem]]:
+    """Machine texts whose source changed since they were written (to refresh), and machine texts
+    a person edited without removing `!mt` (to keep, and to report)."""
+    refresh, edited = [], []
+    for item in briefs:
+        for path, text in item.brief.texts():
+            for lang in sorted(text.machine):
+                source_lang = OTHER[lang]
+                source = text.get(source_lang)
+                stamp = provenance(item.document, (*path, lang))
+                if source is None or stamp is None:
+                    continue
+                if stamp.text != fingerprint(text.get(lang) or ""):
+                    where = item.document.locate((*path, lang))
+                    message = "machine text edited by a person: kept; remove !mt once it is reviewed"
+                    edited.append(warning(where, _dotted(path, lang), message))
+                elif stamp.source != fingerprint(source):
+                    refresh.append(Need(item, path, source_lang, source))
+    return refresh, edited
+
+
+def _dotted(path: tuple, lang: str) -> str:
+    from signalbrief.loader import dotted
+
+    return dotted((*path, lang))
+
+
+def translate_publication(
+    root: Path, paths: list[Path], write: bool, progress: Callable[[int], None] | None = None
+) -> TranslateReport:
+    """Fill missing languages (and refresh out-of-date machine text) of the selected briefs."""
+    checked = validate(root, paths)
+    if checked.errors:
+        raise InvalidInput(checked.problems)
+    refresh, edited = stale_machine_texts(checked.briefs)
+    report = TranslateReport(needs=needs_of(checked.briefs) + refresh, edited=edited)
+    filler = Filler(root)
+    try:
+        report.outcome = filler.fill(report.needs, progress)
+    finally:
+        filler.close()
+    if write:
+        report.written = _write(report)
+    if report.outcome.missing:
+        raise Untranslated(report.outcome.missing)
+    return report
+
+
+def _write(report: TranslateReport) -> list[Path]:
+    by_file: dict[Path, tuple[LoadedBrief, list[Fill]]] = {}
+    for need in report.needs:
+        filled = report.outcome.texts.get((need.brief.id, need.path))
+        if filled is None:
+            continue
+        lang, value = filled
+        entry = by_file.setdefault(need.brief.path, (need.brief, []))
+        entry[1].append(Fill(need.path, lang, value, need.source))
+    for file, (item, fills) in sorted(by_file.items()):
+        write_fills(file, item.document, fills)
+    return sorted(by_file)
