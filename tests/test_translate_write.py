@@ -59,7 +59,7 @@ def test_write_changes_only_the_filled_values(installed_models, brief, run):
     assert added[1].startswith(
         "  en: !mt government policy agreement的一段很长很长的中文文字"
     )  # one line, never re-wrapped
-    assert added[2].startswith("    zh: !mt A folded paragraph about 贸易 and 文化。  # mt:")
+    assert added[2].startswith("    zh: !mt A folded paragraph about贸易and文化.  # mt:")
     assert added[3].startswith("  - {en: 'Report: next steps', zh: !mt \"报告: next steps\"}  # mt:")
     data = load_file(path).data
     assert isinstance(data["signal"]["zh"], MachineText)
@@ -85,7 +85,7 @@ def test_changed_source_refreshes_machine_text(installed_models, brief, run):
     assert "briefs/alpha.yaml:6:7: warning: signal.zh: machine translation of an older source text" in warned.stderr
     assert run(root, "translate", "--write").exit_code == 0
     line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("  zh: !mt "))
-    assert line == f"  zh: !mt The贸易协议  # mt:{fingerprint('The trade agreement')}:{fingerprint('The贸易协议')}"
+    assert line == f"  zh: !mt The贸易协议  # mt:zh:{fingerprint('The trade agreement')}:{fingerprint('The贸易协议')}"
 
 
 def test_corrected_machine_text_is_never_overwritten(installed_models, brief, run):

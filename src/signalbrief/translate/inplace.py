@@ -2,8 +2,8 @@
 
 Edits are made on the file's text at the positions the loader recorded, so every line that is not
 filled stays byte-identical (comments, key order, quoting, wrapping). Each written value carries a
-fingerprint comment, `# mt:<source>:<text>` (short hashes of the source text it was translated
-from and of the text written), which tells later runs whether the source has changed since and
+fingerprint comment, `# mt:<lang>:<source>:<text>` (the language written, and short hashes of the
+source text it was translated from and of the text written), which tells later runs whether the source has changed since and
 whether a person has edited the machine text (then it is theirs: never overwritten).
 """
 
@@ -19,7 +19,7 @@ from signalbrief.errors import InvalidInput, error
 from signalbrief.loader import Document, Path_, load_bytes
 from signalbrief.writer import write_atomic
 
-FINGERPRINT = re.compile(r"[ \t]*# mt:([0-9a-f]{8}):([0-9a-f]{8})[ \t]*$")
+FINGERPRINT = re.compile(r"[ \t]*# mt:(en|zh):([0-9a-f]{8}):([0-9a-f]{8})[ \t]*$")
 _PLAIN_START = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`]")
 
 
@@ -42,7 +42,9 @@ def provenance(document: Document, path: Path_) -> Provenance | None:
         return None
     line = _line_around(document.text, max(span[1] - 1, span[0]))
     match = FINGERPRINT.search(line)
-    return Provenance(match.group(1), match.group(2)) if match else None
+    if match is None or match.group(1) != path[-1]:
+        return None
+    return Provenance(match.group(2), match.group(3))
 
 
 def _line_around(text: str, index: int) -> str:
@@ -74,7 +76,7 @@ def write_fills(file: Path, document: Document, fills: list[Fill]) -> None:
 
 
 def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
-    stamp = f"# mt:{fingerprint(fill.source)}:{fingerprint(fill.value)}"
+    stamp = f"# mt:{fill.lang}:{fingerprint(fill.source)}:{fingerprint(fill.value)}"
     own = (*fill.path, fill.lang)
     flow = fill.path in document.flow
     value = f"!mt {_scalar(fill.value, flow)}"
