@@ -3,8 +3,9 @@
 Edits are made on the file's text at the positions the loader recorded, so every line that is not
 filled stays byte-identical (comments, key order, quoting, wrapping). Each written value carries a
 fingerprint comment, `# mt:<lang>:<source>:<text>` (the language written, and short hashes of the
-source text it was translated from and of the text written), which tells later runs whether the source has changed since and
-whether a person has edited the machine text (then it is theirs: never overwritten).
+source text it was translated from and of the text written), which tells later runs whether the
+source has changed since and whether a person has edited the machine text (then it is theirs:
+never overwritten).
 """
 
 from __future__ import annotations
