@@ -102,3 +102,13 @@ def test_thread_counts_use_the_machine(cores):
 
     inter, intra = thread_counts(cores)
     assert inter * intra <= max(cores, 1) and inter >= 1 and intra >= 1
+
+
+def test_network_is_blocked_in_tests():
+    """pytest-socket is active: a connection to anything but loopback fails before it starts."""
+    import socket
+
+    from pytest_socket import SocketConnectBlockedError
+
+    with pytest.raises(SocketConnectBlockedError), pytest.warns(UserWarning):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
