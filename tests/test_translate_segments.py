@@ -70,3 +70,8 @@ def test_translated_text_is_escaped_as_markdown():
 
 def test_escaped_brackets_stay_escaped_text():
     assert translate("Keep \\[3\\] here.") == "«KEEP» \\[3\\] «HERE.»"
+
+
+def test_bare_urls_are_kept():
+    out = translate("Read https://example.org/a_b?x=1. Then act.")
+    assert "https://example.org/a\\_b?x=1" in out and "«READ»" in out and "«THEN ACT.»" in out

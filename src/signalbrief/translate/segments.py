@@ -19,6 +19,7 @@ _PARSER = (
     MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"]).disable("text_join")
 )
 _CITATION = re.compile(r"\[[0-9]+\]")
+_BARE_URL = re.compile(r"https?://[^\s<>\]\[)(]*[^\s<>\]\[)(.,;:!?。，；：！？]")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 # English sentence ends: . ! ? (and closing quotes) followed by space and a capital, digit or quote.
@@ -112,6 +113,7 @@ def _prose(text: str, glossary: Glossary, source_lang: str) -> list[Piece]:
 
 def _kept_spans(text: str, glossary: Glossary, source_lang: str) -> list[tuple[int, int, str]]:
     spans = [(m.start(), m.end(), m.group(0)) for m in _CITATION.finditer(text)]
+    spans += [(m.start(), m.end(), markdown_escape(m.group(0))) for m in _BARE_URL.finditer(text)]
     for source, target in glossary:
         pattern = re.escape(source)
         if source_lang == "en":
