@@ -35,7 +35,8 @@ def safe_href(href: str) -> str | None:
     return cleaned if scheme in _SAFE_SCHEMES else None
 
 
-def _tokens(text: str) -> list:
+def inline_tokens(text: str) -> list:
+    """The inline Markdown tokens of a text (the one parser every reader of brief text uses)."""
     parsed = _PARSER.parseInline(text, {})
     return parsed[0].children or [] if parsed else []
 
@@ -44,7 +45,7 @@ def inline_html(text: str, cite: Cite) -> Markup:
     """Render a text's inline Markdown as HTML; `cite(n)` gives the href of source n, or None."""
     out: list[str] = []
     in_link = False
-    for token in _tokens(text):
+    for token in inline_tokens(text):
         kind = token.type
         if kind == "text":
             out.append(str(escape(token.content)) if in_link else _cited_html(token.content, cite))
@@ -91,7 +92,7 @@ def inline_markdown(text: str, footnote: Cite) -> str:
     citations as footnote references (`footnote(n)` gives the label, or None to keep `[n]`)."""
     out: list[str] = []
     link: str | None = None
-    for token in _tokens(text):
+    for token in inline_tokens(text):
         kind = token.type
         if kind == "text":
             out.append(markdown_escape(token.content) if link is not None else _cited_markdown(token.content, footnote))
@@ -138,7 +139,7 @@ def markdown_escape(text: str) -> str:
 def plain_text(text: str) -> str:
     """The words of a text without its Markdown or citations, for feeds, titles and link text."""
     words = []
-    for token in _tokens(text):
+    for token in inline_tokens(text):
         if token.type == "text":
             words.append(_SPACED_CITATION.sub("", token.content))
         elif token.type in ("text_special", "code_inline"):

@@ -11,13 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
+from signalbrief.markup import inline_tokens, markdown_escape
 
-from signalbrief.markup import markdown_escape
-
-_PARSER = (
-    MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"]).disable("text_join")
-)
 _CITATION = re.compile(r"\[[0-9]+\]")
 _BARE_URL = re.compile(r"https?://[^\s<>\]\[)(]*[^\s<>\]\[)(.,;:!?。，；：！？]")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -69,7 +64,7 @@ def pieces(text: str, glossary: Glossary, source_lang: str) -> list[Piece]:
     """Split a text's inline Markdown into prose to translate and parts to keep."""
     out: list[Piece] = []
     link_target: str | None = None
-    for token in _tokens(text):
+    for token in inline_tokens(text):
         kind = token.type
         if kind == "text":
             out += _prose(token.content, glossary, source_lang)
@@ -92,11 +87,6 @@ def pieces(text: str, glossary: Glossary, source_lang: str) -> list[Piece]:
         else:
             out.append(Piece(markdown_escape(token.content), False))
     return out
-
-
-def _tokens(text: str) -> list:
-    parsed = _PARSER.parseInline(text, {})
-    return (parsed[0].children or []) if parsed else []
 
 
 def _prose(text: str, glossary: Glossary, source_lang: str) -> list[Piece]:
