@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -35,10 +36,13 @@ def safe_href(href: str) -> str | None:
     return cleaned if scheme in _SAFE_SCHEMES else None
 
 
-def inline_tokens(text: str) -> list:
-    """The inline Markdown tokens of a text (the one parser every reader of brief text uses)."""
+@lru_cache(maxsize=1 << 16)
+def inline_tokens(text: str) -> tuple:
+    """The inline Markdown tokens of a text (the one parser every reader of brief text uses).
+
+    Cached: a build renders each text in every edition and view; callers only read the tokens."""
     parsed = _PARSER.parseInline(text, {})
-    return parsed[0].children or [] if parsed else []
+    return tuple(parsed[0].children or []) if parsed else ()
 
 
 def inline_html(text: str, cite: Cite) -> Markup:

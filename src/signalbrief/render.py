@@ -147,5 +147,6 @@ def region_name(code: str, lang: str) -> str:
     return pick(region_names()[code], lang)
 
 
+@cache
 def day(value: date, lang: str) -> str:
     return format_date(value, "long", locale=BABEL_LOCALE[lang])
