@@ -227,3 +227,31 @@ def test_unknown_key_with_empty_value_is_still_unknown(publication, run):
         "briefs/alpha.yaml:4:16: error: signal.systems and agents: unknown key; expected one of: en, zh"
         in result.stderr
     )
+
+
+def test_symlink_to_a_file_outside_the_publication_is_not_read(publication, run, tmp_path):
+    root = publication({"alpha": VALID, "beta": BETA})
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("secret: data\n", encoding="utf-8")
+    (root / "briefs" / "linked.yaml").symlink_to(outside)
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert "briefs/linked.yaml: error: links to a file outside the publication; refusing to read it" in result.stderr
+    assert "secret" not in result.stderr.replace("linked", "")
+
+
+def test_symlink_inside_the_publication_is_read_under_its_own_name(publication, run):
+    root = publication({"alpha": VALID, "beta": BETA})
+    (root / "briefs" / "nested").mkdir()
+    (root / "briefs" / "nested" / "gamma.yaml").symlink_to(root / "briefs" / "beta.yaml")
+    result = run(root, "validate")
+    assert result.exit_code == 0  # its id comes from the link's own name, gamma
+    assert result.stderr.strip() == "3 briefs checked: 0 errors, 0 warnings"
+
+
+def test_paths_outside_the_publication_are_a_usage_error(publication, run, tmp_path):
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text(VALID, encoding="utf-8")
+    result = run(publication(), "validate", str(other))
+    assert result.exit_code == 2
+    assert "outside the publication folder" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,17 +88,18 @@ def validate(root: Path, paths: list[Path] | None = None, config: Config | None 
     """Check the selected brief files (default: all of briefs/) against the whole publication."""
     config = config or load_config(root)
     root = root.resolve()
-    selected = [p.resolve() for p in _selected_files(root, paths)]
+    selected = [_inside(p, root) for p in _selected_files(root, paths)]
     entries = {p: _Entry(p, display_path(p, root), True) for p in selected}
     briefs_dir = root / BRIEFS_DIR
     if briefs_dir.is_dir():
         for p in brief_files(briefs_dir):
+            p = _inside(p, root)
             if p not in entries:
                 entries[p] = _Entry(p, display_path(p, root), False)
     context = config.validation_context()
     with _without_gc_pauses():
         for entry in entries.values():
-            _check_file(entry, context)
+            _check_file(entry, context, root)
     _check_across(list(entries.values()))
     report = Report(config, files=[entries[p].shown for p in selected])
     for entry in entries.values():
@@ -139,7 +141,21 @@ def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
     return files
 
 
-def _check_file(entry: _Entry, context: dict) -> None:
+def _inside(path: Path, root: Path) -> Path:
+    """The path made absolute without following links (so files are named as the editor sees them)."""
+    absolute = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
+    try:
+        absolute.relative_to(root)
+    except ValueError:
+        raise UsageError(f"{path}: outside the publication folder {root}") from None
+    return absolute
+
+
+def _check_file(entry: _Entry, context: dict, root: Path) -> None:
+    if not entry.path.resolve().is_relative_to(root):
+        message = "links to a file outside the publication; refusing to read it"
+        entry.problems.append(error(Location(entry.shown), "", message))
+        return
     try:
         entry.document = load_file(entry.path, entry.shown)
     except InvalidInput as exc:
