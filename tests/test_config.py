@@ -30,7 +30,10 @@ def test_custom_grade_table(tmp_path):
     [
         ("titel: {en: A, zh: B}\n", "signalbrief.yaml:1:1: error: titel: unknown key (did you mean 'title'?)"),
         ("title: {en: A}\n", "signalbrief.yaml:1:8: error: title.zh: is required"),
-        ("base_url: ftp://x\n", "signalbrief.yaml:1:11: error: base_url: 'ftp://x' is not an http or https URL"),
+        (
+            "base_url: ftp://x\n",
+            "signalbrief.yaml:1:11: error: base_url: 'ftp://x' is not an http or https URL (spaces, quotes and <> must be %-encoded)",
+        ),
         (
             TIER.replace("id: insiders", "id: public"),
             "signalbrief.yaml:2:9: error: tiers[0].id: 'public' is the built-in lowest tier; choose another id",
@@ -38,7 +41,7 @@ def test_custom_grade_table(tmp_path):
         (TIER + TIER[7:], "signalbrief.yaml:8:9: error: tiers[1].id: duplicate tier id"),
         (
             TIER.replace("join_url: /join/", "join_url: javascript:x"),
-            "signalbrief.yaml:7:15: error: tiers[0].join_url: 'javascript:x' is not an http or https URL",
+            "signalbrief.yaml:7:15: error: tiers[0].join_url: 'javascript:x' is not an http or https URL (spaces, quotes and <> must be %-encoded)",
         ),
         (
             "grades:\n  - {from: 0.5, grade: A, label: {en: A, zh: A}}\n",

@@ -73,7 +73,7 @@ CASES = [
     (
         19,
         "    url: javascript:alert(1)",
-        "19:10: error: sources[0].url: 'javascript:alert(1)' is not an http or https URL",
+        "19:10: error: sources[0].url: 'javascript:alert(1)' is not an http or https URL (spaces, quotes and <> must be %-encoded)",
     ),
     (20, "see_also: [gamma]", "20:12: error: see_also[0]: no brief has the id 'gamma'"),
     (20, "see_also: [bet]", "20:12: error: see_also[0]: no brief has the id 'bet' (did you mean 'beta'?)"),

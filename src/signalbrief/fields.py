@@ -130,16 +130,19 @@ def _flag(value: Any) -> Any:
     raise fail("flag", "write true or false")
 
 
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
+
+
 def _url(value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise fail("url", f"{value!r} is not an http or https URL")
+    if _URL_FORBIDDEN.search(value) or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise fail("url", f"{value!r} is not an http or https URL (spaces, quotes and <> must be %-encoded)")
     return value
 
 
 def _link(value: str) -> str:
     """Accept an http(s) URL or a site-relative path such as /join/."""
-    if value.startswith("/") and not value.startswith("//"):
+    if value.startswith("/") and not value.startswith("//") and not _URL_FORBIDDEN.search(value):
         return value
     return _url(value)
 
