@@ -244,3 +244,34 @@ def test_wheel_ships_the_theme(tmp_path):
         "signalbrief/skeletons/brief.yaml",
     ):
         assert needed in names
+
+
+def test_template_linking_outside_templates_is_not_read(publication, run, tmp_path):
+    root = publication()
+    (root / "templates").mkdir()
+    outside = tmp_path / "evil.html"
+    outside.write_text("SECRET FROM OUTSIDE", encoding="utf-8")
+    (root / "templates" / "brief.html").symlink_to(outside)
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 1
+    assert "links outside templates/; refusing to read it" in result.stderr
+    assert not (root / "site").exists()
+
+
+def test_override_that_tries_to_print_a_locked_section_finds_nothing(publication, run):
+    root = publication()
+    (root / "templates").mkdir()
+    (root / "templates" / "blocks.html").write_text(
+        '{% extends "default:blocks.html" %}'
+        "{% macro lock_card(card, lang) %}{{ card.body }}{{ card.sources }}{% endmacro %}",
+        encoding="utf-8",
+    )
+    (root / "templates" / "brief.html").write_text(
+        '{% extends "default:brief.html" %}{% block main %}{% for s in g.sections %}'
+        "{{ s.body if s.body is defined else 'LOCKED' }}{% endfor %}{{ g.brief.sections }}{% endblock %}",
+        encoding="utf-8",
+    )
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0, result.stderr
+    page = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
+    assert "LOCKED" in page and "Member text" not in page and "Member source" not in page

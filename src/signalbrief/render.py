@@ -17,6 +17,7 @@ from jinja2 import (
     PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateError,
     pass_context,
 )
 from markupsafe import Markup, escape
@@ -54,7 +55,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
     theme = PackageLoader("signalbrief", "theme/templates")
     loaders: list[Any] = []
     if root is not None and (root / TEMPLATES_DIR).is_dir():
-        loaders.append(FileSystemLoader(root / TEMPLATES_DIR))
+        loaders.append(_ContainedLoader(root / TEMPLATES_DIR))
     loaders += [theme, PrefixLoader({"default": theme}, delimiter=":")]
     env = Environment(
         loader=ChoiceLoader(loaders),
@@ -75,6 +76,17 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
     )
     env.globals["text"] = _markdown_text if markdown else _html_text
     return env
+
+
+class _ContainedLoader(FileSystemLoader):
+    """The publication's templates/: a template that links to a file outside it is not read."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        folder = Path(self.searchpath[0]).resolve()
+        if not Path(filename).resolve().is_relative_to(folder):
+            raise TemplateError(f"templates/{template} links outside templates/; refusing to read it")
+        return source, filename, uptodate
 
 
 @pass_context
