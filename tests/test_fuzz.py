@@ -119,7 +119,7 @@ RENDER_FUZZ = settings(
 texty = (
     st.lists(
         st.sampled_from(
-            list("ab <>&\"'`*_[]()!{}%#\\/:;=.-\n中文。") + ["javascript:", "<script>", "{{", "[1]", "](x)"]
+            [*list("ab <>&\"'`*_[]()!{}%#\\/:;=.-\n中文。"), "javascript:", "<script>", "{{", "[1]", "](x)"]
         ),
         min_size=1,
         max_size=40,
