@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -37,6 +39,7 @@ class BuildOptions:
     drafts: bool = False
     paths: tuple[Path, ...] = ()
     allow_untranslated: bool = False
+    jobs: int = 0  # processes that render; 0: one per core when the build is large enough
 
 
 @dataclass
@@ -51,7 +54,9 @@ class BuildReport:
     pending: int = 0
 
 
-Progress = Callable[[Iterable[Any]], Iterable[Any]]
+Progress = Callable[[int, int], None]  # (done, total) rendering steps
+# Below this many brief renderings, starting worker processes costs more than it saves.
+PARALLEL_FROM = 48
 
 
 def build(root: Path, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
@@ -68,19 +73,22 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     )
     briefs, translation = _fill_languages(root, briefs, options)
     site = Site(root, config, briefs, options)
-    output = Output()
+    output = Output(root / options.output if not options.output.is_absolute() else options.output)
     steps = [(edition, item) for edition in editions for item in briefs]
-    with template_errors(root):
-        for edition, item in progress(steps) if progress else steps:
-            site.brief_files(output, edition, item)
-        for edition in editions:
-            site.edition_files(output, edition)
-        site.entry_file(output, editions)
-    output.commit(root / options.output if not options.output.is_absolute() else options.output)
+    output.open()
+    try:
+        with template_errors(root):
+            _render_briefs(site, output, steps, options.jobs, progress)
+            for edition in editions:
+                site.edition_files(output, edition)
+            site.entry_file(output, editions)
+        output.commit()
+    finally:
+        output.discard()
     seconds = time.perf_counter() - started
     return BuildReport(
         len(briefs),
-        len(output.files),
+        len(output.written),
         seconds,
         options.output,
         report.warnings,
@@ -88,6 +96,43 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         translation.translated,
         len(translation.missing),
     )
+
+
+_WORK: tuple[Any, ...] = ()  # what forked workers render: (site, output, root, chunks)
+
+
+def _render_briefs(site: Site, output: Output, steps: list, jobs: int, progress: Progress | None) -> None:
+    """Render every brief of every edition, in worker processes (one per core) when it pays."""
+    jobs = jobs or (os.cpu_count() or 1)
+    if jobs <= 1 or len(steps) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        for done, (edition, item) in enumerate(steps, 1):
+            site.brief_files(output, edition, item)
+            if progress:
+                progress(done, len(steps))
+        return
+    global _WORK
+    size = max(1, len(steps) // (jobs * 8))
+    chunks = [steps[i : i + size] for i in range(0, len(steps), size)]
+    _WORK = (site, output, chunks, site.root)
+    try:
+        done = 0
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for count, written in pool.imap_unordered(_render_chunk, range(len(chunks))):
+                output.written.update(written)
+                done += count
+                if progress:
+                    progress(done, len(steps))
+    finally:
+        _WORK = ()
+
+
+def _render_chunk(index: int) -> tuple[int, set[str]]:
+    site, output, chunks, root = _WORK
+    output.written = set()
+    with template_errors(root):  # tracebacks do not cross processes: locate template errors here
+        for edition, item in chunks[index]:
+            site.brief_files(output, edition, item)
+    return len(chunks[index]), output.written
 
 
 def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> tuple[list[LoadedBrief], Outcome]:
@@ -139,6 +184,7 @@ class Site:
     """Renders the files of one build from validated briefs."""
 
     def __init__(self, root: Path, config: Config, briefs: list[LoadedBrief], options: BuildOptions):
+        self.root = root
         self.config = config
         self.briefs = briefs
         self.options = options

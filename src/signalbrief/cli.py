@@ -135,7 +135,7 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
     )
     if sys.stderr.isatty() and settings.verbosity >= 0:
         with click.progressbar(length=1, label="rendering", file=sys.stderr) as bar:
-            report = build(settings.root, options, progress=lambda steps: _ticking(bar, steps))
+            report = build(settings.root, options, progress=lambda done, total: _tick(bar, done, total))
     else:
         report = build(settings.root, options)
     if settings.verbosity >= 0:
@@ -159,12 +159,9 @@ def _translation_note(report) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _ticking(bar, steps):
-    steps = list(steps)
-    bar.length = len(steps) or 1
-    for step in steps:
-        yield step
-        bar.update(1)
+def _tick(bar, done: int, total: int) -> None:
+    bar.length = total or 1
+    bar.update(done - bar.pos)
 
 
 @cli.command("serve")

@@ -74,6 +74,10 @@ class InvalidInput(SignalbriefError):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Errors cross from render worker processes to the build; keep the problems intact.
+        return (type(self), (self.problems,))
+
 
 class UsageError(SignalbriefError):
     exit_code = EXIT_USAGE

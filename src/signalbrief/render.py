@@ -47,6 +47,20 @@ def translate_ui(message: str, lang: str) -> str:
     return catalog(lang).get(message, message)
 
 
+class _Messages(dict):
+    """Interface strings of one language; a string missing from the catalog stays English."""
+
+    def __missing__(self, message: str) -> str:
+        return message
+
+
+@cache
+def messages() -> dict[str, dict[str, str]]:
+    """`T[lang][msgid]` in templates: a lookup, not a call, since pages use many labels each."""
+    english = _Messages({message: message for message in catalog("zh")})
+    return {"en": english, "bi": english, "zh": _Messages(catalog("zh"))}
+
+
 def make_environment(root: Path | None, *, markdown: bool = False) -> Environment:
     """Build the template environment: `templates/` of the publication first, then the theme.
 
@@ -66,6 +80,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         keep_trailing_newline=True,
     )
     env.globals.update(
+        T=messages(),
         _=_gettext,
         _in=translate_ui,
         term_label=term_label,

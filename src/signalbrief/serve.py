@@ -44,7 +44,8 @@ class Preview:
 
     def __init__(self, root: Path, options: BuildOptions, port: int, start_page: str, echo: Callable[[str], None]):
         self.root = root
-        self.options = replace(options, output=root / PREVIEW_DIR)
+        # Rendering stays in this process: forking beside the server and watcher threads is unsafe.
+        self.options = replace(options, output=root / PREVIEW_DIR, jobs=1)
         self.echo = echo
         self.stop_event = threading.Event()
         handler = partial(_Handler, directory=str(self.options.output), start=start_page)

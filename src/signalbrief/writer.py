@@ -44,42 +44,62 @@ _AT_FDCWD = -100
 
 
 class Output:
-    """Every file of a build, collected in memory, then written into place in one swap."""
+    """The files of one build, written into a hidden folder beside the target, then swapped in whole.
 
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
+    Nothing is visible at the target until `commit()`; a failed build calls `discard()`, a killed one
+    leaves its hidden folder for the next build to remove. Worker processes forked during a build
+    write through the same object into the same hidden folder, each to its own paths.
+    """
+
+    def __init__(self, target: Path):
+        self.target = target.absolute()
+        self.written: set[str] = set()
+        self.staging: Path | None = None
+
+    def open(self) -> None:
+        """Check the target may be replaced and create the hidden folder."""
+        _check_replaceable(self.target)
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale_builds(self.target)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.build-", dir=self.target.parent))
+            (self.staging / MARKER).write_bytes(_MARKER_TEXT)
+        except OSError as exc:
+            raise OutputError(f"{self.target}: cannot create the output folder: {exc.strerror or exc}") from None
 
     def add(self, relative: str, content: str | bytes) -> None:
-        """Add a file; its path must stay inside the output folder and be written only once."""
+        """Write a file; its path must stay inside the output folder and be written only once."""
         path = PurePosixPath(relative)
         parts = relative.split("/")
         if path.is_absolute() or "\\" in relative or "\0" in relative or any(p in ("", ".", "..") for p in parts):
             raise OutputError(f"{relative!r}: refusing a path outside the output folder")
-        if relative in self.files:
+        if relative in self.written:
             raise OutputError(f"{relative}: written twice in one build")
-        self.files[relative] = content.encode("utf-8") if isinstance(content, str) else content
+        assert self.staging is not None, "open() first"
+        self.written.add(relative)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        try:
+            file = self.staging / relative
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(data)
+        except OSError as exc:
+            raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
-    def commit(self, target: Path) -> None:
-        """Write every file into a fresh folder beside `target`, then swap it into place."""
-        target = target.absolute()
-        _check_replaceable(target)
+    def commit(self) -> None:
+        """Swap the finished build into place."""
+        assert self.staging is not None, "open() first"
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _remove_stale_builds(target)
-            temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+            os.chmod(self.staging, 0o755)
+            _swap_into_place(self.staging, self.target)
         except OSError as exc:
-            raise OutputError(f"{target}: cannot create the output folder: {exc.strerror or exc}") from None
-        try:
-            (temp / MARKER).write_bytes(_MARKER_TEXT)
-            for relative, content in sorted(self.files.items()):
-                path = temp / relative
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
-            os.chmod(temp, 0o755)
-            _swap_into_place(temp, target)
-        except OSError as exc:
-            shutil.rmtree(temp, ignore_errors=True)
-            raise OutputError(f"{target}: cannot write the build: {exc.strerror or exc}") from None
+            self.discard()
+            raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
+        self.staging = None
+
+    def discard(self) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
 
 
 def _check_replaceable(target: Path) -> None:
