@@ -14,14 +14,26 @@ from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
-from signalbrief.config import PUBLIC, Config
+from signalbrief.config import CONFIG_FILE, PUBLIC, Config
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.gating import GatedBrief, gate
 from signalbrief.grading import band_for, band_ranges
+from signalbrief.incremental import (
+    BuildState,
+    digest,
+    folder_digest,
+    load_state,
+    reusable,
+    save_state,
+    theme_digest,
+    untouched,
+)
 from signalbrief.markup import markdown_escape
 from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick, translate_ui
-from signalbrief.translate.fill import Filler, Outcome, Untranslated, apply, needs_of
-from signalbrief.validate import LoadedBrief, validate
+from signalbrief.translate import models
+from signalbrief.translate.fill import GLOSSARY_FILE, Filler, Outcome, Untranslated, apply, needs_of
+from signalbrief.translate.memory import MEMORY_FILE
+from signalbrief.validate import BRIEFS_DIR, LoadedBrief, brief_files, validate
 from signalbrief.writer import Output
 
 VIEWS = ("en", "zh", "bi")
@@ -62,6 +74,12 @@ PARALLEL_FROM = 48
 def build(root: Path, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Validate the publication, render the selected editions and swap them into the output folder."""
     started = time.perf_counter()
+    target = (root / options.output if not options.output.is_absolute() else options.output).absolute()
+    previous = load_state(root, target)
+    inputs = _inputs_digest(root, options)
+    if previous.inputs == inputs and untouched(previous, target):
+        # Nothing that the output is made from has changed since it was built: leave it as it is.
+        return BuildReport(previous.briefs, len(previous.files), time.perf_counter() - started, options.output)
     report = validate(root, list(options.paths))
     if report.errors:
         raise InvalidInput(report.problems)
@@ -72,8 +90,8 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         key=lambda b: (-b.brief.date.toordinal(), b.id),
     )
     briefs, translation = _fill_languages(root, briefs, options)
-    site = Site(root, config, briefs, options)
-    output = Output(root / options.output if not options.output.is_absolute() else options.output)
+    site = Site(root, config, briefs, options, previous)
+    output = Output(target)
     steps = [(edition, item) for edition in editions for item in briefs]
     output.open()
     try:
@@ -85,6 +103,7 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         output.commit()
     finally:
         output.discard()
+    save_state(root, target, BuildState(inputs, site.steps, briefs=len(briefs)), output.written)
     seconds = time.perf_counter() - started
     return BuildReport(
         len(briefs),
@@ -117,8 +136,9 @@ def _render_briefs(site: Site, output: Output, steps: list, jobs: int, progress:
     try:
         done = 0
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for count, written in pool.imap_unordered(_render_chunk, range(len(chunks))):
+            for count, written, steps_done in pool.imap_unordered(_render_chunk, range(len(chunks))):
                 output.written.update(written)
+                site.steps.update(steps_done)
                 done += count
                 if progress:
                     progress(done, len(steps))
@@ -126,13 +146,25 @@ def _render_briefs(site: Site, output: Output, steps: list, jobs: int, progress:
         _WORK = ()
 
 
-def _render_chunk(index: int) -> tuple[int, set[str]]:
+def _render_chunk(index: int) -> tuple[int, set[str], dict[str, list[str]]]:
     site, output, chunks, root = _WORK
-    output.written = set()
+    output.written, site.steps = set(), {}
     with template_errors(root):  # tracebacks do not cross processes: locate template errors here
         for edition, item in chunks[index]:
             site.brief_files(output, edition, item)
-    return len(chunks[index]), output.written
+    return len(chunks[index]), output.written, site.steps
+
+
+def _inputs_digest(root: Path, options: BuildOptions) -> str:
+    """A hash of everything a build reads: briefs, config, glossary, templates, theme, memory, models."""
+    files = [root / name for name in (CONFIG_FILE, GLOSSARY_FILE, str(MEMORY_FILE))]
+    briefs_dir = root / BRIEFS_DIR
+    if briefs_dir.is_dir():
+        files += brief_files(briefs_dir)
+    files += [root / p for p in options.paths]
+    contents = [(str(f), f.read_bytes() if f.is_file() else b"-") for f in files]
+    installed_models = [m.id for m in models.installed()]
+    return digest(theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(options), installed_models, *contents)
 
 
 def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> tuple[list[LoadedBrief], Outcome]:
@@ -183,8 +215,13 @@ def _editions(config: Config, selected: tuple[str, ...]) -> list[str]:
 class Site:
     """Renders the files of one build from validated briefs."""
 
-    def __init__(self, root: Path, config: Config, briefs: list[LoadedBrief], options: BuildOptions):
+    def __init__(
+        self, root: Path, config: Config, briefs: list[LoadedBrief], options: BuildOptions, previous: BuildState
+    ):
         self.root = root
+        self.previous = previous
+        self.steps: dict[str, list[str]] = {}  # step key -> files written, for the next build
+        self.base_key = digest(theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(config), repr(options))
         self.config = config
         self.briefs = briefs
         self.options = options
@@ -200,6 +237,24 @@ class Site:
         return translate_ui("{tier} edition", lang).format(tier=pick(tier.name, lang))
 
     def brief_files(self, output: Output, edition: str, item: LoadedBrief) -> None:
+        """Write one brief's pages in one edition, or keep them from the last build if nothing changed."""
+        key = self._step_key(edition, item)
+        kept = reusable(self.previous, output.target, key)
+        if kept is not None:
+            for relative in kept:
+                output.keep(relative)
+            self.steps[key] = kept
+            return
+        before = set(output.written)
+        self._render_brief(output, edition, item)
+        self.steps[key] = sorted(output.written - before)
+
+    def _step_key(self, edition: str, item: LoadedBrief) -> str:
+        machine = [(list(path), sorted(text.machine)) for path, text in item.brief.texts() if text.machine]
+        see_also = [(t, self.signals[t].model_dump_json()) for t in item.brief.see_also if t in self.signals]
+        return digest(self.base_key, edition, item.id, item.brief.model_dump_json(), machine, see_also)
+
+    def _render_brief(self, output: Output, edition: str, item: LoadedBrief) -> None:
         gated = gate(item.id, item.brief, edition, self.config)
         for view in self.options.views:
             base = f"{edition}/{view}/{item.id}"

@@ -69,6 +69,27 @@ class Output:
 
     def add(self, relative: str, content: str | bytes) -> None:
         """Write a file; its path must stay inside the output folder and be written only once."""
+        file = self._claim(relative)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(data)
+        except OSError as exc:
+            raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
+
+    def keep(self, relative: str) -> None:
+        """Take an unchanged file from the current output into the new build without rewriting it."""
+        file = self._claim(relative)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.target / relative, file)
+            except OSError:  # another file system, or no hard links: copy, keeping the time stamps
+                shutil.copy2(self.target / relative, file)
+        except OSError as exc:
+            raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
+
+    def _claim(self, relative: str) -> Path:
         path = PurePosixPath(relative)
         parts = relative.split("/")
         if path.is_absolute() or "\\" in relative or "\0" in relative or any(p in ("", ".", "..") for p in parts):
@@ -77,13 +98,7 @@ class Output:
             raise OutputError(f"{relative}: written twice in one build")
         assert self.staging is not None, "open() first"
         self.written.add(relative)
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        try:
-            file = self.staging / relative
-            file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_bytes(data)
-        except OSError as exc:
-            raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
+        return self.staging / relative
 
     def commit(self) -> None:
         """Swap the finished build into place."""
