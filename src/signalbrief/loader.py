@@ -8,7 +8,7 @@ and keep YAML 1.1's implicit typing visible instead of silently applying it: a p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -25,7 +25,6 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MT_TAG = "!mt"
 _CORE = "tag:yaml.org,2002:"
-_LANG_KEYS = frozenset(("en", "zh"))
 _STR, _SEQ, _MAP, _MERGE = (f"{_CORE}{name}" for name in ("str", "seq", "map", "merge"))
 _SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "null", "timestamp")}
 # libyaml recurses while composing nested flow collections; tens of thousands of levels crash it,
@@ -54,30 +53,56 @@ class Scalar:
 
 @dataclass
 class Document:
-    """The data of one YAML file and where each part of it was written."""
+    """The data of one YAML file, and its node tree, from which any position is read on demand."""
 
     path: str
     data: object
-    # (line, column), 1-based; Locations are made only for the few positions that get reported.
-    value_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    # For texts only (mappings with an en or zh key): character spans of the mapping and of its
-    # language values, and which mappings are written in flow style; `translate --write` edits by them.
+    root: Node | None = None
     text: str = ""
-    spans: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    flow: set[Path_] = field(default_factory=set)
+
+    def _walk(self, path: Path_) -> tuple[list[Node], Node | None]:
+        """The value nodes along a field path as far as it exists, and the key node of the last step."""
+        nodes: list[Node] = [] if self.root is None else [self.root]
+        key_node = None
+        for part in path:
+            current = nodes[-1] if nodes else None
+            key_node, child = None, None
+            if isinstance(current, MappingNode):
+                for k, v in current.value:
+                    if isinstance(k, ScalarNode) and k.value == part:
+                        key_node, child = k, v
+                        break
+            elif isinstance(current, SequenceNode) and isinstance(part, int) and 0 <= part < len(current.value):
+                child = current.value[part]
+            if child is None:
+                return nodes, None
+            nodes.append(child)
+        return nodes, key_node
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
-        """Find the nearest recorded position for a field path."""
-        table = self.key_at if key else self.value_at
-        probe = tuple(path)
-        while probe:
-            if probe in table:
-                return Location(self.path, *table[probe])
-            if probe in self.value_at:
-                return Location(self.path, *self.value_at[probe])
-            probe = probe[:-1]
-        return Location(self.path, *self.value_at.get((), (1, 1)))
+        """The position of a field (of its key, with `key=True`), or of the nearest enclosing one."""
+        nodes, key_node = self._walk(tuple(path))
+        found = key_node if key and key_node is not None and len(nodes) == len(path) + 1 else None
+        found = found or (nodes[-1] if nodes else None)
+        return _where(self.path, found) if found is not None else Location(self.path, 1, 1)
+
+    def span(self, path: Path_) -> tuple[int, int] | None:
+        """Character offsets of a field's value in the file text, if the field exists."""
+        nodes, _ = self._walk(tuple(path))
+        if len(nodes) != len(path) + 1:
+            return None
+        return nodes[-1].start_mark.index, nodes[-1].end_mark.index
+
+    def is_flow(self, path: Path_) -> bool:
+        nodes, _ = self._walk(tuple(path))
+        return len(nodes) == len(path) + 1 and bool(getattr(nodes[-1], "flow_style", False))
+
+    def key_position(self, path: Path_) -> tuple[int, int] | None:
+        """(line, column) of the key of a field, if it exists."""
+        nodes, key_node = self._walk(tuple(path))
+        if key_node is None or len(nodes) != len(path) + 1:
+            return None
+        return _position(key_node)
 
 
 def load_file(path: Path, shown_as: str | None = None) -> Document:
@@ -114,7 +139,7 @@ def load_bytes(raw: bytes, shown: str) -> Document:
     data = builder.build(root, (), 0)
     if builder.problems:
         raise InvalidInput(builder.problems)
-    return Document(shown, data, builder.value_at, builder.key_at, text, builder.spans, builder.flow)
+    return Document(shown, data, root, text)
 
 
 def _decode(raw: bytes, shown: str) -> str:
@@ -209,13 +234,8 @@ class _Builder:
     def __init__(self, shown: str):
         self.shown = shown
         self.problems: list[Problem] = []
-        self.value_at: dict[Path_, tuple[int, int]] = {}
-        self.key_at: dict[Path_, tuple[int, int]] = {}
-        self.spans: dict[Path_, tuple[int, int]] = {}
-        self.flow: set[Path_] = set()
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
-        self.value_at[path] = _position(node)
         if depth > MAX_DEPTH:
             self._fail(_where(self.shown, node), path, f"nesting is deeper than {MAX_DEPTH} levels")
             return None
@@ -231,6 +251,7 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict:
         data: dict[str, object] = {}
+        seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
@@ -239,19 +260,12 @@ class _Builder:
             if key_node.tag == _MERGE:
                 self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
                 continue
-            if key in data:
-                first_line = self.key_at[(*path, key)][0]
-                message = f"duplicate key (first written at line {first_line})"
+            if key in seen:
+                message = f"duplicate key (first written at line {_position(seen[key])[0]})"
                 self._fail(_where(self.shown, key_node), (*path, key), message)
                 continue
-            self.key_at[(*path, key)] = _position(key_node)
+            seen[key] = key_node
             data[key] = self.build(value_node, (*path, key), depth + 1)
-            if key in _LANG_KEYS:
-                self.spans[(*path, key)] = (value_node.start_mark.index, value_node.end_mark.index)
-        if _LANG_KEYS & data.keys():
-            self.spans[path] = (node.start_mark.index, node.end_mark.index)
-            if node.flow_style:
-                self.flow.add(path)
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:

@@ -171,7 +171,9 @@ def _check_file(entry: _Entry, context: dict, root: Path) -> None:
 
 def stale_translations(brief: Brief, document: Document) -> list[Problem]:
     """Translations whose source text changed since they were made (per their `# mt:` comment)."""
-    found = []
+    found: list[Problem] = []
+    if "# mt:" not in document.text:
+        return found
     for path, text in brief.texts():
         for lang in ("en", "zh"):
             source = text.get("zh" if lang == "en" else "en")
@@ -256,17 +258,21 @@ def _citation_message(number: int, own: int, section: int | None, ranges: dict[i
 
 
 def _raw_texts(value: object, path: Path_) -> Iterator[tuple[Path_, str]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "sources":
-                continue
-            if key in ("en", "zh") and isinstance(item, str):
-                yield (*path, key), item
-            else:
-                yield from _raw_texts(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _raw_texts(item, (*path, i))
+    """Every en/zh string of the raw data (outside `sources`), with its path; a loop, not recursion,
+    since this runs over every node of every brief."""
+    stack: list[tuple[object, Path_]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key == "sources":
+                    continue
+                if (key == "en" or key == "zh") and isinstance(item, str):
+                    yield (*where, key), item
+                elif isinstance(item, dict | list):
+                    stack.append((item, (*where, key)))
+        elif isinstance(node, list):
+            stack.extend((item, (*where, i)) for i, item in enumerate(node) if isinstance(item, dict | list))
 
 
 def _check_across(entries: list[_Entry]) -> None:

@@ -38,7 +38,7 @@ class Provenance:
 
 def provenance(document: Document, path: Path_) -> Provenance | None:
     """Read the fingerprint comment at the end of the line where a language value ends."""
-    span = document.spans.get(path)
+    span = document.span(path)
     if span is None:
         return None
     line = _line_around(document.text, max(span[1] - 1, span[0]))
@@ -79,22 +79,23 @@ def write_fills(file: Path, document: Document, fills: list[Fill]) -> None:
 def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
     stamp = f"# mt:{fill.lang}:{fingerprint(fill.source)}:{fingerprint(fill.value)}"
     own = (*fill.path, fill.lang)
-    flow = fill.path in document.flow
+    flow = document.is_flow(fill.path)
     value = f"!mt {_scalar(fill.value, flow)}"
     text = document.text
-    if own in document.spans:  # refresh an existing machine translation
-        start, end = document.spans[own]
+    existing = document.span(own)
+    if existing is not None:  # refresh an existing machine translation
+        start, end = existing
         line_end = _line_end(text, end)
         rest = FINGERPRINT.sub("", text[end:line_end])
         return start, line_end, f"{value}{rest}  {stamp}"
     if flow:
-        start, end = document.spans[fill.path]
+        start, end = document.span(fill.path)  # type: ignore[misc]
         close = text.rfind("}", start, end)
         line_end = _line_end(text, close)
         rest = FINGERPRINT.sub("", text[close:line_end])
         return close, line_end, f", {fill.lang}: {value}{rest}  {stamp}"
     other = "zh" if fill.lang == "en" else "en"
-    line, column = document.key_at[(*fill.path, other)]
+    line, column = document.key_position((*fill.path, other))  # type: ignore[misc]
     indent = " " * (column - 1)
     new_line = f"{indent}{fill.lang}: {value}  {stamp}\n"
     if fill.lang == "en":  # English goes before Chinese: insert on the line of the zh key
@@ -103,7 +104,7 @@ def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
         if text[line_start:key_start].strip():  # `- zh: ...` starts the list item: put en first there
             return key_start, key_start, f"{fill.lang}: {value}  {stamp}\n{indent}"
         return line_start, line_start, new_line
-    end = document.spans[(*fill.path, other)][1]
+    end = document.span((*fill.path, other))[1]  # type: ignore[index]
     insert_at = end if text[end - 1 : end] == "\n" else _line_end(text, end) + 1
     if insert_at > len(text):
         return len(text), len(text), "\n" + new_line
