@@ -21,7 +21,7 @@ import yaml
 from signalbrief.validate import brief_files, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import make_corpus  # noqa: E402
+from make_corpus import make_corpus
 
 HERE = Path(__file__).resolve().parent
 
