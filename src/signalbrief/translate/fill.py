@@ -129,10 +129,14 @@ class Filler:
 
     def fill(self, needs: list[Need], progress: Callable[[int], None] | None = None) -> Outcome:
         outcome = Outcome()
+        directions = {need.direction for need in needs}
+        if not self.memory.path.exists() and not any(self.engine(direction) for direction in directions):
+            outcome.missing = list(needs)  # nothing remembered and no model: no need to cut sentences
+            return outcome
         split = {
             id(need): pieces(need.source, self.glossary.get(need.direction, []), need.source_lang) for need in needs
         }
-        for direction in sorted({need.direction for need in needs}):
+        for direction in sorted(directions):
             group = [need for need in needs if need.direction == direction]
             sentences = sorted({p.text for need in group for p in split[id(need)] if p.translate})
             known = self._translate(direction, sentences, outcome, progress)
