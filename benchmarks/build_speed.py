@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import record  # noqa: E402
-from make_corpus import make_corpus  # noqa: E402
+from common import record
+from make_corpus import make_corpus
 
 MEASURE = """
 import json, resource, sys, time
@@ -39,7 +39,9 @@ def signalbrief_run(folder: Path, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(folder / ".signalbrief", ignore_errors=True)  # a full build, not an incremental one
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(folder), str(out)], check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(folder), str(out)], check=True, capture_output=True, text=True
+    )
     result = json.loads(done.stdout)
     result["wall"] = time.perf_counter() - start
     return result
@@ -57,14 +59,14 @@ def hugo_site(folder: Path, hugo: Path) -> None:
     )
     (hugo / "layouts" / "_default" / "baseof.html").write_text(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>'
-        "<body><header><a href=\"/\">{{ .Site.Title }}</a></header><main>{{ block \"main\" . }}{{ end }}</main></body></html>",
+        '<body><header><a href="/">{{ .Site.Title }}</a></header><main>{{ block "main" . }}{{ end }}</main></body></html>',
         encoding="utf-8",
     )
     (hugo / "layouts" / "_default" / "single.html").write_text(
         '{{ define "main" }}<article><h1>{{ .Title }}</h1><p>{{ .Params.summary }}</p>'
-        "<dl><dt>Type</dt><dd>{{ .Params.kind }}</dd><dt>Regions</dt><dd>{{ delimit .Params.regions \" / \" }}</dd></dl>"
+        '<dl><dt>Type</dt><dd>{{ .Params.kind }}</dd><dt>Regions</dt><dd>{{ delimit .Params.regions " / " }}</dd></dl>'
         "{{ .Content }}<h2>What To Watch</h2><ul>{{ range .Params.watch }}<li>{{ . }}</li>{{ end }}</ul>"
-        "<h2>Sources</h2><ol>{{ range .Params.sources }}<li><a href=\"{{ .url }}\">{{ .title }}</a></li>{{ end }}</ol>"
+        '<h2>Sources</h2><ol>{{ range .Params.sources }}<li><a href="{{ .url }}">{{ .title }}</a></li>{{ end }}</ol>'
         "</article>{{ end }}",
         encoding="utf-8",
     )
@@ -124,7 +126,14 @@ def main() -> None:
         files = runs[0]["files"]
         rss = max(r["rss_kb"] for r in runs) / 1024
         worker_rss = max(r["worker_rss_kb"] for r in runs) / 1024
-        rows = [[f"signalbrief build ({files:,} pages)", f"{wall:.2f}", f"{files / wall:,.0f}", f"{rss:.0f} / {worker_rss:.0f}"]]
+        rows = [
+            [
+                f"signalbrief build ({files:,} pages)",
+                f"{wall:.2f}",
+                f"{files / wall:,.0f}",
+                f"{rss:.0f} / {worker_rss:.0f}",
+            ]
+        ]
         hugo_bin = None if args.no_hugo else ensure_hugo()
         if hugo_bin:
             hugo_site(folder, Path(temp) / "hugo")

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import record  # noqa: E402
-from make_corpus import make_corpus  # noqa: E402
+from common import record
+from make_corpus import make_corpus
 
-from signalbrief.build import BuildOptions, build  # noqa: E402
+from signalbrief.build import BuildOptions, build
 
 
 def timed(root: Path, options: BuildOptions) -> float:
@@ -43,7 +43,9 @@ def main() -> None:
             full.append(timed(root, options))
             nothing.append(timed(root, options))
             text = target.read_text(encoding="utf-8")
-            target.write_text(text.replace("body:\n", f"body:\n  - {{en: 'Edited paragraph {run}.'}}\n", 1), encoding="utf-8")
+            target.write_text(
+                text.replace("body:\n", f"body:\n  - {{en: 'Edited paragraph {run}.'}}\n", 1), encoding="utf-8"
+            )
             body.append(timed(root, options))
             lines = target.read_text(encoding="utf-8").splitlines()
             lines[2] = f"signal: {{en: 'Retitled signal {run}'}}"
@@ -58,7 +60,11 @@ def main() -> None:
     ]:
         value = statistics.median(runs)
         rows.append([name, f"{value:.3f}", f"{100 * value / base:.1f} %", goal])
-    record(f"incremental rebuilds, {args.count} briefs (median of {args.repeat})", ["build", "seconds", "of full", "target"], rows)
+    record(
+        f"incremental rebuilds, {args.count} briefs (median of {args.repeat})",
+        ["build", "seconds", "of full", "target"],
+        rows,
+    )
 
 
 if __name__ == "__main__":
