@@ -1,0 +1,143 @@
+"""Translation on the tiny test model: signalbrief's batched engine against a loop calling
+`argostranslate.translate.translate` once per text, and against one raw `translate_batch`, on the
+same model and texts with the same beam size and threads; then a warm rebuild from the memory.
+
+Usage: python benchmarks/translate_speed.py [N_TEXTS] [--repeat R]   (no network, no torch)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from common import record  # noqa: E402
+from make_corpus import sentence  # noqa: E402
+
+from tests.modelkit import build_packages  # noqa: E402  (the tiny real model the tests use)
+
+INTER, INTRA = 2, 1
+
+
+def texts(count: int) -> list[str]:
+    rng = random.Random(3)
+    made = [sentence(rng, 3).rsplit(" [", 1)[0] + "." for _ in range(count)]
+    return made + made[: count // 4]  # some texts repeat, as labels and list items do in real briefs
+
+
+def ours(info, sentences: list[str]) -> float:
+    from signalbrief.translate.engine import ArgosModel
+
+    model = ArgosModel(info)
+    model._load()  # load outside the timing, as the other two do
+    start = time.perf_counter()
+    unique = sorted(set(sentences))
+    model.translate(unique)
+    return time.perf_counter() - start
+
+
+def argos_loop(packages: Path, archive: Path, sentences: list[str]) -> float:
+    os.environ.update(ARGOS_PACKAGES_DIR=str(packages), ARGOS_INTER_THREADS=str(INTER), ARGOS_INTRA_THREADS=str(INTRA))
+    import argostranslate.package as argos_package
+    import argostranslate.translate as argos_translate
+
+    argos_package.install_from_path(archive)
+    language = next(lang for lang in argos_translate.get_installed_languages() if lang.code == "en")
+    translation = language.get_translation(
+        next(lang for lang in argos_translate.get_installed_languages() if lang.code == "zh")
+    )
+    underlying = getattr(translation, "underlying", translation)
+
+    class WholeText:  # argostranslate's MiniSBD would download a model: one text is one sentence
+        def split_sentences(self, text: str) -> list[str]:
+            return [text]
+
+    underlying.sentencizer = WholeText()
+    translation.translate("warm up")
+    start = time.perf_counter()
+    for text in sentences:
+        translation.translate(text)
+    return time.perf_counter() - start
+
+
+def raw_batch(info, sentences: list[str]) -> float:
+    import ctranslate2
+    import sentencepiece
+
+    translator = ctranslate2.Translator(str(info.path / "model"), inter_threads=INTER, intra_threads=INTRA)
+    tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(info.path / "sentencepiece.model"))
+    start = time.perf_counter()
+    tokens = [tokenizer.encode(s, out_type=str) for s in sentences]
+    from signalbrief.translate.engine import BATCH, BEAM_SIZE, LENGTH_PENALTY
+
+    translator.translate_batch(
+        tokens, beam_size=BEAM_SIZE, max_batch_size=BATCH, replace_unknowns=True, length_penalty=LENGTH_PENALTY
+    )
+    return time.perf_counter() - start
+
+
+def warm_rebuild(root: Path, info, sentences: list[str]) -> tuple[float, int]:
+    from signalbrief.translate.engine import ArgosModel
+    from signalbrief.translate.memory import Memory
+
+    memory = Memory(root / "memory.sqlite")
+    unique = sorted(set(sentences))
+    memory.remember(info.id, "en-zh", dict(zip(unique, ArgosModel(info).translate(unique), strict=True)))
+    model = ArgosModel(info)
+    start = time.perf_counter()
+    found = memory.recall("en-zh", sentences, info.id)
+    missing = [s for s in sentences if s not in found]
+    if missing:
+        model.translate(missing)
+    return time.perf_counter() - start, model.calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("count", nargs="?", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    sentences = texts(args.count)
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        archives = build_packages(root)
+        from signalbrief.translate.models import install_file
+
+        info = install_file(archives["en-zh"], root / "models")
+        mine = statistics.median(ours(info, sentences) for _ in range(args.repeat))
+        loop = statistics.median(argos_loop(root / "argos", archives["en-zh"], sentences) for _ in range(args.repeat))
+        raw = statistics.median(raw_batch(info, sentences) for _ in range(args.repeat))
+        warm, calls = warm_rebuild(root, info, sentences)
+    n = len(sentences)
+    record(
+        f"translation, {n} texts on the tiny test model (beam 4, {INTER} inter x {INTRA} intra threads, median of {args.repeat})",
+        ["what", "seconds", "texts/s", "signalbrief is"],
+        [
+            ["signalbrief engine (batched, deduplicated)", f"{mine:.3f}", f"{n / mine:,.0f}", ""],
+            [
+                "argostranslate.translate loop, one call per text",
+                f"{loop:.3f}",
+                f"{n / loop:,.0f}",
+                f"{loop / mine:.2f}× faster",
+            ],
+            [
+                "raw translate_batch, every text (no dedupe), same batch size",
+                f"{raw:.3f}",
+                f"{n / raw:,.0f}",
+                f"{raw / mine:.2f}× as fast",
+            ],
+            ["warm rebuild from the translation memory", f"{warm:.4f}", f"{n / warm:,.0f}", f"{calls} model calls"],
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
