@@ -92,7 +92,8 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     briefs, translation = _fill_languages(root, briefs, options)
     site = Site(root, config, briefs, options, previous)
     output = Output(target)
-    steps = [(edition, item) for edition in editions for item in briefs]
+    # Brief by brief, every edition: a brief's texts are parsed once and stay in a small cache.
+    steps = [(edition, item) for item in briefs for edition in editions]
     output.open()
     try:
         with template_errors(root):

@@ -60,9 +60,19 @@ class Document:
     root: Node | None = None
     text: str = ""
 
+    def forget_nodes(self) -> None:
+        """Drop the node tree (the bulk of a document's memory); positions are recomposed if asked for."""
+        self.root = None
+
+    def _nodes(self) -> Node | None:
+        if self.root is None and self.text:
+            self.root = yaml.compose(self.text, Loader=_Loader)
+        return self.root
+
     def _walk(self, path: Path_) -> tuple[list[Node], Node | None]:
         """The value nodes along a field path as far as it exists, and the key node of the last step."""
-        nodes: list[Node] = [] if self.root is None else [self.root]
+        root = self._nodes()
+        nodes: list[Node] = [] if root is None else [root]
         key_node = None
         for part in path:
             current = nodes[-1] if nodes else None

@@ -36,7 +36,7 @@ def safe_href(href: str) -> str | None:
     return cleaned if scheme in _SAFE_SCHEMES else None
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def inline_tokens(text: str) -> tuple:
     """The inline Markdown tokens of a text (the one parser every reader of brief text uses).
 

@@ -101,6 +101,9 @@ def validate(root: Path, paths: list[Path] | None = None, config: Config | None 
         for entry in entries.values():
             _check_file(entry, context, root)
     _check_across(list(entries.values()))
+    for entry in entries.values():
+        if entry.document is not None:
+            entry.document.data = None  # the model holds what is valid; the raw data was for checking
     report = Report(config, files=[entries[p].shown for p in selected])
     for entry in entries.values():
         if not entry.selected:
@@ -167,6 +170,9 @@ def _check_file(entry: _Entry, context: dict, root: Path) -> None:
         entry.problems.extend(stale_translations(entry.brief, entry.document))
     entry.id = _brief_id(entry)
     entry.problems.extend(check_citations(entry.document))
+    # Node trees are most of a document's memory; the few positions still asked for later are
+    # recomposed from the text on demand.
+    entry.document.forget_nodes()
 
 
 def stale_translations(brief: Brief, document: Document) -> list[Problem]:
@@ -294,17 +300,23 @@ def _check_across(entries: list[_Entry]) -> None:
             continue
         for i, target in enumerate(see_also):
             target = str(target) if isinstance(target, str | Scalar) else None
-            where = entry.document.locate(("see_also", i))
             if target is None or not SLUG.match(target):
                 continue  # the model check already reported it
-            if target not in first:
-                hint = suggest(target, known)
-                entry.problems.append(error(where, f"see_also[{i}]", f"no brief has the id {target!r}{hint}"))
-            elif target == entry.id:
-                entry.problems.append(error(where, f"see_also[{i}]", "a brief cannot list itself"))
-            elif target in drafts and entry.id not in drafts:
-                message = f"{target!r} is a draft, so the link is left out of builds without --drafts"
-                entry.problems.append(warning(where, f"see_also[{i}]", message))
+            found = _see_also_problem(target, entry.id, first, known, drafts)
+            if found is not None:
+                report, message = found
+                entry.problems.append(report(entry.document.locate(("see_also", i)), f"see_also[{i}]", message))
+
+
+def _see_also_problem(target: str, own: str | None, first: dict, known: list[str], drafts: set) -> tuple | None:
+    """(error or warning, message) for a see_also target, or None when it is fine."""
+    if target not in first:
+        return error, f"no brief has the id {target!r}{suggest(target, known)}"
+    if target == own:
+        return error, "a brief cannot list itself"
+    if target in drafts and own not in drafts:
+        return warning, f"{target!r} is a draft, so the link is left out of builds without --drafts"
+    return None
 
 
 def _raw_field(entry: _Entry, key: str) -> object:
