@@ -97,10 +97,13 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     output.open()
     try:
         with template_errors(root):
-            _render_briefs(site, output, steps, options.jobs, progress)
-            for edition in editions:
-                site.edition_files(output, edition)
-            site.entry_file(output, editions)
+
+            def indexes() -> None:
+                for edition in editions:
+                    site.edition_files(output, edition)
+                site.entry_file(output, editions)
+
+            _render_briefs(site, output, steps, options.jobs, progress, indexes)
         output.commit()
     finally:
         output.discard()
@@ -121,14 +124,18 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
 _WORK: tuple[Any, ...] = ()  # what forked workers render: (site, output, root, chunks)
 
 
-def _render_briefs(site: Site, output: Output, steps: list, jobs: int, progress: Progress | None) -> None:
-    """Render every brief of every edition, in worker processes (one per core) when it pays."""
+def _render_briefs(
+    site: Site, output: Output, steps: list, jobs: int, progress: Progress | None, meanwhile: Callable[[], None]
+) -> None:
+    """Render every brief of every edition, in worker processes (one per core) when it pays;
+    `meanwhile` (the index pages, feeds and sitemaps) runs here while the workers render."""
     jobs = jobs or (os.cpu_count() or 1)
     if jobs <= 1 or len(steps) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         for done, (edition, item) in enumerate(steps, 1):
             site.brief_files(output, edition, item)
             if progress:
                 progress(done, len(steps))
+        meanwhile()
         return
     global _WORK
     size = max(1, len(steps) // (jobs * 8))
@@ -137,7 +144,9 @@ def _render_briefs(site: Site, output: Output, steps: list, jobs: int, progress:
     try:
         done = 0
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for count, written, steps_done in pool.imap_unordered(_render_chunk, range(len(chunks))):
+            results = pool.imap_unordered(_render_chunk, range(len(chunks)))
+            meanwhile()
+            for count, written, steps_done in results:
                 output.written.update(written)
                 site.steps.update(steps_done)
                 done += count
