@@ -92,21 +92,7 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     briefs, translation = _fill_languages(root, briefs, options)
     site = Site(root, config, briefs, options, previous)
     output = Output(target)
-    # Brief by brief, every edition: a brief's texts are parsed once and stay in a small cache.
-    steps = [(edition, item) for item in briefs for edition in editions]
-    output.open()
-    try:
-        with template_errors(root):
-
-            def indexes() -> None:
-                for edition in editions:
-                    site.edition_files(output, edition)
-                site.entry_file(output, editions)
-
-            _render_briefs(site, output, steps, options.jobs, progress, indexes)
-        output.commit()
-    finally:
-        output.discard()
+    _write_site(site, output, editions, progress)
     save_state(root, target, BuildState(inputs, site.steps, briefs=len(briefs)), output.written)
     seconds = time.perf_counter() - started
     return BuildReport(
@@ -119,6 +105,25 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         translation.translated,
         len(translation.missing),
     )
+
+
+def _write_site(site: Site, output: Output, editions: list[str], progress: Progress | None) -> None:
+    """Render every file into the hidden build folder, then swap it into place."""
+    # Brief by brief, every edition: a brief's texts are parsed once and stay in a small cache.
+    steps = [(edition, item) for item in site.briefs for edition in editions]
+
+    def indexes() -> None:
+        for edition in editions:
+            site.edition_files(output, edition)
+        site.entry_file(output, editions)
+
+    output.open()
+    try:
+        with template_errors(site.root):
+            _render_briefs(site, output, steps, site.options.jobs, progress, indexes)
+        output.commit()
+    finally:
+        output.discard()
 
 
 _WORK: tuple[Any, ...] = ()  # what forked workers render: (site, output, root, chunks)
