@@ -65,8 +65,9 @@ class Document:
         self.root = None
 
     def _nodes(self) -> Node | None:
+        # Recomposed each time once forgotten (positions are asked for rarely), so never kept twice.
         if self.root is None and self.text:
-            self.root = yaml.compose(self.text, Loader=_Loader)
+            return yaml.compose(self.text, Loader=_Loader)
         return self.root
 
     def _walk(self, path: Path_) -> tuple[list[Node], Node | None]:
