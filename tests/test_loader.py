@@ -106,3 +106,8 @@ def test_file_over_one_mebibyte_is_refused():
 
 def test_utf8_bom_is_accepted():
     assert load_bytes(b"\xef\xbb\xbfa: b\n", "b.yaml").data == {"a": "b"}
+
+
+def test_citation_in_a_flow_mapping_gets_a_hint():
+    found = problems_of(b"summary: {en: Text [1].}\n")
+    assert found[0].endswith("; inside {...} a `[` starts a list: quote the text, like {en: 'Text [1].'}")

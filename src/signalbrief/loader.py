@@ -214,7 +214,17 @@ def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
         where = Location(shown, before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
     else:
         where = Location(shown, 1, 1)
-    return error(where, "", f"invalid YAML: {_yaml_message(exc)}")
+    return error(where, "", f"invalid YAML: {_yaml_message(exc)}{_hint(exc, text)}")
+
+
+def _hint(exc: yaml.YAMLError, text: str) -> str:
+    """The likely cause of a common mistake: `{en: text [1]}`, where `[` starts a list."""
+    context, mark = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+    if "flow mapping" in context and mark is not None:
+        line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+        if "[" in line:
+            return "; inside {...} a `[` starts a list: quote the text, like {en: 'Text [1].'}"
+    return ""
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
