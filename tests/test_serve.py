@@ -47,3 +47,21 @@ def test_preview_serves_and_rebuilds_on_change(publication):
         assert "Changed signal line" in fetch(preview.url + "public/en/alpha/")
     finally:
         preview.stop()
+
+
+def test_serve_rejects_an_unknown_edition(publication, run):
+    result = run(publication(), "serve", "--edition", "gold")
+    assert result.exit_code == 2
+    assert "unknown edition 'gold'; editions: public, strategy-circle, leadership-alliance" in result.stderr
+
+
+def test_serve_reports_a_port_in_use(publication, run):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(publication(), "serve", "--port", str(port))
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
