@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 _PARSER = (
     MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"]).disable("text_join")
 )
-_CITATION = re.compile(r"\[([0-9]+)\]")
+CITATION = re.compile(r"\[([0-9]+)\]")  # in a text token: `[n]` cites source n
 _SPACED_CITATION = re.compile(r"\s*\[[0-9]+\]")
 _SAFE_SCHEMES = ("", "http", "https", "mailto")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
@@ -79,7 +79,7 @@ def inline_html(text: str, cite: Cite) -> Markup:
 
 def _cited_html(text: str, cite: Cite) -> str:
     out, last = [], 0
-    for match in _CITATION.finditer(text):
+    for match in CITATION.finditer(text):
         href = cite(int(match.group(1)))
         out.append(str(escape(text[last : match.start()])))
         if href is None:
@@ -126,7 +126,7 @@ def inline_markdown(text: str, footnote: Cite) -> str:
 
 def _cited_markdown(text: str, footnote: Cite) -> str:
     out, last = [], 0
-    for match in _CITATION.finditer(text):
+    for match in CITATION.finditer(text):
         label = footnote(int(match.group(1)))
         out.append(markdown_escape(text[last : match.start()]))
         out.append(f"[^{label}]" if label is not None else markdown_escape(match.group(0)))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signalbrief.errors import InvalidInput, Problem, warning
+from signalbrief.loader import dotted
 from signalbrief.translate.fill import OTHER, Filler, Need, Outcome, Untranslated, needs_of
 from signalbrief.translate.inplace import Fill, fingerprint, provenance, write_fills
 from signalbrief.validate import LoadedBrief, validate
@@ -35,16 +36,10 @@ def stale_machine_texts(briefs: list[LoadedBrief]) -> tuple[list[Need], list[Pro
                 if stamp.text != fingerprint(text.get(lang) or ""):
                     where = item.document.locate((*path, lang))
                     message = "machine text edited by a person: kept; remove !mt once it is reviewed"
-                    edited.append(warning(where, _dotted(path, lang), message))
+                    edited.append(warning(where, dotted((*path, lang)), message))
                 elif stamp.source != fingerprint(source):
                     refresh.append(Need(item, path, source_lang, source))
     return refresh, edited
-
-
-def _dotted(path: tuple, lang: str) -> str:
-    from signalbrief.loader import dotted
-
-    return dotted((*path, lang))
 
 
 def translate_publication(

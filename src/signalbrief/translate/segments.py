@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from signalbrief.markup import inline_tokens, markdown_escape
+from signalbrief.markup import CITATION, inline_tokens, markdown_escape
 
-_CITATION = re.compile(r"\[[0-9]+\]")
 _BARE_URL = re.compile(r"https?://[^\s<>\]\[)(]*[^\s<>\]\[)(.,;:!?。，；：！？]")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
@@ -102,7 +101,7 @@ def _prose(text: str, glossary: Glossary, source_lang: str) -> list[Piece]:
 
 
 def _kept_spans(text: str, glossary: Glossary, source_lang: str) -> list[tuple[int, int, str]]:
-    spans = [(m.start(), m.end(), m.group(0)) for m in _CITATION.finditer(text)]
+    spans = [(m.start(), m.end(), m.group(0)) for m in CITATION.finditer(text)]
     spans += [(m.start(), m.end(), markdown_escape(m.group(0))) for m in _BARE_URL.finditer(text)]
     for source, target in glossary:
         pattern = re.escape(source)
