@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from signalbrief.errors import InvalidInput, Location, error
+from signalbrief.errors import InvalidInput, error
 from signalbrief.fields import Link, Name, Prose, Score, Slug, Strict, Url, fail, read_model
 from signalbrief.grading import DEFAULT_GRADES, GradeBand
 from signalbrief.loader import load_file
@@ -237,7 +237,3 @@ def _to_config(parsed: ConfigFile) -> Config:
         grades=grades,
         vocabularies=vocabularies,
     )
-
-
-def config_location(root: Path) -> Location:
-    return Location(CONFIG_FILE)

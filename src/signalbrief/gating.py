@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from signalbrief.config import PUBLIC, Config, Tier
+from signalbrief.config import Config, Tier
 from signalbrief.model import Brief, Source, Text
 
 
@@ -74,13 +74,3 @@ def gate(brief_id: str, brief: Brief, edition: str, config: Config) -> GatedBrie
             sections.append(LockCard(tier, section.title, section.teaser))
     public_part = brief.model_copy(update={"sections": []})
     return GatedBrief(brief_id, edition, public_part, own, tuple(sections))
-
-
-def editions_to_build(config: Config, selected: list[str] | None) -> list[str]:
-    """The edition ids to build, lowest first."""
-    if not selected:
-        return config.edition_ids
-    return [edition for edition in config.edition_ids if edition in selected]
-
-
-__all__ = ["PUBLIC", "GatedBrief", "LockCard", "NumberedSource", "OpenSection", "editions_to_build", "gate"]

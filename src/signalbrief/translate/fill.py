@@ -9,7 +9,7 @@ from typing import Protocol
 
 from pydantic import Field
 
-from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, Problem, SignalbriefError, error
+from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, SignalbriefError, error
 from signalbrief.fields import Prose, Strict, read_model
 from signalbrief.loader import dotted, load_file
 from signalbrief.model import Text
@@ -222,7 +222,3 @@ def load_glossary(root: Path) -> dict[str, Glossary]:
     en_zh = sorted(((t.en, t.zh) for t in parsed.terms), key=lambda pair: -len(pair[0]))
     zh_en = sorted(((t.zh, t.en) for t in parsed.terms), key=lambda pair: -len(pair[0]))
     return {"en-zh": en_zh, "zh-en": zh_en}
-
-
-def problems_of(missing: list[Need]) -> list[Problem]:
-    return Untranslated(missing).problems if missing else []
