@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signalbrief.translate.fill import Filler, apply, needs_of
+from signalbrief.translate.fill import Filler, apply, fills_by_brief, needs_of
 from signalbrief.validate import validate
 from tests.conftest import BETA, VALID
 
@@ -33,8 +33,7 @@ def test_one_batch_per_direction_each_sentence_once_then_remembered(publication)
     assert engines["en-zh"].calls == 1 and engines["zh-en"].calls == 1
     assert len(engines["en-zh"].seen) == len(set(engines["en-zh"].seen))  # duplicates sent once
     assert outcome.missing == []
-    filled = apply(briefs, outcome)
-    alpha = next(b for b in filled if b.id == "alpha").brief
+    alpha = apply(next(b for b in briefs if b.id == "alpha").brief, fills_by_brief(outcome)["alpha"])
     assert (
         alpha.summary.zh
         == "THE UNITED STATES AND UNITED KINGDOM THE AGREEMENT TURNS SUMMIT COMMITMENTS INTO WORKING CHANNELS [1]。"

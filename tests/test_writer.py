@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from signalbrief.errors import OutputError
@@ -45,7 +47,62 @@ def test_commit_swaps_in_the_new_folder_and_marks_it(tmp_path):
     second.add("a/new.html", "new")
     second.commit()
     assert sorted(p.name for p in target.rglob("*") if p.is_file()) == [MARKER, "new.html"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.previous", "site"]
+    assert (tmp_path / ".site.previous/a/old.html").read_text() == "old"  # the spare: the replaced output
+
+
+def built(target, files, live=None, spare=None):
+    """One build that writes each step's files (step key -> {path: text}) unless it can reuse them."""
+    output = Output(target, live, spare)
+    output.open()
+    reused = []
+    for key, step in files.items():
+        if output.reuse(key):
+            reused.append(key)
+            continue
+        with output.step(key):
+            for path, text in step.items():
+                output.add(path, text)
+    return output, reused
+
+
+def test_a_build_starts_from_the_spare_and_never_writes_through_a_shared_file(tmp_path):
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    first, _ = built(target, steps)
+    one = first.commit()
+    second, reused = built(target, steps, one)  # links the unchanged files from the output
+    assert reused == ["a", "b"]
+    two = second.commit()
+    assert os.stat(target / "a/page.html").st_ino == os.stat(tmp_path / ".site.previous/a/page.html").st_ino
+    changed = {"a2": {"a/page.html": "two"}, "b": steps["b"]}
+    third, reused = built(target, changed, two, one)  # starts from the spare, in place
+    assert third.in_place and reused == ["b"]
+    assert (target / "a/page.html").read_text() == "one"  # the live output is untouched before commit
+    third.commit()
+    assert (target / "a/page.html").read_text() == "two"
+    assert (tmp_path / ".site.previous/a/page.html").read_text() == "one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.previous", "site"]
+
+
+def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path):
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    first, _ = built(target, steps)
+    one = first.commit()
+    second, _ = built(target, {"c": {"c/page.html": "sea"}, **steps}, one)
+    two = second.commit()
+    spare = tmp_path / ".site.previous"
+    (spare / "a/extra.html").write_text("added by hand")
+    (spare / "stray").mkdir()
+    (spare / "stray/x.html").write_text("x")
+    (spare / "b/page.html").write_text("edited by hand")
+    third, reused = built(target, steps, two, one)
+    assert third.in_place and reused == ["a"]  # b was edited: written again
+    third.commit()
+    files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    assert files == [MARKER, "a/page.html", "b/page.html"]  # and c, which this build did not write, is gone
+    assert (target / "b/page.html").read_text() == "bee"
 
 
 def test_commit_cleans_stale_temporary_folders_of_killed_builds(tmp_path):

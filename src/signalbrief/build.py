@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,19 +22,30 @@ from signalbrief.incremental import (
     BuildState,
     digest,
     folder_digest,
+    forget_state,
     load_state,
-    reusable,
     save_state,
     theme_digest,
     untouched,
 )
 from signalbrief.markup import markdown_escape
+from signalbrief.model import Brief, Card
 from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick, translate_ui
 from signalbrief.translate import models
-from signalbrief.translate.fill import GLOSSARY_FILE, Filler, Outcome, Untranslated, apply, needs_of
+from signalbrief.translate.fill import (
+    GLOSSARY_FILE,
+    Filler,
+    Fills,
+    Outcome,
+    Untranslated,
+    apply,
+    apply_to_card,
+    fills_by_brief,
+    needs_of,
+)
 from signalbrief.translate.memory import MEMORY_FILE
 from signalbrief.validate import BRIEFS_DIR, LoadedBrief, brief_files, validate
-from signalbrief.writer import Output
+from signalbrief.writer import Output, Tree
 
 VIEWS = ("en", "zh", "bi")
 FORMATS = ("html", "md")
@@ -79,21 +90,22 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     inputs = _inputs_digest(root, options)
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
-        return BuildReport(previous.briefs, len(previous.files), time.perf_counter() - started, options.output)
-    report = validate(root, list(options.paths))
+        return BuildReport(previous.briefs, len(previous.live.files), time.perf_counter() - started, options.output)
+    # Only cards are kept for every brief; full briefs are read again, one at a time, to be rendered.
+    report = validate(root, list(options.paths), keep=False)
     if report.errors:
         raise InvalidInput(report.problems)
     config = report.config
     editions = _editions(config, options.editions)
     briefs = sorted(
-        (b for b in report.briefs if options.drafts or not b.brief.draft),
-        key=lambda b: (-b.brief.date.toordinal(), b.id),
+        (b for b in report.briefs if options.drafts or not b.card.draft),
+        key=lambda b: (-b.card.date.toordinal(), b.id),
     )
-    briefs, translation = _fill_languages(root, briefs, options)
-    site = Site(root, config, briefs, options, previous)
-    output = Output(target)
-    _write_site(site, output, editions, progress)
-    save_state(root, target, BuildState(inputs, site.steps, briefs=len(briefs)), output.written)
+    translation = _fill_languages(root, briefs, options)
+    site = Site(root, config, briefs, fills_by_brief(translation), options)
+    output = Output(target, previous.live, previous.spare)
+    tree = _write_site(site, output, editions, progress)
+    save_state(root, target, BuildState(inputs, len(briefs), tree, previous.live if output.spared else Tree()))
     seconds = time.perf_counter() - started
     return BuildReport(
         len(briefs),
@@ -107,45 +119,41 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     )
 
 
-def _write_site(site: Site, output: Output, editions: list[str], progress: Progress | None) -> None:
+def _write_site(site: Site, output: Output, editions: list[str], progress: Progress | None) -> Tree:
     """Render every file into the hidden build folder, then swap it into place."""
-    # Brief by brief, every edition: a brief's texts are parsed once and stay in a small cache.
-    steps = [(edition, item) for item in site.briefs for edition in editions]
-
-    def indexes() -> None:
-        for edition in editions:
-            site.edition_files(output, edition)
-        site.entry_file(output, editions)
-
     output.open()
     try:
+        todo = site.plan(output, editions)
         with template_errors(site.root):
-            _render_briefs(site, output, steps, site.options.jobs, progress, indexes)
-        output.commit()
+            _render_briefs(site, output, todo, progress, lambda: site.edition_files(output, editions))
+        forget_state(site.root, output.target)  # a build killed from here on leaves no state to trust
+        return output.commit()
     finally:
         output.discard()
 
 
-_WORK: tuple[Any, ...] = ()  # what forked workers render: (site, output, root, chunks)
+_WORK: tuple[Any, ...] = ()  # what forked workers render: (site, output, chunks)
+Task = tuple[LoadedBrief, list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
 
 
 def _render_briefs(
-    site: Site, output: Output, steps: list, jobs: int, progress: Progress | None, meanwhile: Callable[[], None]
+    site: Site, output: Output, todo: list[Task], progress: Progress | None, meanwhile: Callable[[], None]
 ) -> None:
-    """Render every brief of every edition, in worker processes (one per core) when it pays;
+    """Render the briefs that changed, in worker processes (one per core) when it pays;
     `meanwhile` (the index pages, feeds and sitemaps) runs here while the workers render."""
-    jobs = jobs or (os.cpu_count() or 1)
-    if jobs <= 1 or len(steps) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        for done, (edition, item) in enumerate(steps, 1):
-            site.brief_files(output, edition, item)
+    jobs = site.options.jobs or (os.cpu_count() or 1)
+    steps = sum(len(editions) for _, editions in todo)
+    if jobs <= 1 or steps < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        for done, (item, editions) in enumerate(todo, 1):
+            site.brief_files(output, item, editions)
             if progress:
-                progress(done, len(steps))
+                progress(done, len(todo))
         meanwhile()
         return
     global _WORK
-    size = max(1, len(steps) // (jobs * 8))
-    chunks = [steps[i : i + size] for i in range(0, len(steps), size)]
-    _WORK = (site, output, chunks, site.root)
+    size = max(1, len(todo) // (jobs * 8))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    _WORK = (site, output, chunks)
     try:
         done = 0
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
@@ -153,21 +161,21 @@ def _render_briefs(
             meanwhile()
             for count, written, steps_done in results:
                 output.written.update(written)
-                site.steps.update(steps_done)
+                output.steps.update(steps_done)
                 done += count
                 if progress:
-                    progress(done, len(steps))
+                    progress(done, len(todo))
     finally:
         _WORK = ()
 
 
 def _render_chunk(index: int) -> tuple[int, set[str], dict[str, list[str]]]:
-    site, output, chunks, root = _WORK
-    output.written, site.steps = set(), {}
-    with template_errors(root):  # tracebacks do not cross processes: locate template errors here
-        for edition, item in chunks[index]:
-            site.brief_files(output, edition, item)
-    return len(chunks[index]), output.written, site.steps
+    site, output, chunks = _WORK
+    output.written, output.steps = set(), {}
+    with template_errors(site.root):  # tracebacks do not cross processes: locate template errors here
+        for item, editions in chunks[index]:
+            site.brief_files(output, item, editions)
+    return len(chunks[index]), output.written, output.steps
 
 
 def _inputs_digest(root: Path, options: BuildOptions) -> str:
@@ -182,11 +190,11 @@ def _inputs_digest(root: Path, options: BuildOptions) -> str:
     return digest(theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(options), installed_models, *contents)
 
 
-def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> tuple[list[LoadedBrief], Outcome]:
+def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> Outcome:
     """Give every text both languages: remembered or machine translation, else stop with exit 3."""
     needs = needs_of(briefs)
     if not needs:
-        return briefs, Outcome()
+        return Outcome()
     filler = Filler(root)
     try:
         outcome = filler.fill(needs)
@@ -194,7 +202,7 @@ def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions
         filler.close()
     if outcome.missing and not options.allow_untranslated:
         raise Untranslated(outcome.missing)
-    return apply(briefs, outcome), outcome
+    return outcome
 
 
 @contextmanager
@@ -227,23 +235,55 @@ def _editions(config: Config, selected: tuple[str, ...]) -> list[str]:
     return [e for e in config.edition_ids if not selected or e in selected]
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A brief as index pages and feeds list it; `brief` is its card (date, draft, signal, summary,
+    type, regions, see_also), with machine translations filled in."""
+
+    id: str
+    brief: Card
+
+
 class Site:
     """Renders the files of one build from validated briefs."""
 
     def __init__(
-        self, root: Path, config: Config, briefs: list[LoadedBrief], options: BuildOptions, previous: BuildState
+        self, root: Path, config: Config, briefs: list[LoadedBrief], fills: dict[str, Fills], options: BuildOptions
     ):
         self.root = root
-        self.previous = previous
-        self.steps: dict[str, list[str]] = {}  # step key -> files written, for the next build
-        self.base_key = digest(theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(config), repr(options))
+        self.base_key = digest(
+            theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(config), repr(replace(options, jobs=0))
+        )
         self.config = config
         self.briefs = briefs
+        self.fills = fills
         self.options = options
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
         self.markdown.filters["md_escape"] = markdown_escape
-        self.signals = {b.id: b.brief.signal for b in briefs}
+        self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
+        self.cards = {item.id: item.brief for item in self.listed}
+
+    def plan(self, output: Output, editions: list[str]) -> list[Task]:
+        """Take every unchanged brief page from the previous build; return what must be rendered."""
+        todo = []
+        for item in self.briefs:
+            changed = [(edition, key) for edition in editions if not output.reuse(key := self._step_key(edition, item))]
+            if changed:
+                todo.append((item, changed))
+        return todo
+
+    def brief_files(self, output: Output, item: LoadedBrief, editions: list[tuple[str, str]]) -> None:
+        """Write one brief's pages in the given editions; its file is read once for all of them."""
+        brief = apply(item.brief, self.fills.get(item.id, {}))
+        for edition, key in editions:
+            with output.step(key):
+                self._render_brief(output, edition, item.id, brief)
+
+    def _step_key(self, edition: str, item: LoadedBrief) -> str:
+        fills = sorted(self.fills.get(item.id, {}).items())
+        see_also = [(t, self.cards[t].plain()) for t in item.card.see_also if t in self.cards]
+        return digest(self.base_key, edition, item.id, item.digest, fills, see_also)
 
     def edition_label(self, edition: str, lang: str) -> str:
         if edition == PUBLIC:
@@ -251,28 +291,10 @@ class Site:
         tier = next(t for t in self.config.tiers if t.id == edition)
         return translate_ui("{tier} edition", lang).format(tier=pick(tier.name, lang))
 
-    def brief_files(self, output: Output, edition: str, item: LoadedBrief) -> None:
-        """Write one brief's pages in one edition, or keep them from the last build if nothing changed."""
-        key = self._step_key(edition, item)
-        kept = reusable(self.previous, output.target, key)
-        if kept is not None:
-            for relative in kept:
-                output.keep(relative)
-            self.steps[key] = kept
-            return
-        before = set(output.written)
-        self._render_brief(output, edition, item)
-        self.steps[key] = sorted(output.written - before)
-
-    def _step_key(self, edition: str, item: LoadedBrief) -> str:
-        machine = [(list(path), sorted(text.machine)) for path, text in item.brief.texts() if text.machine]
-        see_also = [(t, self.signals[t].model_dump_json()) for t in item.brief.see_also if t in self.signals]
-        return digest(self.base_key, edition, item.id, item.brief.model_dump_json(), machine, see_also)
-
-    def _render_brief(self, output: Output, edition: str, item: LoadedBrief) -> None:
-        gated = gate(item.id, item.brief, edition, self.config)
+    def _render_brief(self, output: Output, edition: str, brief_id: str, brief: Brief) -> None:
+        gated = gate(brief_id, brief, edition, self.config)
         for view in self.options.views:
-            base = f"{edition}/{view}/{item.id}"
+            base = f"{edition}/{view}/{brief_id}"
             context = self._brief_context(gated, edition, view)
             if "html" in self.options.formats:
                 template = "brief_bi.html" if view == "bi" else "brief.html"
@@ -288,7 +310,9 @@ class Site:
         for section in gated.sections:
             visible += list(getattr(section, "sources", ()))
         see_also = [
-            {"id": target, "signal": self.signals[target]} for target in gated.brief.see_also if target in self.signals
+            {"id": target, "signal": self.cards[target].signal}
+            for target in gated.brief.see_also
+            if target in self.cards
         ]
         return {
             **self._page(edition, view, depth=3, page=f"{gated.id}/"),
@@ -333,30 +357,47 @@ class Site:
             "feed": feed,
         }
 
-    def edition_files(self, output: Output, edition: str) -> None:
+    def edition_files(self, output: Output, editions: list[str]) -> None:
+        """Each edition's index pages, feeds, style sheet and sitemap, and the entry page."""
+        listing = digest(*[(item.id, item.brief.plain()) for item in self.listed])
+        dates = digest(*[(item.id, item.brief.date) for item in self.listed])
+        for edition in editions:
+            key = digest(self.base_key, "lists", edition, listing)
+            if not output.reuse(key):
+                with output.step(key):
+                    self._lists(output, edition)
+            key = digest(self.base_key, "sitemap", edition, dates)
+            if "html" in self.options.formats and not output.reuse(key):
+                with output.step(key):
+                    output.add(f"{edition}/sitemap.xml", self._sitemap(edition))
+        key = digest(self.base_key, "entry", editions)
+        if not output.reuse(key):
+            with output.step(key):
+                self._entry_file(output, editions)
+
+    def _lists(self, output: Output, edition: str) -> None:
         output.add(f"{edition}/assets/style.css", _asset("style.css"))
         if "html" not in self.options.formats:
             return
         for view in self.options.views:
-            context = {**self._page(edition, view, depth=2, page=""), "briefs": self.briefs, "page_title": ""}
+            context = {**self._page(edition, view, depth=2, page=""), "briefs": self.listed, "page_title": ""}
             context["page_title"] = context["site_title"]
             output.add(f"{edition}/{view}/index.html", self.html.get_template("index.html").render(context))
             if view != "bi":
                 output.add(f"{edition}/{view}/feed.xml", self._feed(edition, view))
-        output.add(f"{edition}/sitemap.xml", self._sitemap(edition))
 
     def _feed(self, edition: str, view: str) -> str:
         base = self._edition_url(edition)
         context = {
             **self._page(edition, view, depth=2, page=""),
-            "briefs": self.briefs,
+            "briefs": self.listed,
             "feed_id": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}",
             "self_href": f"{base}{view}/feed.xml" if base else "feed.xml",
             "home_href": f"{base}{view}/" if base else "./",
             "link_prefix": f"{base}{view}/" if base else "",
             "entry_id_prefix": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}:",
             "entry_id_suffix": "/" if base else "",
-            "updated": f"{self.briefs[0].brief.date.isoformat()}T00:00:00Z" if self.briefs else "",
+            "updated": f"{self.listed[0].brief.date.isoformat()}T00:00:00Z" if self.listed else "",
         }
         return self.html.get_template("feed.xml").render(context)
 
@@ -370,13 +411,13 @@ class Site:
         base = self._edition_url(edition)
         views = self.options.views
         pages = []
-        for page, lastmod in [("", "")] + [(f"{b.id}/", b.brief.date.isoformat()) for b in self.briefs]:
+        for page, lastmod in [("", "")] + [(f"{b.id}/", b.brief.date.isoformat()) for b in self.listed]:
             alternates = [{"hreflang": HTML_LANG[v], "href": f"{base}{v}/{page}"} for v in views if v != "bi"]
             for view in views:
                 pages.append({"loc": f"{base}{view}/{page}", "lastmod": lastmod, "alternates": alternates})
         return self.html.get_template("sitemap.xml").render({"pages": pages, "lang": "en"})
 
-    def entry_file(self, output: Output, editions: list[str]) -> None:
+    def _entry_file(self, output: Output, editions: list[str]) -> None:
         if "html" not in self.options.formats or PUBLIC not in editions:
             return
         labels = {"en": "English", "zh": "中文", "bi": "English / 中文"}

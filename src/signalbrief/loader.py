@@ -119,14 +119,18 @@ class Document:
 def load_file(path: Path, shown_as: str | None = None) -> Document:
     """Read and parse one YAML file; raise InvalidInput with positioned problems."""
     shown = shown_as or str(path)
+    return load_bytes(read_limited(path, shown), shown)
+
+
+def read_limited(path: Path, shown: str) -> bytes:
+    """A file's bytes, within the size limit; InvalidInput when it cannot be read."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InvalidInput([error(Location(shown), "", f"file is {size:,} bytes; the limit is 1 MiB")])
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InvalidInput([error(Location(shown), "", f"cannot read file: {exc.strerror}")]) from None
-    return load_bytes(raw, shown)
 
 
 def load_bytes(raw: bytes, shown: str) -> Document:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
@@ -206,3 +208,31 @@ def _collect_texts(value: object, path: tuple, found: list) -> None:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _collect_texts(item, (*path, i), found)
+
+
+@dataclass(frozen=True)
+class Card:
+    """What lists show of a brief (index pages, feeds, other briefs' see also): small enough to keep
+    for every brief of a large publication while the full briefs are read one at a time."""
+
+    date: datetime.date
+    draft: bool
+    signal: Text
+    summary: Text
+    type: str
+    regions: tuple[str, ...]
+    see_also: tuple[str, ...]
+
+    @classmethod
+    def of(cls, brief: Brief) -> Card:
+        regions, see_also = tuple(brief.regions), tuple(brief.see_also)
+        return cls(brief.date, brief.draft, brief.signal, brief.summary, brief.type, regions, see_also)
+
+    def plain(self) -> list:
+        """The card as plain values (for JSON, and for hashing into build keys)."""
+        texts = [[t.en, t.zh, sorted(t.machine)] for t in (self.signal, self.summary)]
+        return [self.date.isoformat(), self.draft, *texts, self.type, list(self.regions), list(self.see_also)]
+
+
+# (field path, language written, its text) of a text lacking a language
+Need_ = tuple[tuple[str | int, ...], str, str]

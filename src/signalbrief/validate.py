@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from signalbrief.checkcache import CheckCache
 from signalbrief.config import Config, load_config
 from signalbrief.errors import (
     InvalidInput,
@@ -21,8 +23,8 @@ from signalbrief.errors import (
     warning,
 )
 from signalbrief.fields import SLUG, read_model, suggest
-from signalbrief.loader import Document, Path_, Scalar, dotted, load_file
-from signalbrief.model import Brief
+from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
+from signalbrief.model import Brief, Card, Need_
 from signalbrief.translate.inplace import fingerprint, provenance
 
 BRIEFS_DIR = "briefs"
@@ -30,15 +32,52 @@ BRIEFS_DIR = "briefs"
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
 
 
-@dataclass(frozen=True)
 class LoadedBrief:
-    """A valid brief with the file it came from."""
+    """A valid brief: its file, its card, the texts that lack a language, and the full brief, which
+    is read again from the file when asked for unless the check kept it."""
 
-    id: str
-    path: Path
-    shown: str
-    brief: Brief
-    document: Document
+    def __init__(
+        self,
+        id: str,
+        path: Path,
+        shown: str,
+        digest: str,
+        card: Card,
+        needs: tuple[Need_, ...],
+        context: dict,
+        brief: Brief | None = None,
+        document: Document | None = None,
+    ):
+        self.id, self.path, self.shown, self.digest = id, path, shown, digest
+        self.card, self.needs, self.context = card, needs, context
+        self._brief, self._document = brief, document
+
+    @property
+    def brief(self) -> Brief:
+        return self._brief if self._brief is not None else self.load()[0]
+
+    @property
+    def document(self) -> Document:
+        return self._document if self._document is not None else self.load()[1]
+
+    def load(self) -> tuple[Brief, Document]:
+        """Read the brief again; refuse if the file changed since it was checked."""
+        if self._brief is not None and self._document is not None:
+            return self._brief, self._document
+        raw = read_limited(self.path, self.shown)
+        if content_digest(raw) != self.digest:
+            raise InvalidInput([error(Location(self.shown), "", "the file changed while building; build again")])
+        document = load_bytes(raw, self.shown)
+        brief, problems = read_model(Brief, document, self.context)
+        if brief is None or any(p.is_error for p in problems):
+            raise InvalidInput(problems)
+        document.data = None
+        document.forget_nodes()
+        return brief, document
+
+
+def content_digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 @dataclass
@@ -69,9 +108,23 @@ class _Entry:
     shown: str
     selected: bool
     id: str | None = None
+    digest: str = ""
     document: Document | None = None
     brief: Brief | None = None
+    card: Card | None = None
+    needs: tuple[Need_, ...] = ()
+    draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
+    see_also: tuple[str | None, ...] = ()  # as written; None where a target is not text
     problems: list[Problem] = field(default_factory=list)
+
+    def locate(self, path: Path_) -> Location:
+        """Where a field is; the file is read again if its document was not kept."""
+        if self.document is None:
+            try:
+                self.document = load_file(self.path, self.shown)
+            except InvalidInput:
+                return Location(self.shown)
+        return self.document.locate(path)
 
 
 def brief_files(folder: Path) -> list[Path]:
@@ -84,8 +137,12 @@ def _hidden(path: Path, folder: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(folder).parts)
 
 
-def validate(root: Path, paths: list[Path] | None = None, config: Config | None = None) -> Report:
-    """Check the selected brief files (default: all of briefs/) against the whole publication."""
+def validate(root: Path, paths: list[Path] | None = None, config: Config | None = None, *, keep: bool = True) -> Report:
+    """Check the selected brief files (default: all of briefs/) against the whole publication.
+
+    With `keep=False` the full briefs are not kept in memory: each LoadedBrief reads its file again
+    when asked for it, and files unchanged since the last such run are not checked again (their
+    outcome is remembered in `.signalbrief/`)."""
     config = config or load_config(root)
     root = root.resolve()
     selected = [_inside(p, root) for p in _selected_files(root, paths)]
@@ -97,20 +154,23 @@ def validate(root: Path, paths: list[Path] | None = None, config: Config | None 
             if p not in entries:
                 entries[p] = _Entry(p, display_path(p, root), False)
     context = config.validation_context()
+    remembered = CheckCache(root, context) if not keep else None
     with _without_gc_pauses():
         for entry in entries.values():
-            _check_file(entry, context, root)
+            _check_file(entry, context, root, remembered)
+    if remembered is not None:
+        remembered.save()
     _check_across(list(entries.values()))
-    for entry in entries.values():
-        if entry.document is not None:
-            entry.document.data = None  # the model holds what is valid; the raw data was for checking
     report = Report(config, files=[entries[p].shown for p in selected])
     for entry in entries.values():
         if not entry.selected:
             continue
         report.problems.extend(entry.problems)
-        if entry.brief is not None and not any(p.is_error for p in entry.problems):
-            report.briefs.append(LoadedBrief(entry.id, entry.path, entry.shown, entry.brief, entry.document))
+        if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
+            kept = (entry.brief, entry.document) if keep else (None, None)
+            report.briefs.append(
+                LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, entry.needs, context, *kept)
+            )
     report.problems.sort()
     return report
 
@@ -154,25 +214,58 @@ def _inside(path: Path, root: Path) -> Path:
     return absolute
 
 
-def _check_file(entry: _Entry, context: dict, root: Path) -> None:
+def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache | None) -> None:
     if not entry.path.resolve().is_relative_to(root):
         message = "links to a file outside the publication; refusing to read it"
         entry.problems.append(error(Location(entry.shown), "", message))
         return
     try:
-        entry.document = load_file(entry.path, entry.shown)
+        raw = read_limited(entry.path, entry.shown)
     except InvalidInput as exc:
         entry.problems.extend(exc.problems)
         return
-    entry.brief, problems = read_model(Brief, entry.document, context)
+    entry.digest = content_digest(raw)
+    if remembered is not None and remembered.recall(entry):
+        return
+    try:
+        document = load_bytes(raw, entry.shown)
+    except InvalidInput as exc:
+        entry.problems.extend(exc.problems)
+        return
+    entry.document = document
+    entry.brief, problems = read_model(Brief, document, context)
     entry.problems.extend(problems)
     if entry.brief is not None:
-        entry.problems.extend(stale_translations(entry.brief, entry.document))
+        entry.problems.extend(stale_translations(entry.brief, document))
+        entry.card = Card.of(entry.brief)
+        entry.needs = tuple(_needs(entry.brief))
     entry.id = _brief_id(entry)
-    entry.problems.extend(check_citations(entry.document))
+    entry.draft, entry.see_also = _raw_links(document.data)
+    entry.problems.extend(check_citations(document))
     # Node trees are most of a document's memory; the few positions still asked for later are
-    # recomposed from the text on demand.
-    entry.document.forget_nodes()
+    # recomposed from the text on demand. The model holds what is valid; the raw data was for checking.
+    document.forget_nodes()
+    document.data = None
+    if remembered is not None:
+        remembered.keep(entry)
+        entry.brief = entry.document = None
+
+
+def _needs(brief: Brief) -> Iterator[Need_]:
+    """Every text with exactly one language written."""
+    for path, text in brief.texts():
+        if (text.en is None) != (text.zh is None):
+            source_lang = "en" if text.en is not None else "zh"
+            yield path, source_lang, text.get(source_lang) or ""
+
+
+def _raw_links(data: object) -> tuple[bool, tuple[str | None, ...]]:
+    """`draft` and `see_also` as written."""
+    data = data if isinstance(data, dict) else {}
+    draft = data.get("draft")
+    see_also = data.get("see_also")
+    targets = [str(t) if isinstance(t, str | Scalar) else None for t in see_also] if isinstance(see_also, list) else []
+    return isinstance(draft, Scalar) and draft.raw == "true", tuple(targets)
 
 
 def stale_translations(brief: Brief, document: Document) -> list[Problem]:
@@ -288,24 +381,21 @@ def _check_across(entries: list[_Entry]) -> None:
         if entry.id is None:
             continue
         if entry.id in first:
-            where = entry.document.locate(("id",)) if entry.document else Location(entry.shown)
-            entry.problems.append(error(where, "id", f"id {entry.id!r} is already used by {first[entry.id].shown}"))
+            entry.problems.append(
+                error(entry.locate(("id",)), "id", f"id {entry.id!r} is already used by {first[entry.id].shown}")
+            )
         else:
             first[entry.id] = entry
     known = list(first)
-    drafts = {e.id for e in entries if _raw_field(e, "draft") == "true"}
+    drafts = {e.id for e in entries if e.draft}
     for entry in entries:
-        see_also = _raw_field(entry, "see_also")
-        if not isinstance(see_also, list):
-            continue
-        for i, target in enumerate(see_also):
-            target = str(target) if isinstance(target, str | Scalar) else None
+        for i, target in enumerate(entry.see_also):
             if target is None or not SLUG.match(target):
                 continue  # the model check already reported it
             found = _see_also_problem(target, entry.id, first, known, drafts)
             if found is not None:
                 report, message = found
-                entry.problems.append(report(entry.document.locate(("see_also", i)), f"see_also[{i}]", message))
+                entry.problems.append(report(entry.locate(("see_also", i)), f"see_also[{i}]", message))
 
 
 def _see_also_problem(target: str, own: str | None, first: dict, known: list[str], drafts: set) -> tuple | None:
@@ -317,10 +407,3 @@ def _see_also_problem(target: str, own: str | None, first: dict, known: list[str
     if target in drafts and own not in drafts:
         return warning, f"{target!r} is a draft, so the link is left out of builds without --drafts"
     return None
-
-
-def _raw_field(entry: _Entry, key: str) -> object:
-    """A top-level value as written, so cross-brief rules run even on briefs with other errors."""
-    data = entry.document.data if entry.document else None
-    value = data.get(key) if isinstance(data, dict) else None
-    return value.raw if isinstance(value, Scalar) and key == "draft" else value

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from signalbrief.errors import OutputError
@@ -43,29 +47,82 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+@dataclass
+class Tree:
+    """An output folder as a build left it: the files of each rendering step, each file's size and
+    modification time, each folder's modification time (so files added to it later are noticed)."""
+
+    steps: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[int]] = field(default_factory=dict)
+    folders: dict[str, int] = field(default_factory=dict)
+
+
 class Output:
     """The files of one build, written into a hidden folder beside the target, then swapped in whole.
 
     Nothing is visible at the target until `commit()`; a failed build calls `discard()`, a killed one
-    leaves its hidden folder for the next build to remove. Worker processes forked during a build
-    write through the same object into the same hidden folder, each to its own paths.
+    leaves its hidden folder for the next build to remove. The output folder a build replaces is kept
+    hidden beside it as the spare; the next build starts from the spare and rewrites only the files
+    that differ, instead of writing every file anew. Worker processes forked during a build write
+    through the same object into the same hidden folder, each to its own paths.
     """
 
-    def __init__(self, target: Path):
+    def __init__(self, target: Path, live: Tree | None = None, spare: Tree | None = None):
         self.target = target.absolute()
+        self.live = live or Tree()
+        self.spare = spare or Tree()
         self.written: set[str] = set()
+        self.steps: dict[str, list[str]] = {}
         self.staging: Path | None = None
+        self.base = Tree()  # what the hidden folder, or the output folder it can link from, holds
+        self.in_place = False  # the hidden folder started as the spare: its files are replaced, not linked
+        self._step: list[str] | None = None
+        self.spared = False  # whether the committed build kept the folder it replaced as the spare
+
+    @property
+    def spare_folder(self) -> Path:
+        return self.target.with_name(f".{self.target.name}.previous")
 
     def open(self) -> None:
-        """Check the target may be replaced and create the hidden folder."""
+        """Check the target may be replaced and prepare the hidden folder (from the spare if it is sound)."""
         _check_replaceable(self.target)
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             _remove_stale_builds(self.target)
             self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.build-", dir=self.target.parent))
-            (self.staging / MARKER).write_bytes(_MARKER_TEXT)
+            if self.spare.files and (self.spare_folder / MARKER).is_file():
+                os.replace(self.spare_folder, self.staging)  # a killed build leaves it as a stale build
+                self.in_place, self.base = True, self.spare
+                _tidy(self.staging, self.spare)
+            else:
+                _remove_ours(self.spare_folder)
+                (self.staging / MARKER).write_bytes(_MARKER_TEXT)
+                self.base = self.live if (self.target / MARKER).is_file() else Tree()
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot create the output folder: {exc.strerror or exc}") from None
+
+    @contextmanager
+    def step(self, key: str) -> Iterator[None]:
+        """Record the files written inside the block as one step, which later builds may reuse."""
+        self._step = []
+        try:
+            yield
+            self.steps[key] = sorted(self._step)
+        finally:
+            self._step = None
+
+    def reuse(self, key: str) -> bool:
+        """Take a step's files from the previous build, if it has them exactly as it wrote them."""
+        paths = self.base.steps.get(key)
+        folder = self.staging if self.in_place else self.target
+        if paths is None or folder is None:
+            return False
+        if not all(_same(folder / relative, self.base.files.get(relative)) for relative in paths):
+            return False
+        for relative in paths:
+            self._keep(relative)
+        self.steps[key] = paths
+        return True
 
     def add(self, relative: str, content: str | bytes) -> None:
         """Write a file; its path must stay inside the output folder and be written only once."""
@@ -73,13 +130,17 @@ class Output:
         data = content.encode("utf-8") if isinstance(content, str) else content
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
+            if self.in_place:
+                _remove(file)  # never write into a file the live output may share (a hard link)
             file.write_bytes(data)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
-    def keep(self, relative: str) -> None:
-        """Take an unchanged file from the current output into the new build without rewriting it."""
+    def _keep(self, relative: str) -> None:
+        """Take an unchanged file into the new build without rewriting it."""
         file = self._claim(relative)
+        if self.in_place:
+            return
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -98,23 +159,90 @@ class Output:
             raise OutputError(f"{relative}: written twice in one build")
         assert self.staging is not None, "open() first"
         self.written.add(relative)
+        if self._step is not None:
+            self._step.append(relative)
         return self.staging / relative
 
-    def commit(self) -> None:
-        """Swap the finished build into place."""
+    def commit(self) -> Tree:
+        """Swap the finished build into place, keep the replaced folder as the spare; return the new tree."""
         assert self.staging is not None, "open() first"
         try:
+            if self.in_place:
+                _remove_unwritten(self.staging, self.base, self.written)
+            tree = _survey(self.staging, self.written, self.steps)
             os.chmod(self.staging, 0o755)
-            _swap_into_place(self.staging, self.target)
+            self.spared = _swap_into_place(self.staging, self.target, self.spare_folder)
         except OSError as exc:
             self.discard()
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
         self.staging = None
+        return tree
 
     def discard(self) -> None:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
+
+
+def _same(path: Path, stamp: list[int] | None) -> bool:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return [info.st_size, info.st_mtime_ns] == stamp
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path)
+
+
+def _tidy(folder: Path, tree: Tree) -> None:
+    """Remove from a spare whatever it did not hold when it was recorded: a folder whose time stamp
+    changed had entries added or removed, so only such folders are listed."""
+    for relative, stamp in tree.folders.items():
+        path = folder / relative if relative else folder
+        try:
+            if os.stat(path).st_mtime_ns == stamp:
+                continue
+            with os.scandir(path) as entries:
+                names = [entry.name for entry in entries]
+        except OSError:
+            continue
+        for name in names:
+            inner = f"{relative}/{name}" if relative else name
+            if inner not in tree.files and inner not in tree.folders and inner != MARKER:
+                _remove(folder / inner)
+
+
+def _remove_unwritten(folder: Path, tree: Tree, written: set[str]) -> None:
+    """Remove the spare's files this build did not write or keep, then folders left empty."""
+    for relative in tree.files:
+        if relative not in written:
+            _remove(folder / relative)
+    for relative in sorted(tree.folders, key=len, reverse=True):
+        if relative:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder / relative)  # only succeeds when empty
+
+
+def _survey(folder: Path, written: set[str], steps: dict[str, list[str]]) -> Tree:
+    """Each written file's size and modification time, and each folder's."""
+    tree = Tree(steps=dict(steps))
+    folders = {""}
+    for relative in written:
+        info = os.stat(folder / relative)
+        tree.files[relative] = [info.st_size, info.st_mtime_ns]
+        parent = relative.rpartition("/")[0]
+        while parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    tree.folders = {relative: os.stat(folder / relative if relative else folder).st_mtime_ns for relative in folders}
+    return tree
 
 
 def _check_replaceable(target: Path) -> None:
@@ -132,20 +260,30 @@ def _check_replaceable(target: Path) -> None:
 def _remove_stale_builds(target: Path) -> None:
     """Remove temporary folders that killed builds left beside the output folder."""
     for stale in target.parent.glob(f".{target.name}.build-*"):
-        if stale.is_dir() and (stale / MARKER).is_file():
-            shutil.rmtree(stale, ignore_errors=True)
+        _remove_ours(stale)
 
 
-def _swap_into_place(temp: Path, target: Path) -> None:
+def _remove_ours(folder: Path) -> None:
+    if folder.is_dir() and (folder / MARKER).is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _swap_into_place(temp: Path, target: Path, spare: Path) -> bool:
+    """Put the new build at the target in one step; the folder it replaces becomes the spare."""
     if not target.exists():
         os.rename(temp, target)
-        return
+        return False
     if not _exchange(temp, target):
         old = temp.with_name(temp.name + "-old")
         os.rename(target, old)
         os.rename(temp, target)
         temp = old
-    shutil.rmtree(temp, ignore_errors=True)
+    _remove_ours(spare)
+    if (temp / MARKER).is_file():
+        os.rename(temp, spare)
+        return True
+    shutil.rmtree(temp, ignore_errors=True)  # an empty folder the first build replaced
+    return False
 
 
 def _exchange(first: Path, second: Path) -> bool:

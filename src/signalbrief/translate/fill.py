@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -12,7 +12,7 @@ from pydantic import Field
 from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, SignalbriefError, error
 from signalbrief.fields import Prose, Strict, read_model
 from signalbrief.loader import dotted, load_file
-from signalbrief.model import Text
+from signalbrief.model import Brief, Card, Text
 from signalbrief.translate.engine import ArgosModel
 from signalbrief.translate.memory import MEMORY_FILE, Memory
 from signalbrief.translate.models import model_for
@@ -90,13 +90,7 @@ class Outcome:
 
 def needs_of(briefs: list[LoadedBrief]) -> list[Need]:
     """Every text with exactly one language written, in file order."""
-    found = []
-    for item in briefs:
-        for path, text in item.brief.texts():
-            if (text.en is None) != (text.zh is None):
-                source_lang = "en" if text.en is not None else "zh"
-                found.append(Need(item, path, source_lang, text.get(source_lang) or ""))
-    return found
+    return [Need(item, path, source_lang, source) for item in briefs for path, source_lang, source in item.needs]
 
 
 class Filler:
@@ -177,16 +171,31 @@ class _Loaded(ArgosModel):
         return self.info.id
 
 
-def apply(briefs: list[LoadedBrief], outcome: Outcome) -> list[LoadedBrief]:
-    """Return the briefs with the translated sides added to their texts, marked as machine text."""
-    result = []
-    for item in briefs:
-        mine = {path: value for (brief_id, path), value in outcome.texts.items() if brief_id == item.id}
-        brief = item.brief
-        for path, (lang, text) in mine.items():
-            brief = _with_text(brief, path, lang, text)
-        result.append(LoadedBrief(item.id, item.path, item.shown, brief, item.document))
-    return result
+Fills = dict[tuple, tuple[str, str]]  # field path -> (language, machine text) of one brief
+
+
+def fills_by_brief(outcome: Outcome) -> dict[str, Fills]:
+    """The translations of a run, brief by brief."""
+    found: dict[str, Fills] = {}
+    for (brief_id, path), value in outcome.texts.items():
+        found.setdefault(brief_id, {})[path] = value
+    return found
+
+
+def apply(brief: Brief, fills: Fills) -> Brief:
+    """The brief with the translated sides added to its texts, marked as machine text."""
+    for path, (lang, text) in fills.items():
+        brief = _with_text(brief, path, lang, text)
+    return brief
+
+
+def apply_to_card(card: Card, fills: Fills) -> Card:
+    """A card with its signal and summary translated like the brief's."""
+    for name in ("signal", "summary"):
+        if (name,) in fills:
+            lang, text = fills[(name,)]
+            card = replace(card, **{name: _with_text(getattr(card, name), (), lang, text)})
+    return card
 
 
 def _with_text(node, path: tuple, lang: str, value: str):

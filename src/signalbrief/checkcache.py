@@ -1,0 +1,124 @@
+"""What validation remembers between builds: each brief file's outcome, by its content hash.
+
+A file whose bytes, publication rules (tiers, terms, grades) and signalbrief version are the same as
+at the last build is not parsed again; its problems, card and untranslated texts are taken from
+`.signalbrief/checked.json`. The file is a cache: anything unreadable in it is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from signalbrief import __version__
+from signalbrief.errors import Location, OutputError, Problem
+from signalbrief.model import Card, Text
+from signalbrief.writer import write_atomic
+
+CACHE_FILE = Path(".signalbrief") / "checked.json"
+FIELDS = ("id", "draft", "see_also", "problems", "card", "needs")
+
+
+class CheckCache:
+    def __init__(self, root: Path, context: dict):
+        self.path = root / CACHE_FILE
+        self.rules = json.dumps([__version__, context], sort_keys=True, default=str)
+        self.known: dict[str, dict] = {}
+        self.fresh: dict[str, dict] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data["rules"] == self.rules:
+                self.known = data["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+
+    def recall(self, entry: Any) -> bool:
+        """Fill a checked file's entry from the last build, if its content is unchanged."""
+        found = self.known.get(entry.shown)
+        if found is None or found.get("digest") != entry.digest:
+            return False
+        try:
+            values = _decode(found)
+        except (ValueError, KeyError, TypeError, IndexError):
+            return False
+        for name, value in values.items():
+            setattr(entry, name, value)
+        self.fresh[entry.shown] = found
+        return True
+
+    def keep(self, entry: Any) -> None:
+        self.fresh[entry.shown] = {"digest": entry.digest, **_encode(entry)}
+
+    def save(self) -> None:
+        """Write what this run checked, if anything changed (files gone since are forgotten)."""
+        if self.fresh.keys() == self.known.keys() and all(self.known[k] is v for k, v in self.fresh.items()):
+            return
+        data = {"rules": self.rules, "files": self.fresh}
+        with contextlib.suppress(OutputError):  # a cache: the next build checks every file again
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def _encode(entry: Any) -> dict:
+    card = entry.card
+    return {
+        "id": entry.id,
+        "draft": entry.draft,
+        "see_also": list(entry.see_also),
+        "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in entry.problems],
+        "card": None if card is None else card.plain(),
+        "needs": [[list(path), lang, text] for path, lang, text in entry.needs],
+    }
+
+
+def _location(location: Location) -> list:
+    return [location.path, location.line, location.col]
+
+
+def _decode(data: dict) -> dict:
+    card = data["card"]
+    return {
+        "id": _str_or_none(data["id"]),
+        "draft": bool(data["draft"]),
+        "see_also": tuple(_str_or_none(t) for t in data["see_also"]),
+        "problems": [_problem(*p) for p in data["problems"]],
+        "card": None
+        if card is None
+        else Card(
+            datetime.date.fromisoformat(card[0]),
+            bool(card[1]),
+            _untext(card[2]),
+            _untext(card[3]),
+            _str(card[4]),
+            tuple(_str(r) for r in card[5]),
+            tuple(_str(t) for t in card[6]),
+        ),
+        "needs": tuple((tuple(_part(p) for p in path), _str(lang), _str(text)) for path, lang, text in data["needs"]),
+    }
+
+
+def _problem(path: object, line: object, col: object, severity: object, field: object, message: object) -> Problem:
+    return Problem(Location(_str(path), int(line), int(col)), _str(severity), _str(field), _str(message))  # type: ignore[arg-type]
+
+
+def _untext(value: list) -> Text:
+    en, zh, machine = value
+    return Text.model_construct(en=_str_or_none(en), zh=_str_or_none(zh), machine=frozenset(_str(m) for m in machine))
+
+
+def _part(value: object) -> str | int:
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return value
+    raise TypeError("path part")
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("text expected")
+    return value
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else _str(value)
