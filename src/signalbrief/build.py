@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
+from markupsafe import Markup
 
 from signalbrief.config import CONFIG_FILE, PUBLIC, Config
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
@@ -22,8 +23,8 @@ from signalbrief.incremental import (
     BuildState,
     digest,
     folder_digest,
-    forget_state,
     load_state,
+    retire_state,
     save_state,
     theme_digest,
     untouched,
@@ -105,7 +106,7 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     site = Site(root, config, briefs, fills_by_brief(translation), options)
     output = Output(target, previous.live, previous.spare)
     tree = _write_site(site, output, editions, progress)
-    save_state(root, target, BuildState(inputs, len(briefs), tree, previous.live if output.spared else Tree()))
+    save_state(root, target, BuildState(inputs, len(briefs), tree), output.spared)
     seconds = time.perf_counter() - started
     return BuildReport(
         len(briefs),
@@ -126,7 +127,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         todo = site.plan(output, editions)
         with template_errors(site.root):
             _render_briefs(site, output, todo, progress, lambda: site.edition_files(output, editions))
-        forget_state(site.root, output.target)  # a build killed from here on leaves no state to trust
+        retire_state(site.root, output.target)
         return output.commit()
     finally:
         output.discard()
@@ -263,6 +264,7 @@ class Site:
         self.markdown.filters["md_escape"] = markdown_escape
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
+        self._list_html: dict[str, Markup] = {}
 
     def plan(self, output: Output, editions: list[str]) -> list[Task]:
         """Take every unchanged brief page from the previous build; return what must be rendered."""
@@ -382,9 +384,17 @@ class Site:
         for view in self.options.views:
             context = {**self._page(edition, view, depth=2, page=""), "briefs": self.listed, "page_title": ""}
             context["page_title"] = context["site_title"]
+            context["brief_list"] = self._brief_list(view)
             output.add(f"{edition}/{view}/index.html", self.html.get_template("index.html").render(context))
             if view != "bi":
                 output.add(f"{edition}/{view}/feed.xml", self._feed(edition, view))
+
+    def _brief_list(self, view: str) -> Markup:
+        """The list of briefs of an index page: the same in every edition, so rendered once per view."""
+        if view not in self._list_html:
+            context = {"lang": view, "briefs": self.listed}
+            self._list_html[view] = Markup(self.html.get_template("brief_list.html").render(context))
+        return self._list_html[view]
 
     def _feed(self, edition: str, view: str) -> str:
         base = self._edition_url(edition)

@@ -36,41 +36,51 @@ class BuildState:
     spare: Tree = field(default_factory=Tree)
 
 
-def state_file(root: Path, target: Path) -> Path:
+def state_file(root: Path, target: Path, spare: bool = False) -> Path:
     name = hashlib.sha256(str(target.absolute()).encode()).hexdigest()[:16]
-    return root / STATE_DIR / f"build-{name}.json"
+    return root / STATE_DIR / f"build-{name}{'.spare' if spare else ''}.json"
 
 
 def load_state(root: Path, target: Path) -> BuildState:
+    state = BuildState()
     try:
         data = json.loads(state_file(root, target).read_text(encoding="utf-8"))
-        return BuildState(data["inputs"], data["briefs"], Tree(**data["live"]), Tree(**data["spare"]))
+        state = BuildState(data["inputs"], data["briefs"], Tree(**data["tree"]))
+        state.spare = Tree(**json.loads(state_file(root, target, spare=True).read_text(encoding="utf-8"))["tree"])
     except (OSError, ValueError, KeyError, TypeError):
-        return BuildState()
+        pass
+    return state
 
 
-def save_state(root: Path, target: Path, state: BuildState) -> None:
+def retire_state(root: Path, target: Path) -> None:
+    """Just before the output is swapped: what the output holds is what the spare will hold, and
+    nothing describes the new output until `save_state` (a build killed between the two leaves a
+    state that renders everything, never one that trusts the wrong files)."""
+    try:
+        os.replace(state_file(root, target), state_file(root, target, spare=True))
+    except OSError:
+        state_file(root, target, spare=True).unlink(missing_ok=True)
+
+
+def save_state(root: Path, target: Path, state: BuildState, spared: bool) -> None:
     """Record what the committed build wrote. The state is a cache: if it cannot be written, the
     next build simply renders everything."""
-    data = {"inputs": state.inputs, "briefs": state.briefs, "live": vars(state.live), "spare": vars(state.spare)}
-    with contextlib.suppress(OutputError):
-        write_atomic(state_file(root, target), json.dumps(data, sort_keys=True).encode("utf-8"))
-
-
-def forget_state(root: Path, target: Path) -> None:
-    """Before an output changes: a build killed halfway must not trust a state that no longer holds."""
-    with contextlib.suppress(OSError):
-        os.unlink(state_file(root, target))
+    data = {"inputs": state.inputs, "briefs": state.briefs, "tree": vars(state.live)}
+    with contextlib.suppress(OutputError, OSError):
+        if not spared:
+            state_file(root, target, spare=True).unlink(missing_ok=True)
+        write_atomic(state_file(root, target), json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
 
 def untouched(state: BuildState, target: Path) -> bool:
     """Whether the output folder still holds exactly the files the recorded build wrote."""
     if not state.live.files or not (target / MARKER).is_file():
         return False
-    return all(_same(target / relative, stamp) for relative, stamp in state.live.files.items())
+    folder = str(target)
+    return all(_same(f"{folder}/{relative}", stamp) for relative, stamp in state.live.files.items())
 
 
-def _same(path: Path, stamp: list[int]) -> bool:
+def _same(path: str, stamp: list[int]) -> bool:
     try:
         info = os.stat(path)
     except OSError:

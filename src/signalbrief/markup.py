@@ -140,6 +140,7 @@ def markdown_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+@lru_cache(maxsize=65536)
 def plain_text(text: str) -> str:
     """The words of a text without its Markdown or citations, for feeds, titles and link text."""
     words = []

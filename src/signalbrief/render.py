@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     PackageLoader,
     PrefixLoader,
@@ -73,6 +74,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
     loaders += [theme, PrefixLoader({"default": theme}, delimiter=":")]
     env = Environment(
         loader=ChoiceLoader(loaders),
+        bytecode_cache=_compiled(),
         autoescape=not markdown,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -91,6 +93,13 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
     )
     env.globals["text"] = _markdown_text if markdown else _html_text
     return env
+
+
+@cache
+def _compiled() -> FileSystemBytecodeCache:
+    """Compiled templates, kept between runs in Jinja's per-user folder under the system temp folder
+    (never in the publication: a cache there could be planted by whoever wrote the publication)."""
+    return FileSystemBytecodeCache()
 
 
 class _ContainedLoader(FileSystemLoader):

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from signalbrief.errors import OutputError
 
@@ -74,10 +74,12 @@ class Output:
         self.written: set[str] = set()
         self.steps: dict[str, list[str]] = {}
         self.staging: Path | None = None
-        self.base = Tree()  # what the hidden folder, or the output folder it can link from, holds
         self.in_place = False  # the hidden folder started as the spare: its files are replaced, not linked
         self._step: list[str] | None = None
         self.spared = False  # whether the committed build kept the folder it replaced as the spare
+        self.kept: dict[str, list[int]] = {}  # files taken from a previous build, with their stamps
+        self.from_live = False  # whether the current output is ours to link unchanged files from
+        self.touched: set[str] = set()  # folders of the spare whose entries changed
 
     @property
     def spare_folder(self) -> Path:
@@ -90,14 +92,14 @@ class Output:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             _remove_stale_builds(self.target)
             self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.build-", dir=self.target.parent))
+            self.from_live = (self.target / MARKER).is_file()
             if self.spare.files and (self.spare_folder / MARKER).is_file():
                 os.replace(self.spare_folder, self.staging)  # a killed build leaves it as a stale build
-                self.in_place, self.base = True, self.spare
-                _tidy(self.staging, self.spare)
+                self.in_place = True
+                self.touched = _tidy(self.staging, self.spare)
             else:
                 _remove_ours(self.spare_folder)
                 (self.staging / MARKER).write_bytes(_MARKER_TEXT)
-                self.base = self.live if (self.target / MARKER).is_file() else Tree()
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot create the output folder: {exc.strerror or exc}") from None
 
@@ -112,15 +114,19 @@ class Output:
             self._step = None
 
     def reuse(self, key: str) -> bool:
-        """Take a step's files from the previous build, if it has them exactly as it wrote them."""
-        paths = self.base.steps.get(key)
-        folder = self.staging if self.in_place else self.target
-        if paths is None or folder is None:
+        """Take a step's files from a previous build: as they are in the spare this build started from,
+        else linked from the current output; False when neither holds them exactly as written."""
+        if self.in_place and _holds(self.spare, self.staging, key):
+            paths = self.spare.steps[key]
+            for relative in paths:
+                self._claim(relative)
+                self.kept[relative] = self.spare.files[relative]
+        elif self.from_live and _holds(self.live, self.target, key):
+            paths = self.live.steps[key]
+            for relative in paths:
+                self._link(relative)
+        else:
             return False
-        if not all(_same(folder / relative, self.base.files.get(relative)) for relative in paths):
-            return False
-        for relative in paths:
-            self._keep(relative)
         self.steps[key] = paths
         return True
 
@@ -129,20 +135,23 @@ class Output:
         file = self._claim(relative)
         data = content.encode("utf-8") if isinstance(content, str) else content
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(file), exist_ok=True)
             if self.in_place:
                 _remove(file)  # never write into a file the live output may share (a hard link)
-            file.write_bytes(data)
+            with open(file, "wb") as out:
+                out.write(data)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
-    def _keep(self, relative: str) -> None:
-        """Take an unchanged file into the new build without rewriting it."""
+    def _link(self, relative: str) -> None:
+        """Take an unchanged file from the current output into the new build without rewriting it."""
         file = self._claim(relative)
-        if self.in_place:
-            return
+        self.kept[relative] = self.live.files[relative]
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            if self.in_place:
+                _remove(file)
+                self.touched.update(_ancestors(relative))
+            os.makedirs(os.path.dirname(file), exist_ok=True)
             try:
                 os.link(self.target / relative, file)
             except OSError:  # another file system, or no hard links: copy, keeping the time stamps
@@ -150,10 +159,9 @@ class Output:
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
-    def _claim(self, relative: str) -> Path:
-        path = PurePosixPath(relative)
+    def _claim(self, relative: str) -> str:
         parts = relative.split("/")
-        if path.is_absolute() or "\\" in relative or "\0" in relative or any(p in ("", ".", "..") for p in parts):
+        if relative.startswith("/") or "\\" in relative or "\0" in relative or any(p in ("", ".", "..") for p in parts):
             raise OutputError(f"{relative!r}: refusing a path outside the output folder")
         if relative in self.written:
             raise OutputError(f"{relative}: written twice in one build")
@@ -161,15 +169,16 @@ class Output:
         self.written.add(relative)
         if self._step is not None:
             self._step.append(relative)
-        return self.staging / relative
+        return f"{self.staging}/{relative}"
 
     def commit(self) -> Tree:
         """Swap the finished build into place, keep the replaced folder as the spare; return the new tree."""
         assert self.staging is not None, "open() first"
         try:
+            changed = set(self.touched)
             if self.in_place:
-                _remove_unwritten(self.staging, self.base, self.written)
-            tree = _survey(self.staging, self.written, self.steps)
+                changed |= _remove_unwritten(str(self.staging), self.spare, self.written)
+            tree = self._survey(changed)
             os.chmod(self.staging, 0o755)
             self.spared = _swap_into_place(self.staging, self.target, self.spare_folder)
         except OSError as exc:
@@ -178,13 +187,44 @@ class Output:
         self.staging = None
         return tree
 
+    def _survey(self, changed: set[str]) -> Tree:
+        """The new tree: each file's size and modification time, and each folder's. Files kept from the
+        previous build keep their recorded stamps; folders are read again where entries came or went."""
+        folder = str(self.staging)
+        tree = Tree(steps=dict(self.steps))
+        folders = {""}
+        for relative in self.written:
+            if relative in self.kept:
+                tree.files[relative] = self.kept[relative]
+            else:
+                info = os.stat(f"{folder}/{relative}")
+                tree.files[relative] = [info.st_size, info.st_mtime_ns]
+                changed.update(_ancestors(relative))
+            parent = relative.rpartition("/")[0]
+            while parent not in folders:
+                folders.add(parent)
+                parent = parent.rpartition("/")[0]
+        known = self.spare.folders if self.in_place else {}
+        for relative in folders:
+            stamp = known.get(relative)
+            if stamp is None or relative in changed:
+                stamp = os.stat(f"{folder}/{relative}" if relative else folder).st_mtime_ns
+            tree.folders[relative] = stamp
+        return tree
+
     def discard(self) -> None:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
 
 
-def _same(path: Path, stamp: list[int] | None) -> bool:
+def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
+    """Whether a folder still holds a step's files exactly as the tree recorded them."""
+    paths = tree.steps.get(key)
+    return paths is not None and all(_same(f"{folder}/{relative}", tree.files.get(relative)) for relative in paths)
+
+
+def _same(path: str, stamp: list[int] | None) -> bool:
     try:
         info = os.stat(path)
     except OSError:
@@ -192,7 +232,7 @@ def _same(path: Path, stamp: list[int] | None) -> bool:
     return [info.st_size, info.st_mtime_ns] == stamp
 
 
-def _remove(path: Path) -> None:
+def _remove(path: str) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -201,11 +241,21 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def _tidy(folder: Path, tree: Tree) -> None:
+def _ancestors(relative: str) -> list[str]:
+    """The folders holding a file, innermost first, down to the output folder itself ("")."""
+    found = []
+    while relative:
+        relative = relative.rpartition("/")[0]
+        found.append(relative)
+    return found
+
+
+def _tidy(folder: Path, tree: Tree) -> set[str]:
     """Remove from a spare whatever it did not hold when it was recorded: a folder whose time stamp
-    changed had entries added or removed, so only such folders are listed."""
+    changed had entries added or removed, so only such folders are listed. Returns those folders."""
+    changed = set()
     for relative, stamp in tree.folders.items():
-        path = folder / relative if relative else folder
+        path = f"{folder}/{relative}" if relative else str(folder)
         try:
             if os.stat(path).st_mtime_ns == stamp:
                 continue
@@ -213,36 +263,27 @@ def _tidy(folder: Path, tree: Tree) -> None:
                 names = [entry.name for entry in entries]
         except OSError:
             continue
+        changed.add(relative)
         for name in names:
             inner = f"{relative}/{name}" if relative else name
             if inner not in tree.files and inner not in tree.folders and inner != MARKER:
-                _remove(folder / inner)
+                _remove(f"{folder}/{inner}")
+    return changed
 
 
-def _remove_unwritten(folder: Path, tree: Tree, written: set[str]) -> None:
-    """Remove the spare's files this build did not write or keep, then folders left empty."""
+def _remove_unwritten(folder: str, tree: Tree, written: set[str]) -> set[str]:
+    """Remove the spare's files this build did not write or keep, then folders left empty; return
+    the folders whose entries changed."""
+    changed: set[str] = set()
     for relative in tree.files:
         if relative not in written:
-            _remove(folder / relative)
-    for relative in sorted(tree.folders, key=len, reverse=True):
+            _remove(f"{folder}/{relative}")
+            changed.update(_ancestors(relative))
+    for relative in sorted(changed, key=len, reverse=True):
         if relative:
             with contextlib.suppress(OSError):
-                os.rmdir(folder / relative)  # only succeeds when empty
-
-
-def _survey(folder: Path, written: set[str], steps: dict[str, list[str]]) -> Tree:
-    """Each written file's size and modification time, and each folder's."""
-    tree = Tree(steps=dict(steps))
-    folders = {""}
-    for relative in written:
-        info = os.stat(folder / relative)
-        tree.files[relative] = [info.st_size, info.st_mtime_ns]
-        parent = relative.rpartition("/")[0]
-        while parent not in folders:
-            folders.add(parent)
-            parent = parent.rpartition("/")[0]
-    tree.folders = {relative: os.stat(folder / relative if relative else folder).st_mtime_ns for relative in folders}
-    return tree
+                os.rmdir(f"{folder}/{relative}")  # only succeeds when empty
+    return changed
 
 
 def _check_replaceable(target: Path) -> None:
