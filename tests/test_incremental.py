@@ -86,3 +86,82 @@ def test_deleting_the_state_only_costs_time(publication, tmp_path):
     build(root, OPTIONS)
     build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
     assert contents(root / "site") == contents(tmp_path / "fresh")
+
+
+EDITS = [
+    ("beta.yaml", lambda text, n: text.replace("Body.", f"Body {n}.")),
+    ("beta.yaml", lambda text, n: text.replace("signal: {en: ", f"signal: {{en: T{n} ", 1)),
+    ("gamma.yaml", lambda text, n: BETA.replace("Second", f"Third {n}")),  # a new brief
+    ("gamma.yaml", None),  # deleted
+    ("beta.yaml", lambda text, n: text.replace("draft: true\n", "").replace("date:", "draft: true\ndate:", 1)),
+    ("beta.yaml", lambda text, n: text.replace("draft: true\n", "")),
+]
+
+
+def test_any_sequence_of_edits_gives_the_output_of_a_fresh_build(publication, tmp_path):
+    """The spare folder is one build behind; whatever the edits in between, every build's output is
+    byte-identical to a fresh build of the same briefs, and the files of unchanged briefs are kept."""
+    import random
+
+    root = publication()
+    alpha = root / "briefs" / "alpha.yaml"
+    alpha.write_text(alpha.read_text(encoding="utf-8").replace("see_also: [beta]", "see_also: []"), encoding="utf-8")
+    chance = random.Random(7)
+    build(root, OPTIONS)
+    kept = inodes(root / "site")["public/en/alpha.md"]
+    for n in range(16):
+        name, edit = chance.choice(EDITS)
+        path = root / "briefs" / name
+        if edit is None:
+            path.unlink(missing_ok=True)
+        elif path.exists() or name == "gamma.yaml":
+            path.write_text(edit(path.read_text(encoding="utf-8") if path.exists() else "", n), encoding="utf-8")
+        build(root, OPTIONS)
+        fresh = tmp_path / f"fresh-{n}"
+        build(root, BuildOptions(output=fresh, allow_untranslated=True))
+        assert contents(root / "site") == contents(fresh), f"after edit {n} ({name})"
+        assert inodes(root / "site")["public/en/alpha.md"] == kept  # alpha never changed: never rewritten
+
+
+def test_files_put_into_the_output_by_hand_are_gone_after_the_next_builds(publication):
+    root = publication()
+    build(root, OPTIONS)
+    (root / "site/public/en/notes.txt").write_text("mine", encoding="utf-8")
+    (root / "site/public/stray").mkdir()
+    for n in range(3):  # the hand-edited folder becomes the spare, then the output again
+        (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", f"Body {n}."), encoding="utf-8")
+        build(root, OPTIONS)
+        assert not (root / "site/public/en/notes.txt").exists() and not (root / "site/public/stray").exists()
+
+
+def test_a_tampered_state_cannot_point_the_build_outside_its_folders(publication, tmp_path):
+    root = publication()
+    build(root, OPTIONS)
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 1."), encoding="utf-8")
+    build(root, OPTIONS)  # now there is a spare and a state for it
+    outside = root / "outside.txt"
+    outside.write_text("keep", encoding="utf-8")
+    for state in (root / ".signalbrief").glob("build-*.json"):
+        text = state.read_text(encoding="utf-8").replace('"public/en/alpha.md"', '"../outside.txt"')
+        state.write_text(text, encoding="utf-8")
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")
+    build(root, OPTIONS)
+    assert outside.read_text(encoding="utf-8") == "keep"
+    build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
+    assert contents(root / "site") == contents(tmp_path / "fresh")
+
+
+def test_a_hand_edit_reaching_the_spare_is_rendered_again(publication):
+    """Unchanged files are shared (hard links) by the output and the spare: an edit made in place in
+    the output shows in both, and the build that starts from the spare must not keep it."""
+    root = publication()
+    build(root, OPTIONS)
+    page = root / "site/public/en/alpha.md"
+    original = page.read_bytes()
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 1."), encoding="utf-8")
+    build(root, OPTIONS)
+    with open(page, "r+b") as out:  # in place: the same file (inode) as the spare's copy
+        out.write(b"EDITED")
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")
+    build(root, OPTIONS)
+    assert page.read_bytes() == original

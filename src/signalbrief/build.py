@@ -29,6 +29,7 @@ from signalbrief.incremental import (
     theme_digest,
     untouched,
 )
+from signalbrief.loader import read_limited
 from signalbrief.markup import markdown_escape
 from signalbrief.model import Brief, Card
 from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick, translate_ui
@@ -45,7 +46,7 @@ from signalbrief.translate.fill import (
     needs_of,
 )
 from signalbrief.translate.memory import MEMORY_FILE
-from signalbrief.validate import BRIEFS_DIR, LoadedBrief, brief_files, validate
+from signalbrief.validate import BRIEFS_DIR, LoadedBrief, brief_files, content_digest, validate
 from signalbrief.writer import Output, Tree
 
 VIEWS = ("en", "zh", "bi")
@@ -88,12 +89,13 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     started = time.perf_counter()
     target = (root / options.output if not options.output.is_absolute() else options.output).absolute()
     previous = load_state(root, target)
-    inputs = _inputs_digest(root, options)
+    contents = _brief_digests(root, options)
+    inputs = _inputs_digest(root, options, contents)
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
         return BuildReport(previous.briefs, len(previous.live.files), time.perf_counter() - started, options.output)
     # Only cards are kept for every brief; full briefs are read again, one at a time, to be rendered.
-    report = validate(root, list(options.paths), keep=False)
+    report = validate(root, list(options.paths), keep=False, digests=contents)
     if report.errors:
         raise InvalidInput(report.problems)
     config = report.config
@@ -179,16 +181,28 @@ def _render_chunk(index: int) -> tuple[int, set[str], dict[str, list[str]]]:
     return len(chunks[index]), output.written, output.steps
 
 
-def _inputs_digest(root: Path, options: BuildOptions) -> str:
+def _inputs_digest(root: Path, options: BuildOptions, briefs: dict[str, str]) -> str:
     """A hash of everything a build reads: briefs, config, glossary, templates, theme, memory, models."""
     files = [root / name for name in (CONFIG_FILE, GLOSSARY_FILE, str(MEMORY_FILE))]
-    briefs_dir = root / BRIEFS_DIR
-    if briefs_dir.is_dir():
-        files += brief_files(briefs_dir)
-    files += [root / p for p in options.paths]
     contents = [(str(f), f.read_bytes() if f.is_file() else b"-") for f in files]
     installed_models = [m.id for m in models.installed()]
-    return digest(theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(options), installed_models, *contents)
+    return digest(
+        theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(options), installed_models, briefs, *contents
+    )
+
+
+def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
+    """The content hash of every brief file a build reads, by absolute path."""
+    root = root.resolve()
+    files = brief_files(root / BRIEFS_DIR) if (root / BRIEFS_DIR).is_dir() else []
+    files += [root / p for p in options.paths if (root / p).is_file()]
+    found = {}
+    for path in files:
+        try:
+            found[str(path)] = content_digest(read_limited(path, str(path)))
+        except InvalidInput:
+            found[str(path)] = "-"  # validation reports it
+    return found
 
 
 def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> Outcome:
@@ -270,7 +284,9 @@ class Site:
         """Take every unchanged brief page from the previous build; return what must be rendered."""
         todo = []
         for item in self.briefs:
-            changed = [(edition, key) for edition in editions if not output.reuse(key := self._step_key(edition, item))]
+            inputs = self._inputs_key(item)
+            keys = [(edition, digest(inputs, edition)) for edition in editions]
+            changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
             if changed:
                 todo.append((item, changed))
         return todo
@@ -282,10 +298,11 @@ class Site:
             with output.step(key):
                 self._render_brief(output, edition, item.id, brief)
 
-    def _step_key(self, edition: str, item: LoadedBrief) -> str:
+    def _inputs_key(self, item: LoadedBrief) -> str:
+        """A hash of everything a brief's pages are rendered from, but the edition."""
         fills = sorted(self.fills.get(item.id, {}).items())
         see_also = [(t, self.cards[t].plain()) for t in item.card.see_also if t in self.cards]
-        return digest(self.base_key, edition, item.id, item.digest, fills, see_also)
+        return digest(self.base_key, item.id, item.digest, fills, see_also)
 
     def edition_label(self, edition: str, lang: str) -> str:
         if edition == PUBLIC:
@@ -393,7 +410,7 @@ class Site:
         """The list of briefs of an index page: the same in every edition, so rendered once per view."""
         if view not in self._list_html:
             context = {"lang": view, "briefs": self.listed}
-            self._list_html[view] = Markup(self.html.get_template("brief_list.html").render(context))
+            self._list_html[view] = Markup(self.html.get_template("brief_list.html").render(context).rstrip("\n"))
         return self._list_html[view]
 
     def _feed(self, edition: str, view: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from signalbrief import __version__
 from signalbrief.errors import OutputError
-from signalbrief.writer import MARKER, Tree, write_atomic
+from signalbrief.writer import MARKER, Tree, inside, write_atomic
 
 STATE_DIR = Path(".signalbrief")
 
@@ -45,11 +45,29 @@ def load_state(root: Path, target: Path) -> BuildState:
     state = BuildState()
     try:
         data = json.loads(state_file(root, target).read_text(encoding="utf-8"))
-        state = BuildState(data["inputs"], data["briefs"], Tree(**data["tree"]))
-        state.spare = Tree(**json.loads(state_file(root, target, spare=True).read_text(encoding="utf-8"))["tree"])
+        state = BuildState(data["inputs"], data["briefs"], _tree(data["tree"]))
+        state.spare = _tree(json.loads(state_file(root, target, spare=True).read_text(encoding="utf-8"))["tree"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return state
+
+
+def _plain(tree: Tree) -> dict:
+    """A tree for JSON: each step's files with their stamps (so no path is stored twice)."""
+    steps = {key: [[path, *tree.files[path]] for path in paths] for key, paths in tree.steps.items()}
+    return {"steps": steps, "folders": tree.folders}
+
+
+def _tree(data: dict) -> Tree:
+    """A tree read back; ValueError if any path in it would lead outside the output folder (the
+    build removes files of the spare that it does not write: it must never be pointed elsewhere)."""
+    tree = Tree(folders=data["folders"])
+    for key, files in data["steps"].items():
+        tree.steps[key] = [path for path, _, _ in files]
+        tree.files.update((path, [size, mtime]) for path, size, mtime in files)
+    if not all(inside(path) for path in tree.files) or not all(inside(f) for f in tree.folders if f):
+        raise ValueError("a path outside the output folder")
+    return tree
 
 
 def retire_state(root: Path, target: Path) -> None:
@@ -65,7 +83,7 @@ def retire_state(root: Path, target: Path) -> None:
 def save_state(root: Path, target: Path, state: BuildState, spared: bool) -> None:
     """Record what the committed build wrote. The state is a cache: if it cannot be written, the
     next build simply renders everything."""
-    data = {"inputs": state.inputs, "briefs": state.briefs, "tree": vars(state.live)}
+    data = {"inputs": state.inputs, "briefs": state.briefs, "tree": _plain(state.live)}
     with contextlib.suppress(OutputError, OSError):
         if not spared:
             state_file(root, target, spare=True).unlink(missing_ok=True)

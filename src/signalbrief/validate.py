@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from signalbrief.checkcache import CheckCache
@@ -136,12 +137,20 @@ def brief_files(folder: Path) -> list[Path]:
     return [Path(name) for name in sorted(found) if os.path.isfile(name)]
 
 
-def validate(root: Path, paths: list[Path] | None = None, config: Config | None = None, *, keep: bool = True) -> Report:
+def validate(
+    root: Path,
+    paths: list[Path] | None = None,
+    config: Config | None = None,
+    *,
+    keep: bool = True,
+    digests: dict[str, str] | None = None,
+) -> Report:
     """Check the selected brief files (default: all of briefs/) against the whole publication.
 
     With `keep=False` the full briefs are not kept in memory: each LoadedBrief reads its file again
     when asked for it, and files unchanged since the last such run are not checked again (their
-    outcome is remembered in `.signalbrief/`)."""
+    outcome is remembered in `.signalbrief/`). `digests` gives content hashes the caller has just
+    read (by absolute path), so those files are not read again when their outcome is remembered."""
     config = config or load_config(root)
     root = root.resolve()
     selected = [_inside(p, root) for p in _selected_files(root, paths)]
@@ -156,7 +165,7 @@ def validate(root: Path, paths: list[Path] | None = None, config: Config | None 
     remembered = CheckCache(root, context) if not keep else None
     with _without_gc_pauses():
         for entry in entries.values():
-            _check_file(entry, context, root, remembered)
+            _check_file(entry, context, root, remembered, (digests or {}).get(str(entry.path), ""))
     if remembered is not None:
         remembered.save()
     _check_across(list(entries.values()))
@@ -213,10 +222,13 @@ def _inside(path: Path, root: Path) -> Path:
     return absolute
 
 
-def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache | None) -> None:
-    if not os.path.realpath(entry.path).startswith(f"{root}{os.sep}"):
+def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache | None, digest: str) -> None:
+    if not _real_path(str(entry.path)).startswith(f"{root}{os.sep}"):
         message = "links to a file outside the publication; refusing to read it"
         entry.problems.append(error(Location(entry.shown), "", message))
+        return
+    entry.digest = digest
+    if digest and remembered is not None and remembered.recall(entry):
         return
     try:
         raw = read_limited(entry.path, entry.shown)
@@ -248,6 +260,19 @@ def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache
     if remembered is not None:
         remembered.keep(entry)
         entry.brief = entry.document = None
+
+
+def _real_path(path: str) -> str:
+    """The path with every link resolved; folders are resolved once (a publication has few)."""
+    folder, name = os.path.split(path)
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(_real_folder(folder), name)
+
+
+@lru_cache(maxsize=1024)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def _needs(brief: Brief) -> Iterator[Need_]:

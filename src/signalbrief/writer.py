@@ -160,8 +160,7 @@ class Output:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
     def _claim(self, relative: str) -> str:
-        parts = relative.split("/")
-        if relative.startswith("/") or "\\" in relative or "\0" in relative or any(p in ("", ".", "..") for p in parts):
+        if not inside(relative):
             raise OutputError(f"{relative!r}: refusing a path outside the output folder")
         if relative in self.written:
             raise OutputError(f"{relative}: written twice in one build")
@@ -216,6 +215,12 @@ class Output:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
+
+
+def inside(relative: str) -> bool:
+    """Whether a relative path names something inside a folder: no `..`, `.`, empty or absolute parts."""
+    wrapped = f"/{relative}/"
+    return not ("//" in wrapped or "/./" in wrapped or "/../" in wrapped or "\\" in relative or "\0" in relative)
 
 
 def _holds(tree: Tree, folder: Path | None, key: str) -> bool:

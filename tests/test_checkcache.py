@@ -1,0 +1,83 @@
+"""Validation remembers each file's outcome by content hash: unchanged files are not parsed again,
+and nothing that could change an outcome (the file, the publication's rules) is ever skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+import signalbrief.validate
+from signalbrief.build import BuildOptions, build
+from signalbrief.checkcache import CACHE_FILE
+from signalbrief.errors import InvalidInput
+from tests.conftest import BETA, TIER, VALID
+
+OPTIONS = BuildOptions(allow_untranslated=True)
+
+
+@pytest.fixture
+def parsed(monkeypatch):
+    """The files checked during a build, by name (rendering reads each file again; that is not counted)."""
+    seen: list[str] = []
+    real = signalbrief.validate.check_citations
+
+    def spy(document):
+        seen.append(document.path)
+        return real(document)
+
+    monkeypatch.setattr(signalbrief.validate, "check_citations", spy)
+    return seen
+
+
+def test_only_changed_files_are_parsed_again(publication, parsed):
+    root = publication()
+    build(root, OPTIONS)
+    assert sorted(parsed) == ["briefs/alpha.yaml", "briefs/beta.yaml"]
+    parsed.clear()
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    build(root, OPTIONS)
+    assert parsed == ["briefs/beta.yaml"]
+    assert "New body." in (root / "site/public/en/beta/index.html").read_text(encoding="utf-8")
+
+
+def test_remembered_warnings_are_still_reported(publication):
+    root = publication({"alpha": VALID, "beta": BETA + "sources:\n  - title: Never cited\n"})
+    first = build(root, OPTIONS).warnings
+    (root / "briefs/alpha.yaml").write_text(VALID.replace("2024-04-01", "2024-04-03"), encoding="utf-8")
+    second = build(root, OPTIONS).warnings
+    assert [str(w) for w in first] == [str(w) for w in second] != []
+
+
+def test_a_change_of_rules_checks_every_file_again(publication, parsed):
+    root = publication(config=TIER)
+    alpha = VALID.replace("tier: strategy-circle", "tier: insiders")
+    (root / "briefs/alpha.yaml").write_text(alpha, encoding="utf-8")
+    build(root, OPTIONS)
+    (root / "signalbrief.yaml").write_text(TIER.replace("id: insiders", "id: circle"), encoding="utf-8")
+    parsed.clear()
+    with pytest.raises(InvalidInput, match="tier"):
+        build(root, OPTIONS)
+    assert "briefs/alpha.yaml" in parsed
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"not json",
+        b'{"rules": 1}',
+        b"[]",
+        None,  # the right rules with wrong types inside
+    ],
+)
+def test_a_damaged_cache_is_ignored(publication, tmp_path, garbage):
+    root = publication()
+    build(root, OPTIONS)
+    cache = root / CACHE_FILE
+    if garbage is None:
+        text = cache.read_text(encoding="utf-8")
+        garbage = text.replace('"needs":[', '"needs":[[7, 8, 9],', 1).replace('"card":[', '"card":[1,', 1).encode()
+    cache.write_bytes(garbage)
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    build(root, OPTIONS)
+    build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
+    for page in ("public/en/alpha/index.html", "public/en/beta/index.html", "public/en/index.html"):
+        assert (root / "site" / page).read_bytes() == (tmp_path / "fresh" / page).read_bytes()
