@@ -118,9 +118,9 @@ class Output:
         else linked from the current output; False when neither holds them exactly as written."""
         if self.in_place and _holds(self.spare, self.staging, key):
             paths = self.spare.steps[key]
-            for relative in paths:
-                self._claim(relative)
-                self.kept[relative] = self.spare.files[relative]
+            self._take(paths)
+            files = self.spare.files
+            self.kept.update((relative, files[relative]) for relative in paths)
         elif self.from_live and _holds(self.live, self.target, key):
             paths = self.live.steps[key]
             for relative in paths:
@@ -158,6 +158,12 @@ class Output:
                 shutil.copy2(self.target / relative, file)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
+
+    def _take(self, paths: list[str]) -> None:
+        """Claim files the spare already holds (their paths were checked when its tree was read)."""
+        if not self.written.isdisjoint(paths):
+            raise OutputError(f"{sorted(self.written.intersection(paths))[0]}: written twice in one build")
+        self.written.update(paths)
 
     def _claim(self, relative: str) -> str:
         if not inside(relative):
@@ -226,7 +232,17 @@ def inside(relative: str) -> bool:
 def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
     """Whether a folder still holds a step's files exactly as the tree recorded them."""
     paths = tree.steps.get(key)
-    return paths is not None and all(_same(f"{folder}/{relative}", tree.files.get(relative)) for relative in paths)
+    if paths is None:
+        return False
+    files, stat = tree.files, os.stat
+    try:
+        for relative in paths:
+            info = stat(f"{folder}/{relative}")
+            if [info.st_size, info.st_mtime_ns] != files.get(relative):
+                return False
+    except OSError:
+        return False
+    return True
 
 
 def _same(path: str, stamp: list[int] | None) -> bool:
