@@ -165,3 +165,36 @@ def test_a_hand_edit_reaching_the_spare_is_rendered_again(publication):
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")
     build(root, OPTIONS)
     assert page.read_bytes() == original
+
+
+def test_a_title_change_renders_one_row_of_each_list(publication, monkeypatch):
+    """Rows of index pages and feed entries are kept between builds by what they are made from."""
+    import signalbrief.build
+
+    root = publication()
+    build(root, OPTIONS)
+    rendered: list[str] = []
+    real = signalbrief.build.Site._rows
+
+    def spy(self, name, context):
+        rows = real(self, name, context)
+        rendered.extend(key for key in self.fragments.used if key not in (self.fragments.known or {}))
+        return rows
+
+    monkeypatch.setattr(signalbrief.build.Site, "_rows", spy)
+    (root / "briefs/beta.yaml").write_text(BETA.replace("{en: Second}", "{en: Renamed}"), encoding="utf-8")
+    build(root, OPTIONS)
+    # One new row per list: 3 views (shared by the editions) + 2 feeds in each of 3 editions.
+    assert len(set(rendered)) == 3 + 2 * 3
+    assert "Renamed" in (root / "site/public/en/index.html").read_text(encoding="utf-8")
+    assert "Renamed" in (root / "site/strategy-circle/en/feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_row_template_override_reaches_every_list(publication):
+    root = publication()
+    build(root, OPTIONS)
+    (root / "templates").mkdir()
+    (root / "templates/brief_row.html").write_text("<li>ROW {{ item.id }}</li>\n", encoding="utf-8")
+    build(root, OPTIONS)
+    page = (root / "site/public/en/index.html").read_text(encoding="utf-8")
+    assert "<li>ROW alpha</li>" in page and "<li>ROW beta</li>" in page

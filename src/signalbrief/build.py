@@ -21,8 +21,10 @@ from signalbrief.gating import GatedBrief, gate
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import (
     BuildState,
+    Fragments,
     digest,
     folder_digest,
+    fragments_file,
     load_state,
     retire_state,
     save_state,
@@ -130,7 +132,9 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         with template_errors(site.root):
             _render_briefs(site, output, todo, progress, lambda: site.edition_files(output, editions))
         retire_state(site.root, output.target)
-        return output.commit()
+        tree = output.commit()
+        site.fragments.save()
+        return tree
     finally:
         output.discard()
 
@@ -279,6 +283,8 @@ class Site:
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
         self._list_html: dict[str, Markup] = {}
+        self._card_keys: dict[str, str] = {}
+        self.fragments = Fragments(fragments_file(root, options.output), self.base_key)
 
     def plan(self, output: Output, editions: list[str]) -> list[Task]:
         """Take every unchanged brief page from the previous build; return what must be rendered."""
@@ -378,7 +384,7 @@ class Site:
 
     def edition_files(self, output: Output, editions: list[str]) -> None:
         """Each edition's index pages, feeds, style sheet and sitemap, and the entry page."""
-        listing = digest(*[(item.id, item.brief.plain()) for item in self.listed])
+        listing = digest(*[(item.id, self._card_key(item)) for item in self.listed])
         dates = digest(*[(item.id, item.brief.date) for item in self.listed])
         for edition in editions:
             key = digest(self.base_key, "lists", edition, listing)
@@ -409,24 +415,50 @@ class Site:
     def _brief_list(self, view: str) -> Markup:
         """The list of briefs of an index page: the same in every edition, so rendered once per view."""
         if view not in self._list_html:
-            context = {"lang": view, "briefs": self.listed}
-            self._list_html[view] = Markup(self.html.get_template("brief_list.html").render(context).rstrip("\n"))
+            rows = self._rows("brief_row.html", {"lang": view})
+            html = self.html.get_template("brief_list.html").render({"lang": view, "rows": rows})
+            self._list_html[view] = Markup(html.rstrip("\n"))
         return self._list_html[view]
 
     def _feed(self, edition: str, view: str) -> str:
         base = self._edition_url(edition)
-        context = {
-            **self._page(edition, view, depth=2, page=""),
-            "briefs": self.listed,
-            "feed_id": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}",
-            "self_href": f"{base}{view}/feed.xml" if base else "feed.xml",
-            "home_href": f"{base}{view}/" if base else "./",
+        entry = {
+            "lang": view,
             "link_prefix": f"{base}{view}/" if base else "",
             "entry_id_prefix": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}:",
             "entry_id_suffix": "/" if base else "",
+        }
+        context = {
+            **self._page(edition, view, depth=2, page=""),
+            **entry,
+            "briefs": self.listed,
+            "entries": self._rows("feed_entry.xml", entry),
+            "feed_id": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}",
+            "self_href": f"{base}{view}/feed.xml" if base else "feed.xml",
+            "home_href": f"{base}{view}/" if base else "./",
             "updated": f"{self.listed[0].brief.date.isoformat()}T00:00:00Z" if self.listed else "",
         }
         return self.html.get_template("feed.xml").render(context)
+
+    def _rows(self, name: str, context: dict[str, str]) -> list[Markup]:
+        """One fragment per brief (a row of an index page, an entry of a feed), each taken from the
+        previous build when neither the brief's card nor the fragment's context changed."""
+        template = self.html.get_template(name)
+        shared = digest(name, sorted(context.items()))
+        rows = []
+        for item in self.listed:
+            key = digest(shared, item.id, self._card_key(item))
+            html = self.fragments.get(key)
+            if html is None:
+                html = template.render({**context, "item": item}).rstrip("\n")
+                self.fragments.put(key, html)
+            rows.append(Markup(html))
+        return rows
+
+    def _card_key(self, item: Listed) -> str:
+        if item.id not in self._card_keys:
+            self._card_keys[item.id] = digest(item.brief.plain())
+        return self._card_keys[item.id]
 
     def _edition_url(self, edition: str) -> str:
         base = self.config.base_url

@@ -52,6 +52,49 @@ def load_state(root: Path, target: Path) -> BuildState:
     return state
 
 
+def fragments_file(root: Path, target: Path) -> Path:
+    return state_file(root, root / target if not target.is_absolute() else target).with_suffix(".fragments.json")
+
+
+class Fragments:
+    """Rendered pieces of the list pages (a brief's row on an index page, its entry in a feed), kept
+    between builds by a hash of what each is rendered from, so a changed title re-renders one row of
+    each list, not every row. Read only when a list is rendered; anything unreadable is ignored."""
+
+    def __init__(self, path: Path, base: str):
+        self.path, self.base = path, base
+        self.known: dict[str, str] | None = None
+        self.used: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        if self.known is None:
+            self.known = self._read()
+        found = self.known.get(key)
+        if found is not None:
+            self.used[key] = found
+        return found
+
+    def put(self, key: str, text: str) -> None:
+        self.used[key] = text
+
+    def save(self) -> None:
+        """Keep the fragments this build used (if it rendered any list)."""
+        if self.known is None or self.used.keys() == self.known.keys():
+            return
+        data = {"base": self.base, "fragments": self.used}
+        with contextlib.suppress(OutputError):
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data["base"] == self.base and all(isinstance(v, str) for v in data["fragments"].values()):
+                return data["fragments"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        return {}
+
+
 def _plain(tree: Tree) -> dict:
     """A tree for JSON: each step's files with their stamps (so no path is stored twice)."""
     steps = {key: [[path, *tree.files[path]] for path in paths] for key, paths in tree.steps.items()}
