@@ -112,3 +112,28 @@ def test_network_is_blocked_in_tests():
 
     with pytest.raises(SocketConnectBlockedError), pytest.warns(UserWarning):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
+
+
+def test_a_rebuild_fills_again_only_the_briefs_that_changed(installed_models, publication, run, monkeypatch):
+    import signalbrief.translate.fill as fill
+
+    root = publication({"alpha": POLICY, "beta": BETA})
+    assert run(root, "build").exit_code == 0
+    asked: list[str] = []
+    real = fill.Filler.fill
+
+    def spy(self, needs, progress=None):
+        asked.extend(need.brief.id for need in needs)
+        return real(self, needs, progress)
+
+    monkeypatch.setattr(fill.Filler, "fill", spy)
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    assert run(root, "build").exit_code == 0
+    assert set(asked) == {"beta"}  # alpha's machine text comes from the last build
+    assert '<span data-mt="zh">The贸易政策协议' in (root / "site/public/zh/alpha/index.html").read_text(
+        encoding="utf-8"
+    )
+    asked.clear()
+    (root / ".signalbrief/translations.sqlite").unlink()  # what the fills depend on changed: fill all again
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0 and set(asked) == {"alpha", "beta"}

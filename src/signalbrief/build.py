@@ -38,6 +38,7 @@ from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick,
 from signalbrief.translate import models
 from signalbrief.translate.fill import (
     GLOSSARY_FILE,
+    FilledStore,
     Filler,
     Fills,
     Outcome,
@@ -48,7 +49,14 @@ from signalbrief.translate.fill import (
     needs_of,
 )
 from signalbrief.translate.memory import MEMORY_FILE
-from signalbrief.validate import BRIEFS_DIR, LoadedBrief, brief_files, content_digest, validate
+from signalbrief.validate import (
+    BRIEFS_DIR,
+    LoadedBrief,
+    brief_files,
+    content_digest,
+    validate,
+    without_gc_pauses,
+)
 from signalbrief.writer import Output, Tree
 
 VIEWS = ("en", "zh", "bi")
@@ -90,7 +98,8 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
     """Validate the publication, render the selected editions and swap them into the output folder."""
     started = time.perf_counter()
     target = (root / options.output if not options.output.is_absolute() else options.output).absolute()
-    previous = load_state(root, target)
+    with without_gc_pauses():  # large JSON: many containers, no cycles
+        previous = load_state(root, target)
     contents = _brief_digests(root, options)
     inputs = _inputs_digest(root, options, contents)
     if previous.inputs == inputs and untouched(previous, target):
@@ -106,8 +115,8 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
-    translation = _fill_languages(root, briefs, options)
-    site = Site(root, config, briefs, fills_by_brief(translation), options)
+    fills, translation = _fill_languages(root, briefs, options)
+    site = Site(root, config, briefs, fills, options)
     output = Output(target, previous.live, previous.spare)
     tree = _write_site(site, output, editions, progress)
     save_state(root, target, BuildState(inputs, len(briefs), tree), output.spared)
@@ -128,7 +137,8 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
     """Render every file into the hidden build folder, then swap it into place."""
     output.open()
     try:
-        todo = site.plan(output, editions)
+        with without_gc_pauses():
+            todo = site.plan(output, editions)
         with template_errors(site.root):
             _render_briefs(site, output, todo, progress, lambda: site.edition_files(output, editions))
         retire_state(site.root, output.target)
@@ -209,19 +219,44 @@ def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
     return found
 
 
-def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> Outcome:
-    """Give every text both languages: remembered or machine translation, else stop with exit 3."""
-    needs = needs_of(briefs)
-    if not needs:
-        return Outcome()
-    filler = Filler(root)
-    try:
-        outcome = filler.fill(needs)
-    finally:
-        filler.close()
+def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> tuple[dict[str, Fills], Outcome]:
+    """Give every text both languages: as the last build filled it when nothing it depends on changed,
+    else remembered or machine translation, else stop with exit 3."""
+    context = _translation_context(root)
+    store = FilledStore(root, context)
+    fills: dict[str, Fills] = {}
+    todo = []
+    for item in (b for b in briefs if b.needs):
+        known = store.recall(item)
+        if known is None:
+            todo.append(item)
+        else:
+            fills[item.id] = known
+    outcome = Outcome(remembered=sum(len(f) for f in fills.values()))
+    needs = needs_of(todo)
+    if needs:
+        filler = Filler(root)
+        try:
+            outcome = filler.fill(needs)
+        finally:
+            filler.close()
+        outcome.remembered += sum(len(f) for f in fills.values())
     if outcome.missing and not options.allow_untranslated:
         raise Untranslated(outcome.missing)
-    return outcome
+    fresh = fills_by_brief(outcome)
+    incomplete = {need.brief.id for need in outcome.missing}
+    for item in todo:
+        if item.id not in incomplete:
+            store.keep(item, fresh.get(item.id, {}))
+    store.save(_translation_context(root) if outcome.translated else context)
+    return fills | fresh, outcome
+
+
+def _translation_context(root: Path) -> str:
+    """What filled texts depend on besides the brief: glossary, installed models, the memory's content."""
+    files = [root / GLOSSARY_FILE, root / MEMORY_FILE]
+    contents = [f.read_bytes() if f.is_file() else b"-" for f in files]
+    return digest([m.id for m in models.installed()], *contents)
 
 
 @contextmanager

@@ -95,7 +95,7 @@ def _decode(data: dict) -> dict:
             tuple(_str(r) for r in card[5]),
             tuple(_str(t) for t in card[6]),
         ),
-        "needs": tuple((tuple(_part(p) for p in path), _str(lang), _str(text)) for path, lang, text in data["needs"]),
+        "needs": tuple((json_path(path), _str(lang), _str(text)) for path, lang, text in data["needs"]),
     }
 
 
@@ -108,10 +108,11 @@ def _untext(value: list) -> Text:
     return Text.model_construct(en=_str_or_none(en), zh=_str_or_none(zh), machine=frozenset(_str(m) for m in machine))
 
 
-def _part(value: object) -> str | int:
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return value
-    raise TypeError("path part")
+def json_path(value: object) -> tuple[str | int, ...]:
+    """A field path read back from JSON: a list of keys and indexes."""
+    if not isinstance(value, list) or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in value):
+        raise TypeError("field path")
+    return tuple(value)
 
 
 def _str(value: object) -> str:

@@ -163,7 +163,7 @@ def validate(
                 entries[p] = _Entry(p, display_path(p, root), False)
     context = config.validation_context()
     remembered = CheckCache(root, context) if not keep else None
-    with _without_gc_pauses():
+    with without_gc_pauses():
         for entry in entries.values():
             _check_file(entry, context, root, remembered, (digests or {}).get(str(entry.path), ""))
     if remembered is not None:
@@ -184,7 +184,7 @@ def validate(
 
 
 @contextmanager
-def _without_gc_pauses() -> Iterator[None]:
+def without_gc_pauses() -> Iterator[None]:
     """Parsing makes many short-lived, acyclic objects; reference counting frees them all, and
     the cycle collector's passes over them cost a quarter of validation time."""
     enabled = gc.isenabled()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,7 +11,8 @@ from typing import Protocol
 
 from pydantic import Field
 
-from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, SignalbriefError, error
+from signalbrief.checkcache import json_path
+from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, OutputError, SignalbriefError, error
 from signalbrief.fields import Prose, Strict, read_model
 from signalbrief.loader import dotted, load_file
 from signalbrief.model import Brief, Card, Text
@@ -18,6 +21,7 @@ from signalbrief.translate.memory import MEMORY_FILE, Memory
 from signalbrief.translate.models import model_for
 from signalbrief.translate.segments import Glossary, Piece, assemble, pieces
 from signalbrief.validate import LoadedBrief
+from signalbrief.writer import write_atomic
 
 GLOSSARY_FILE = "glossary.yaml"
 OTHER = {"en": "zh", "zh": "en"}
@@ -208,6 +212,64 @@ def _with_text(node, path: tuple, lang: str, value: str):
         items[head] = _with_text(items[head], rest, lang, value)
         return items
     return node.model_copy(update={head: _with_text(getattr(node, head), rest, lang, value)})
+
+
+FILLED_FILE = Path(".signalbrief") / "filled.json"
+
+
+class FilledStore:
+    """Each brief's machine translations as the last build filled them, by the brief's content hash.
+
+    Valid while the glossary, the installed models and the translation memory are unchanged (the
+    `context`), so a rebuild does not cut and look up every sentence again. Only briefs filled
+    completely are kept. A cache: anything unreadable in the file is ignored."""
+
+    def __init__(self, root: Path, context: str):
+        self.path = root / FILLED_FILE
+        self.context = context
+        self.known: dict = {}
+        self.kept: dict[str, list] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data["context"] == context:
+                self.known = data["briefs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+
+    def recall(self, item: LoadedBrief) -> Fills | None:
+        found = self.known.get(item.id)
+        if not isinstance(found, list) or len(found) != 2 or found[0] != item.digest:
+            return None
+        try:
+            fills = {json_path(path): (_lang(lang), _text(text)) for path, lang, text in found[1]}
+        except (ValueError, TypeError):
+            return None
+        self.kept[item.id] = found
+        return fills
+
+    def keep(self, item: LoadedBrief, fills: Fills) -> None:
+        self.kept[item.id] = [item.digest, [[list(path), lang, text] for path, (lang, text) in fills.items()]]
+
+    def save(self, context: str) -> None:
+        """Write what this build filled, if anything changed."""
+        same = self.kept.keys() == self.known.keys() and all(self.known[k] is v for k, v in self.kept.items())
+        if same and context == self.context:
+            return
+        data = {"context": context, "briefs": self.kept}
+        with contextlib.suppress(OutputError):
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def _lang(value: object) -> str:
+    if value not in ("en", "zh"):
+        raise ValueError("language")
+    return str(value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("text")
+    return value
 
 
 class _Term(Strict):
