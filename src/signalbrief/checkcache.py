@@ -91,21 +91,23 @@ def _decode(data: dict) -> dict:
             bool(card[1]),
             _untext(card[2]),
             _untext(card[3]),
-            _str(card[4]),
-            tuple(_str(r) for r in card[5]),
-            tuple(_str(t) for t in card[6]),
+            json_text(card[4]),
+            tuple(json_text(r) for r in card[5]),
+            tuple(json_text(t) for t in card[6]),
         ),
-        "needs": tuple((json_path(path), _str(lang), _str(text)) for path, lang, text in data["needs"]),
+        "needs": tuple((json_path(path), json_text(lang), json_text(text)) for path, lang, text in data["needs"]),
     }
 
 
 def _problem(path: object, line: object, col: object, severity: object, field: object, message: object) -> Problem:
-    return Problem(Location(_str(path), int(line), int(col)), _str(severity), _str(field), _str(message))  # type: ignore[arg-type]
+    where = Location(json_text(path), int(line), int(col))  # type: ignore[arg-type]
+    return Problem(where, json_text(severity), json_text(field), json_text(message))
 
 
 def _untext(value: list) -> Text:
     en, zh, machine = value
-    return Text.model_construct(en=_str_or_none(en), zh=_str_or_none(zh), machine=frozenset(_str(m) for m in machine))
+    machine_langs = frozenset(json_text(m) for m in machine)
+    return Text.model_construct(en=_str_or_none(en), zh=_str_or_none(zh), machine=machine_langs)
 
 
 def json_path(value: object) -> tuple[str | int, ...]:
@@ -115,11 +117,12 @@ def json_path(value: object) -> tuple[str | int, ...]:
     return tuple(value)
 
 
-def _str(value: object) -> str:
+def json_text(value: object) -> str:
+    """A string read back from JSON (TypeError for anything else)."""
     if not isinstance(value, str):
         raise TypeError("text expected")
     return value
 
 
 def _str_or_none(value: object) -> str | None:
-    return None if value is None else _str(value)
+    return None if value is None else json_text(value)

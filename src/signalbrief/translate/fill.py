@@ -11,7 +11,7 @@ from typing import Protocol
 
 from pydantic import Field
 
-from signalbrief.checkcache import json_path
+from signalbrief.checkcache import json_path, json_text
 from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, OutputError, SignalbriefError, error
 from signalbrief.fields import Prose, Strict, read_model
 from signalbrief.loader import dotted, load_file
@@ -241,7 +241,7 @@ class FilledStore:
         if not isinstance(found, list) or len(found) != 2 or found[0] != item.digest:
             return None
         try:
-            fills = {json_path(path): (_lang(lang), _text(text)) for path, lang, text in found[1]}
+            fills = {json_path(path): (_lang(lang), json_text(text)) for path, lang, text in found[1]}
         except (ValueError, TypeError):
             return None
         self.kept[item.id] = found
@@ -264,12 +264,6 @@ def _lang(value: object) -> str:
     if value not in ("en", "zh"):
         raise ValueError("language")
     return str(value)
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError("text")
-    return value
 
 
 class _Term(Strict):
