@@ -335,9 +335,10 @@ class Site:
     def brief_files(self, output: Output, item: LoadedBrief, editions: list[tuple[str, str]]) -> None:
         """Write one brief's pages in the given editions; its file is read once for all of them."""
         brief = apply(item.brief, self.fills.get(item.id, {}))
+        memo: dict = {}  # each text rendered once for all editions and views of this brief
         for edition, key in editions:
             with output.step(key):
-                self._render_brief(output, edition, item.id, brief)
+                self._render_brief(output, edition, item.id, brief, memo)
 
     def _inputs_key(self, item: LoadedBrief) -> str:
         """A hash of everything a brief's pages are rendered from, but the edition."""
@@ -351,11 +352,12 @@ class Site:
         tier = next(t for t in self.config.tiers if t.id == edition)
         return translate_ui("{tier} edition", lang).format(tier=pick(tier.name, lang))
 
-    def _render_brief(self, output: Output, edition: str, brief_id: str, brief: Brief) -> None:
+    def _render_brief(self, output: Output, edition: str, brief_id: str, brief: Brief, memo: dict) -> None:
         gated = gate(brief_id, brief, edition, self.config)
         for view in self.options.views:
             base = f"{edition}/{view}/{brief_id}"
             context = self._brief_context(gated, edition, view)
+            context.update(memo=memo, cites_key=tuple(context["cites"]))
             if "html" in self.options.formats:
                 template = "brief_bi.html" if view == "bi" else "brief.html"
                 output.add(f"{base}/index.html", self.html.get_template(template).render(context))

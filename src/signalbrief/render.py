@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,27 @@ def plain(value: Text, lang: str) -> str:
     return plain_text(pick(value, lang))
 
 
-@pass_context
+def _remembered(render: Callable[[Any, Text, str], Any]) -> Callable[[Any, Text | None, str], Any]:
+    """A brief's texts render the same in every edition and view that shows them (citations keep
+    their numbers): with a `memo` dict in the context (one per brief), each is rendered once."""
+
+    @pass_context
+    @wraps(render)
+    def remembered(context: Any, value: Text | None, lang: str) -> Any:
+        if value is None:
+            return render(context, value, lang)
+        memo = context.get("memo")
+        if memo is None:
+            return render(context, value, lang)
+        key = (render, id(value), lang, context.get("cites_key"))
+        if key not in memo:
+            memo[key] = (value, render(context, value, lang))  # the text is kept alive with its rendering
+        return memo[key][1]
+
+    return remembered
+
+
+@_remembered
 def _html_text(context: Any, value: Text | None, lang: str) -> Markup:
     """A text as HTML in one language, labelled when it is machine translation or still missing."""
     if value is None:
@@ -154,7 +175,7 @@ def _html_text(context: Any, value: Text | None, lang: str) -> Markup:
     return body
 
 
-@pass_context
+@_remembered
 def _markdown_text(context: Any, value: Text | None, lang: str) -> str:
     """A text as clean Markdown in one language, with the same labels as the HTML."""
     if value is None:
