@@ -76,6 +76,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
     env = Environment(
         loader=ChoiceLoader(loaders),
         bytecode_cache=_compiled(),
+        auto_reload=False,  # one environment per build: templates do not change during it
         autoescape=not markdown,
         undefined=StrictUndefined,
         trim_blocks=True,
