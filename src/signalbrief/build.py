@@ -147,6 +147,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         return tree
     finally:
         output.discard()
+        site.fragments.discard()
 
 
 _WORK: tuple[Any, ...] = ()  # what forked workers render: (site, output, chunks)
@@ -485,11 +486,10 @@ class Site:
         rows = []
         for item in self.listed:
             key = digest(shared, item.id, self._card_key(item))
-            html = self.fragments.get(key)
-            if html is None:
-                html = template.render({**context, "item": item}).rstrip("\n")
-                self.fragments.put(key, html)
-            rows.append(Markup(html))
+            found = self.fragments.take(key)
+            html = Markup(found if found is not None else template.render({**context, "item": item}).rstrip("\n"))
+            self.fragments.keep(key, html, made=found is None)
+            rows.append(html)
         return rows
 
     def _card_key(self, item: Listed) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from signalbrief import __version__
 from signalbrief.errors import Location, OutputError, Problem
 from signalbrief.model import Card, Text
-from signalbrief.writer import write_atomic
+from signalbrief.writer import Pairs, write_json
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
 FIELDS = ("id", "draft", "see_also", "problems", "card", "needs")
@@ -27,7 +27,7 @@ class CheckCache:
         self.path = root / CACHE_FILE
         self.rules = json.dumps([__version__, context], sort_keys=True, default=str)
         self.known: dict[str, dict] = {}
-        self.fresh: dict[str, dict] = {}
+        self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data["rules"] == self.rules:
@@ -50,24 +50,33 @@ class CheckCache:
         return True
 
     def keep(self, entry: Any) -> None:
-        self.fresh[entry.shown] = {"digest": entry.digest, **_encode(entry)}
+        """Remember a newly checked file (encoded only when written, so it is not held twice)."""
+        self.fresh[entry.shown] = (entry, len(entry.problems))
 
     def save(self) -> None:
         """Write what this run checked, if anything changed (files gone since are forgotten)."""
         if self.fresh.keys() == self.known.keys() and all(self.known[k] is v for k, v in self.fresh.items()):
             return
-        data = {"rules": self.rules, "files": self.fresh}
+        fresh = self.fresh
+        files = Pairs(lambda: ((shown, _entry_data(found)) for shown, found in fresh.items()))
         with contextlib.suppress(OutputError):  # a cache: the next build checks every file again
-            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            write_json(self.path, {"rules": self.rules, "files": files})
 
 
-def _encode(entry: Any) -> dict:
+def _entry_data(found: Any) -> dict:
+    if isinstance(found, dict):
+        return found
+    entry, problems = found
+    return {"digest": entry.digest, **_encode(entry, entry.problems[:problems])}
+
+
+def _encode(entry: Any, problems: list[Problem]) -> dict:
     card = entry.card
     return {
         "id": entry.id,
         "draft": entry.draft,
         "see_also": list(entry.see_also),
-        "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in entry.problems],
+        "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in problems],
         "card": None if card is None else card.plain(),
         "needs": [[list(path), lang, text] for path, lang, text in entry.needs],
     }

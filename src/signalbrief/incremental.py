@@ -13,14 +13,16 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 from signalbrief import __version__
 from signalbrief.errors import OutputError
-from signalbrief.writer import MARKER, Tree, inside, write_atomic
+from signalbrief.writer import MARKER, Pairs, Tree, inside, same_stamp, write_json
 
 STATE_DIR = Path(".signalbrief")
 
@@ -59,45 +61,70 @@ def fragments_file(root: Path, target: Path) -> Path:
 class Fragments:
     """Rendered pieces of the list pages (a brief's row on an index page, its entry in a feed), kept
     between builds by a hash of what each is rendered from, so a changed title re-renders one row of
-    each list, not every row. Read only when a list is rendered; anything unreadable is ignored."""
+    each list, not every row. Read only when a list is rendered, written as they are used (one JSON
+    line each, so they are never all in memory); anything unreadable in the file is ignored."""
 
     def __init__(self, path: Path, base: str):
         self.path, self.base = path, base
         self.known: dict[str, str] | None = None
-        self.used: dict[str, str] = {}
+        self.made = 0  # how many this build rendered
+        self._out: IO[str] | None = None
+        self._temp = ""
 
-    def get(self, key: str) -> str | None:
+    def take(self, key: str) -> str | None:
+        """A fragment of the last build (handed over: the caller keeps it with `keep`)."""
         if self.known is None:
             self.known = self._read()
-        found = self.known.get(key)
-        if found is not None:
-            self.used[key] = found
-        return found
+        return self.known.pop(key, None)
 
-    def put(self, key: str, text: str) -> None:
-        self.used[key] = text
+    def keep(self, key: str, text: str, made: bool) -> None:
+        self.made += made
+        try:
+            if self._out is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, self._temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+                self._out = os.fdopen(fd, "w", encoding="utf-8")
+                self._out.write(json.dumps({"base": self.base}) + "\n")
+            self._out.write(json.dumps([key, text], ensure_ascii=False) + "\n")
+        except OSError:
+            self.discard()  # a cache: the next build renders the lists again
 
     def save(self) -> None:
-        """Keep the fragments this build used (if it rendered any list)."""
-        if self.known is None or self.used.keys() == self.known.keys():
-            return
-        data = {"base": self.base, "fragments": self.used}
-        with contextlib.suppress(OutputError):
-            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        """Put the fragments this build used in place of the last build's."""
+        if self._out is not None:
+            try:
+                self._out.close()
+                os.replace(self._temp, self.path)
+                self._out = None
+            except OSError:
+                self.discard()
+
+    def discard(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+            Path(self._temp).unlink(missing_ok=True)
 
     def _read(self) -> dict[str, str]:
+        found: dict[str, str] = {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data["base"] == self.base and all(isinstance(v, str) for v in data["fragments"].values()):
-                return data["fragments"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        return {}
+            with open(self.path, encoding="utf-8") as lines:
+                if json.loads(next(lines, "{}")).get("base") != self.base:
+                    return {}
+                for line in lines:
+                    key, text = json.loads(line)
+                    if not isinstance(key, str) or not isinstance(text, str):
+                        return {}
+                    found[key] = text
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
+        return found
 
 
 def _plain(tree: Tree) -> dict:
     """A tree for JSON: each step's files with their stamps (so no path is stored twice)."""
-    steps = {key: [[path, *tree.files[path]] for path in paths] for key, paths in tree.steps.items()}
+    files = tree.files
+    steps = Pairs(lambda: ((key, [[path, files[path]] for path in paths]) for key, paths in tree.steps.items()))
     return {"steps": steps, "folders": tree.folders}
 
 
@@ -106,8 +133,8 @@ def _tree(data: dict) -> Tree:
     build removes files of the spare that it does not write: it must never be pointed elsewhere)."""
     tree = Tree(folders=data["folders"])
     for key, files in data["steps"].items():
-        tree.steps[key] = [path for path, _, _ in files]
-        tree.files.update((path, [size, mtime]) for path, size, mtime in files)
+        tree.steps[key] = [path for path, _ in files]
+        tree.files.update((path, int(stamp)) for path, stamp in files)
     if not all(inside(path) for path in tree.files) or not all(inside(f) for f in tree.folders if f):
         raise ValueError("a path outside the output folder")
     return tree
@@ -130,7 +157,7 @@ def save_state(root: Path, target: Path, state: BuildState, spared: bool) -> Non
     with contextlib.suppress(OutputError, OSError):
         if not spared:
             state_file(root, target, spare=True).unlink(missing_ok=True)
-        write_atomic(state_file(root, target), json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        write_json(state_file(root, target), data)
 
 
 def untouched(state: BuildState, target: Path) -> bool:
@@ -138,15 +165,7 @@ def untouched(state: BuildState, target: Path) -> bool:
     if not state.live.files or not (target / MARKER).is_file():
         return False
     folder = str(target)
-    return all(_same(f"{folder}/{relative}", stamp) for relative, stamp in state.live.files.items())
-
-
-def _same(path: str, stamp: list[int]) -> bool:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return False
-    return [info.st_size, info.st_mtime_ns] == stamp
+    return all(same_stamp(f"{folder}/{relative}", stamp) for relative, stamp in state.live.files.items())
 
 
 def digest(*parts: object) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +17,16 @@ from pathlib import Path
 from signalbrief.errors import OutputError
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old content or the new, never half of it."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write a file so that readers see the old content or the new, never half of it; `data` may
+    come in pieces, so a large file is never held in memory whole."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
+                for piece in [data] if isinstance(data, bytes) else data:
+                    out.write(piece)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temp, path)
@@ -31,6 +35,39 @@ def write_atomic(path: Path, data: bytes) -> None:
             raise
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def write_json(path: Path, value: object) -> None:
+    """Write JSON atomically, in pieces: dicts are written some hundred entries at a time, so a
+    large state file is never built as one string."""
+    write_atomic(path, (piece.encode("utf-8") for piece in _json_pieces(value)))
+
+
+class Pairs:
+    """A JSON object whose entries are made while it is written (`items` is called once)."""
+
+    def __init__(self, items: Callable[[], Iterable[tuple[str, object]]]):
+        self.items = items
+
+
+def _json_pieces(value: object) -> Iterator[str]:
+    if not isinstance(value, dict | Pairs):
+        yield json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return
+    yield "{"
+    first = True
+    items = iter(value.items())
+    while batch := dict(itertools.islice(items, 500)):
+        small = {k: v for k, v in batch.items() if not isinstance(v, dict | Pairs)}
+        if small:
+            yield ("" if first else ",") + json.dumps(small, ensure_ascii=False, separators=(",", ":"))[1:-1]
+            first = False
+        for key, inner in batch.items():
+            if isinstance(inner, dict | Pairs):
+                yield ("" if first else ",") + json.dumps(key, ensure_ascii=False) + ":"
+                yield from _json_pieces(inner)
+                first = False
+    yield "}"
 
 
 def create_new(path: Path, text: str) -> bool:
@@ -53,7 +90,7 @@ class Tree:
     modification time, each folder's modification time (so files added to it later are noticed)."""
 
     steps: dict[str, list[str]] = field(default_factory=dict)
-    files: dict[str, list[int]] = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)  # path -> stamp_of(its stat)
     folders: dict[str, int] = field(default_factory=dict)
 
 
@@ -77,7 +114,7 @@ class Output:
         self.in_place = False  # the hidden folder started as the spare: its files are replaced, not linked
         self._step: list[str] | None = None
         self.spared = False  # whether the committed build kept the folder it replaced as the spare
-        self.kept: dict[str, list[int]] = {}  # files taken from a previous build, with their stamps
+        self.kept: dict[str, int] = {}  # files taken from a previous build, with their stamps
         self.from_live = False  # whether the current output is ours to link unchanged files from
         self.touched: set[str] = set()  # folders of the spare whose entries changed
 
@@ -203,7 +240,7 @@ class Output:
                 tree.files[relative] = self.kept[relative]
             else:
                 info = os.stat(f"{folder}/{relative}")
-                tree.files[relative] = [info.st_size, info.st_mtime_ns]
+                tree.files[relative] = stamp_of(info)
                 changed.update(_ancestors(relative))
             parent = relative.rpartition("/")[0]
             while parent not in folders:
@@ -238,19 +275,24 @@ def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
     try:
         for relative in paths:
             info = stat(f"{folder}/{relative}")
-            if [info.st_size, info.st_mtime_ns] != files.get(relative):
+            if stamp_of(info) != files.get(relative):
                 return False
     except OSError:
         return False
     return True
 
 
-def _same(path: str, stamp: list[int] | None) -> bool:
+def stamp_of(info: os.stat_result) -> int:
+    """A file's size and modification time as one number: it changes when the file is written."""
+    return info.st_size << 64 | info.st_mtime_ns
+
+
+def same_stamp(path: str, stamp: int | None) -> bool:
     try:
         info = os.stat(path)
     except OSError:
         return False
-    return [info.st_size, info.st_mtime_ns] == stamp
+    return stamp_of(info) == stamp
 
 
 def _remove(path: str) -> None:

@@ -21,7 +21,7 @@ from signalbrief.translate.memory import MEMORY_FILE, Memory
 from signalbrief.translate.models import model_for
 from signalbrief.translate.segments import Glossary, Piece, assemble, pieces
 from signalbrief.validate import LoadedBrief
-from signalbrief.writer import write_atomic
+from signalbrief.writer import write_json
 
 GLOSSARY_FILE = "glossary.yaml"
 OTHER = {"en": "zh", "zh": "en"}
@@ -257,7 +257,7 @@ class FilledStore:
             return
         data = {"context": context, "briefs": self.kept}
         with contextlib.suppress(OutputError):
-            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            write_json(self.path, data)
 
 
 def _lang(value: object) -> str:
