@@ -482,19 +482,21 @@ class Site:
         """One fragment per brief (a row of an index page, an entry of a feed), each taken from the
         previous build when neither the brief's card nor the fragment's context changed."""
         template = self.html.get_template(name)
-        shared = digest(name, sorted(context.items()))
-        rows = []
+        shared = digest(name, sorted(context.items()))[:16]
+        rows, kept, made = [], {}, 0
         for item in self.listed:
-            key = digest(shared, item.id, self._card_key(item))
-            found = self.fragments.take(key)
-            html = Markup(found if found is not None else template.render({**context, "item": item}).rstrip("\n"))
-            self.fragments.keep(key, html, made=found is None)
+            key = f"{shared}:{item.id}:{self._card_key(item)}"
+            html = self.fragments.take(key)
+            if html is None:
+                html, made = template.render({**context, "item": item}).rstrip("\n"), made + 1
+            kept[key] = html = Markup(html)
             rows.append(html)
+        self.fragments.keep(kept, made)
         return rows
 
     def _card_key(self, item: Listed) -> str:
         if item.id not in self._card_keys:
-            self._card_keys[item.id] = digest(item.brief.plain())
+            self._card_keys[item.id] = digest(item.brief.plain())[:16]
         return self._card_keys[item.id]
 
     def _edition_url(self, edition: str) -> str:

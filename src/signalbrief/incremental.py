@@ -61,8 +61,8 @@ def fragments_file(root: Path, target: Path) -> Path:
 class Fragments:
     """Rendered pieces of the list pages (a brief's row on an index page, its entry in a feed), kept
     between builds by a hash of what each is rendered from, so a changed title re-renders one row of
-    each list, not every row. Read only when a list is rendered, written as they are used (one JSON
-    line each, so they are never all in memory); anything unreadable in the file is ignored."""
+    each list, not every row. Read only when a list is rendered, written as they are used (a JSON line
+    per list, so they are never all in memory); anything unreadable in the file is ignored."""
 
     def __init__(self, path: Path, base: str):
         self.path, self.base = path, base
@@ -77,7 +77,8 @@ class Fragments:
             self.known = self._read()
         return self.known.pop(key, None)
 
-    def keep(self, key: str, text: str, made: bool) -> None:
+    def keep(self, fragments: dict[str, str], made: int) -> None:
+        """Write the fragments of one list (`made` of them rendered by this build)."""
         self.made += made
         try:
             if self._out is None:
@@ -85,7 +86,7 @@ class Fragments:
                 fd, self._temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
                 self._out = os.fdopen(fd, "w", encoding="utf-8")
                 self._out.write(json.dumps({"base": self.base}) + "\n")
-            self._out.write(json.dumps([key, text], ensure_ascii=False) + "\n")
+            self._out.write(json.dumps(fragments, ensure_ascii=False) + "\n")
         except OSError:
             self.discard()  # a cache: the next build renders the lists again
 
@@ -112,10 +113,10 @@ class Fragments:
                 if json.loads(next(lines, "{}")).get("base") != self.base:
                     return {}
                 for line in lines:
-                    key, text = json.loads(line)
-                    if not isinstance(key, str) or not isinstance(text, str):
+                    fragments = json.loads(line)
+                    if not all(isinstance(text, str) for text in fragments.values()):
                         return {}
-                    found[key] = text
+                    found.update(fragments)
         except (OSError, ValueError, TypeError, AttributeError):
             return {}
         return found
