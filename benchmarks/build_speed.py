@@ -121,7 +121,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp) / "pub"
         make_corpus(folder, args.count)
-        runs = [signalbrief_run(folder, Path(temp) / "site") for _ in range(args.repeat)]
+        hugo_bin = None if args.no_hugo else ensure_hugo()
+        if hugo_bin:
+            hugo_site(folder, Path(temp) / "hugo")
+        # Interleaved (signalbrief, hugo, signalbrief, hugo, ...): this machine's speed drifts over
+        # minutes, and each pair then sees the same conditions.
+        runs, hugo_runs = [], []
+        for _ in range(args.repeat):
+            runs.append(signalbrief_run(folder, Path(temp) / "site"))
+            if hugo_bin:
+                hugo_runs.append(hugo_run(hugo_bin, Path(temp) / "hugo"))
         wall = statistics.median(r["wall"] for r in runs)
         files = runs[0]["files"]
         rss = max(r["rss_kb"] for r in runs) / 1024
@@ -134,15 +143,15 @@ def main() -> None:
                 f"{rss:.0f} / {worker_rss:.0f}",
             ]
         ]
-        hugo_bin = None if args.no_hugo else ensure_hugo()
-        if hugo_bin:
-            hugo_site(folder, Path(temp) / "hugo")
-            hugo_runs = [hugo_run(hugo_bin, Path(temp) / "hugo") for _ in range(args.repeat)]
+        if hugo_runs:
             hugo_wall = statistics.median(r[0] for r in hugo_runs)
             pages = hugo_runs[0][1]
             rows.append([f"hugo ({pages:,} pages)", f"{hugo_wall:.2f}", f"{pages / hugo_wall:,.0f}", "-"])
             ratio = (files / wall) / (pages / hugo_wall)
-            rows.append(["signalbrief / hugo pages per second", "", f"{ratio:.2f}×", ""])
+            rows.append(["signalbrief / hugo pages per second, of the medians", "", f"{ratio:.2f}×", ""])
+            pairs = sorted((r["files"] / r["wall"]) / (h[1] / h[0]) for r, h in zip(runs, hugo_runs, strict=True))
+            listed = ", ".join(f"{x:.2f}×" for x in pairs)
+            rows.append(["the same, median of the side-by-side pairs", "", f"{statistics.median(pairs):.2f}×", listed])
     record(
         f"full build, {args.count} briefs (median of {args.repeat}, fresh process each)",
         ["what", "wall (s)", "pages/s", "peak RSS MB (main / largest worker)"],
