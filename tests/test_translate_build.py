@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from signalbrief.translate.engine import ArgosModel
+from signalbrief.translate.fill import needs_of
+from signalbrief.validate import validate
 from tests.conftest import BETA, VALID, replace_line
 
 POLICY = replace_line(VALID, (13, 14), "summary:\n  en: The trade policy agreement [1].")
@@ -137,3 +139,15 @@ def test_a_rebuild_fills_again_only_the_briefs_that_changed(installed_models, pu
     (root / ".signalbrief/translations.sqlite").unlink()  # what the fills depend on changed: fill all again
     result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 0 and set(asked) == {"alpha", "beta"}
+
+
+def test_the_summary_counts_texts_from_the_memory_and_sentences_from_the_model(installed_models, publication, run):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    first = run(root, "build")
+    assert "sentences machine-translated" in first.stderr and "texts remembered" not in first.stderr
+    second = run(root, "build", "-o", "again")
+    texts = len(needs_of(validate(root).briefs))  # every text written in one language
+    assert texts > 3 and f"({texts} texts remembered)" in second.stderr, second.stderr
+    (root / ".signalbrief/filled.json").unlink()  # now from the translation memory, sentence by sentence
+    third = run(root, "build", "-o", "third")
+    assert f"({texts} texts remembered)" in third.stderr, third.stderr

@@ -84,8 +84,8 @@ class BuildReport:
     seconds: float
     output: Path
     warnings: list = field(default_factory=list)
-    remembered: int = 0
-    translated: int = 0
+    remembered: int = 0  # texts filled without the model
+    translated: int = 0  # sentences the model translated
     pending: int = 0
 
 
@@ -127,7 +127,7 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         seconds,
         options.output,
         report.warnings,
-        translation.remembered,
+        translation.texts_remembered,
         translation.translated,
         len(translation.missing),
     )
@@ -233,7 +233,7 @@ def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions
             todo.append(item)
         else:
             fills[item.id] = known
-    outcome = Outcome(remembered=sum(len(f) for f in fills.values()))
+    outcome = Outcome(texts_remembered=sum(len(f) for f in fills.values()))
     needs = needs_of(todo)
     if needs:
         filler = Filler(root)
@@ -241,7 +241,7 @@ def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions
             outcome = filler.fill(needs)
         finally:
             filler.close()
-        outcome.remembered += sum(len(f) for f in fills.values())
+        outcome.texts_remembered += sum(len(f) for f in fills.values())
     if outcome.missing and not options.allow_untranslated:
         raise Untranslated(outcome.missing)
     fresh = fills_by_brief(outcome)

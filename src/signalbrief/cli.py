@@ -153,7 +153,7 @@ def _translation_note(report) -> str:
     if report.translated:
         parts.append(f"{report.translated} sentences machine-translated")
     if report.remembered:
-        parts.append(f"{report.remembered} remembered")
+        parts.append(f"{report.remembered} texts remembered")
     if report.pending:
         parts.append(f"{report.pending} texts pending translation")
     return f" ({', '.join(parts)})" if parts else ""

@@ -87,9 +87,10 @@ class Outcome:
 
     texts: dict[tuple[str, tuple], tuple[str, str]] = field(default_factory=dict)  # (id, path) -> (lang, text)
     missing: list[Need] = field(default_factory=list)
-    remembered: int = 0
-    translated: int = 0
+    remembered: int = 0  # sentences found in the memory
+    translated: int = 0  # sentences the model translated
     model_calls: int = 0
+    texts_remembered: int = 0  # texts filled without the model (from the memory, or the last build)
 
 
 def needs_of(briefs: list[LoadedBrief]) -> list[Need]:
@@ -137,7 +138,8 @@ class Filler:
         for direction in sorted(directions):
             group = [need for need in needs if need.direction == direction]
             sentences = sorted({p.text for need in group for p in split[id(need)] if p.translate})
-            known = self._translate(direction, sentences, outcome, progress)
+            remembered, fresh = self._translate(direction, sentences, outcome, progress)
+            known = {**remembered, **fresh}
             for need in group:
                 parts: list[Piece] = split[id(need)]
                 if all(p.text in known for p in parts if p.translate):
@@ -145,25 +147,27 @@ class Filler:
                         need.target_lang,
                         assemble(parts, known, need.target_lang),
                     )
+                    outcome.texts_remembered += all(p.text in remembered for p in parts if p.translate)
                 else:
                     outcome.missing.append(need)
         return outcome
 
     def _translate(
         self, direction: str, sentences: list[str], outcome: Outcome, progress: Callable[[int], None] | None
-    ) -> dict[str, str]:
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The remembered translations of the sentences, and the model's translations of the others."""
         engine = self.engine(direction)
         known = self.memory.recall(direction, sentences, engine.id if engine else None)
         outcome.remembered += len(known)
         todo = [s for s in sentences if s not in known]
+        fresh: dict[str, str] = {}
         if todo and engine is not None:
             calls_before = getattr(engine, "calls", 0)
             fresh = dict(zip(todo, engine.translate(todo, progress), strict=True))
             self.memory.remember(engine.id, direction, fresh)
-            known.update(fresh)
             outcome.translated += len(fresh)
             outcome.model_calls += getattr(engine, "calls", 0) - calls_before
-        return known
+        return known, fresh
 
     def close(self) -> None:
         self.memory.close()
