@@ -151,3 +151,49 @@ def test_the_summary_counts_texts_from_the_memory_and_sentences_from_the_model(i
     (root / ".signalbrief/filled.json").unlink()  # now from the translation memory, sentence by sentence
     third = run(root, "build", "-o", "third")
     assert f"({texts} texts remembered)" in third.stderr, third.stderr
+
+
+def test_build_reports_translation_progress_only_when_the_model_runs(installed_models, publication):
+    from signalbrief.build import BuildOptions, build
+
+    root = publication({"alpha": POLICY, "beta": BETA})
+    counts: list[int] = []
+    report = build(root, BuildOptions(output=root / "one"), translating=counts.append)
+    assert counts and sum(counts) == report.translated > 0
+    counts.clear()
+    build(root, BuildOptions(output=root / "two"), translating=counts.append)  # all remembered
+    assert counts == []
+
+
+def test_on_a_terminal_build_shows_a_translating_bar_then_a_rendering_bar(installed_models, publication):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    root = publication({"alpha": POLICY, "beta": BETA})
+    leader, follower = pty.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "signalbrief", "-C", str(root), "build"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "SIGNALBRIEF_MODELS": str(installed_models), "COLUMNS": "120"},
+        timeout=120,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    text = shown.decode("utf-8", "replace")
+    assert done.returncode == 0, text
+    assert "translating" in text and "segments/s" in text
+    assert text.index("translating") < text.index("rendering") < text.index("built 2 briefs")
+    assert "Traceback" not in text

@@ -94,8 +94,15 @@ Progress = Callable[[int, int], None]  # (done, total) rendering steps
 PARALLEL_FROM = 48
 
 
-def build(root: Path, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
-    """Validate the publication, render the selected editions and swap them into the output folder."""
+def build(
+    root: Path,
+    options: BuildOptions,
+    progress: Progress | None = None,
+    translating: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Validate the publication, render the selected editions and swap them into the output folder.
+    `progress` follows the rendering; `translating` gets the count of each batch of sentences the
+    model translates (only called when a model runs)."""
     started = time.perf_counter()
     target = (root / options.output if not options.output.is_absolute() else options.output).absolute()
     with without_gc_pauses():  # large JSON: many containers, no cycles
@@ -115,7 +122,7 @@ def build(root: Path, options: BuildOptions, progress: Progress | None = None) -
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
-    fills, translation = _fill_languages(root, briefs, options)
+    fills, translation = _fill_languages(root, briefs, options, translating)
     site = Site(root, config, briefs, fills, options)
     output = Output(target, previous.live, previous.spare)
     tree = _write_site(site, output, editions, progress)
@@ -220,7 +227,9 @@ def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
     return found
 
 
-def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions) -> tuple[dict[str, Fills], Outcome]:
+def _fill_languages(
+    root: Path, briefs: list[LoadedBrief], options: BuildOptions, translating: Callable[[int], None] | None = None
+) -> tuple[dict[str, Fills], Outcome]:
     """Give every text both languages: as the last build filled it when nothing it depends on changed,
     else remembered or machine translation, else stop with exit 3."""
     context = _translation_context(root)
@@ -238,7 +247,7 @@ def _fill_languages(root: Path, briefs: list[LoadedBrief], options: BuildOptions
     if needs:
         filler = Filler(root)
         try:
-            outcome = filler.fill(needs)
+            outcome = filler.fill(needs, translating)
         finally:
             filler.close()
         outcome.texts_remembered += sum(len(f) for f in fills.values())

@@ -134,8 +134,11 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
         allow_untranslated=allow_untranslated,
     )
     if sys.stderr.isatty() and settings.verbosity >= 0:
-        with click.progressbar(length=1, label="rendering", file=sys.stderr) as bar:
-            report = build(settings.root, options, progress=lambda done, total: _tick(bar, done, total))
+        bars = _BuildBars()
+        try:
+            report = build(settings.root, options, progress=bars.rendered, translating=bars.translated)
+        finally:
+            bars.close()
     else:
         report = build(settings.root, options)
     if settings.verbosity >= 0:
@@ -217,6 +220,38 @@ def translate_command(settings: Settings, paths: tuple[Path, ...], write: bool) 
         + (f"; wrote {len(report.written)} file{'s' if len(report.written) != 1 else ''}" if write else ""),
         err=True,
     )
+
+
+class _BuildBars:
+    """The progress bars of a build on a terminal: one for sentences being translated, shown only if
+    the model runs, then one for rendering."""
+
+    def __init__(self):
+        self.bar = None
+        self.step = None
+        self.rendering = False
+
+    def translated(self, count: int) -> None:
+        if self.bar is None:
+            self.bar = self._open(length=0, label="translating", show_pos=True)
+            self.step = _counting(self.bar)
+        self.step(count)
+
+    def rendered(self, done: int, total: int) -> None:
+        if not self.rendering:
+            self.close()
+            self.bar, self.rendering = self._open(length=1, label="rendering"), True
+        _tick(self.bar, done, total)
+
+    def _open(self, **options):
+        bar = click.progressbar(file=sys.stderr, **options)
+        bar.__enter__()
+        return bar
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _counting(bar):
