@@ -81,3 +81,23 @@ def test_a_damaged_cache_is_ignored(publication, tmp_path, garbage):
     build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
     for page in ("public/en/alpha/index.html", "public/en/beta/index.html", "public/en/index.html"):
         assert (root / "site" / page).read_bytes() == (tmp_path / "fresh" / page).read_bytes()
+
+
+def test_the_validate_command_remembers_too_and_reports_the_same(publication, run, parsed):
+    root = publication({"alpha": VALID, "beta": BETA + "sources:\n  - title: Never cited\n"})
+    first = run(root, "validate")
+    assert sorted(parsed) == ["briefs/alpha.yaml", "briefs/beta.yaml"]
+    parsed.clear()
+    second = run(root, "validate")
+    assert parsed == [] and second.stderr == first.stderr and second.exit_code == first.exit_code == 0
+    assert "never cited" in second.stderr
+
+
+def test_remembered_errors_are_reported_the_same(publication, run, parsed):
+    broken = BETA.replace("type: funding", "type: fundng")
+    root = publication({"alpha": VALID, "beta": broken})
+    first = run(root, "validate")
+    parsed.clear()
+    second = run(root, "validate")
+    assert parsed == [] and first.exit_code == second.exit_code == 1
+    assert second.stderr == first.stderr and "briefs/beta.yaml:3:7: error: type:" in second.stderr

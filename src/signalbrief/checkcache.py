@@ -19,10 +19,11 @@ from signalbrief.model import Card, Text
 from signalbrief.writer import Pairs, write_json
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
-FIELDS = ("id", "draft", "see_also", "problems", "card", "needs")
 
 
 class CheckCache:
+    """The check outcome of every brief file of the last run, by path and content hash."""
+
     def __init__(self, root: Path, context: dict):
         self.path = root / CACHE_FILE
         self.rules = json.dumps([__version__, context], sort_keys=True, default=str)

@@ -86,7 +86,7 @@ def cli(ctx: click.Context, root: Path, quiet: int, verbose: int) -> None:
 @reports_errors
 def validate_command(settings: Settings, paths: tuple[Path, ...], strict: bool) -> None:
     """Check briefs (default: briefs/) and print every problem."""
-    report = validate(settings.root, list(paths))
+    report = validate(settings.root, list(paths), keep=False)  # unchanged files: their remembered outcome
     shown = report.problems if settings.verbosity >= 0 else report.errors
     for problem in shown:
         click.echo(str(problem), err=True)
