@@ -108,7 +108,8 @@ def build(
     with without_gc_pauses():  # large JSON: many containers, no cycles
         previous = load_state(root, target)
     contents = _brief_digests(root, options)
-    inputs = _inputs_digest(root, options, contents)
+    translation_context = _translation_context(root)
+    inputs = _inputs_digest(root, options, contents, translation_context)
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
         return BuildReport(previous.briefs, len(previous.live.files), time.perf_counter() - started, options.output)
@@ -122,7 +123,7 @@ def build(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
-    fills, translation = _fill_languages(root, briefs, options, translating)
+    fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
     site = Site(root, config, briefs, fills, options)
     output = Output(target, previous.live, previous.spare)
     tree = _write_site(site, output, editions, progress)
@@ -203,13 +204,13 @@ def _render_chunk(index: int) -> tuple[int, set[str], dict[str, list[str]]]:
     return len(chunks[index]), output.written, output.steps
 
 
-def _inputs_digest(root: Path, options: BuildOptions, briefs: dict[str, str]) -> str:
-    """A hash of everything a build reads: briefs, config, glossary, templates, theme, memory, models."""
-    files = [root / name for name in (CONFIG_FILE, GLOSSARY_FILE, str(MEMORY_FILE))]
-    contents = [(str(f), f.read_bytes() if f.is_file() else b"-") for f in files]
-    installed_models = [m.id for m in models.installed()]
+def _inputs_digest(root: Path, options: BuildOptions, briefs: dict[str, str], translation_context: str) -> str:
+    """A hash of everything a build reads: briefs, config, templates, theme, and (in the translation
+    context) glossary, memory and models."""
+    config = root / CONFIG_FILE
+    contents = config.read_bytes() if config.is_file() else b"-"
     return digest(
-        theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(options), installed_models, briefs, *contents
+        theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(options), briefs, contents, translation_context
     )
 
 
@@ -228,11 +229,14 @@ def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
 
 
 def _fill_languages(
-    root: Path, briefs: list[LoadedBrief], options: BuildOptions, translating: Callable[[int], None] | None = None
+    root: Path,
+    briefs: list[LoadedBrief],
+    options: BuildOptions,
+    context: str,
+    translating: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, Fills], Outcome]:
-    """Give every text both languages: as the last build filled it when nothing it depends on changed,
-    else remembered or machine translation, else stop with exit 3."""
-    context = _translation_context(root)
+    """Give every text both languages: as the last build filled it when nothing it depends on (the
+    translation `context`) changed, else remembered or machine translation, else stop with exit 3."""
     store = FilledStore(root, context)
     fills: dict[str, Fills] = {}
     todo = []
@@ -242,15 +246,8 @@ def _fill_languages(
             todo.append(item)
         else:
             fills[item.id] = known
-    outcome = Outcome(texts_remembered=sum(len(f) for f in fills.values()))
-    needs = needs_of(todo)
-    if needs:
-        filler = Filler(root)
-        try:
-            outcome = filler.fill(needs, translating)
-        finally:
-            filler.close()
-        outcome.texts_remembered += sum(len(f) for f in fills.values())
+    outcome = _fill(root, needs_of(todo), translating)
+    outcome.texts_remembered += sum(len(f) for f in fills.values())
     if outcome.missing and not options.allow_untranslated:
         raise Untranslated(outcome.missing)
     fresh = fills_by_brief(outcome)
@@ -260,6 +257,16 @@ def _fill_languages(
             store.keep(item, fresh.get(item.id, {}))
     store.save(_translation_context(root) if outcome.translated else context)
     return fills | fresh, outcome
+
+
+def _fill(root: Path, needs: list, translating: Callable[[int], None] | None) -> Outcome:
+    if not needs:
+        return Outcome()
+    filler = Filler(root)
+    try:
+        return filler.fill(needs, translating)
+    finally:
+        filler.close()
 
 
 def _translation_context(root: Path) -> str:
@@ -353,7 +360,7 @@ class Site:
     def _inputs_key(self, item: LoadedBrief) -> str:
         """A hash of everything a brief's pages are rendered from, but the edition."""
         fills = sorted(self.fills.get(item.id, {}).items())
-        see_also = [(t, self.cards[t].plain()) for t in item.card.see_also if t in self.cards]
+        see_also = [(t, self._card_key(t)) for t in item.card.see_also if t in self.cards]
         return digest(self.base_key, item.id, item.digest, fills, see_also)
 
     def edition_label(self, edition: str, lang: str) -> str:
@@ -431,7 +438,7 @@ class Site:
 
     def edition_files(self, output: Output, editions: list[str]) -> None:
         """Each edition's index pages, feeds, style sheet and sitemap, and the entry page."""
-        listing = digest(*[(item.id, self._card_key(item)) for item in self.listed])
+        listing = digest(*[(item.id, self._card_key(item.id)) for item in self.listed])
         dates = digest(*[(item.id, item.brief.date) for item in self.listed])
         for edition in editions:
             key = digest(self.base_key, "lists", edition, listing)
@@ -494,7 +501,7 @@ class Site:
         shared = digest(name, sorted(context.items()))[:16]
         rows, kept, made = [], {}, 0
         for item in self.listed:
-            key = f"{shared}:{item.id}:{self._card_key(item)}"
+            key = f"{shared}:{item.id}:{self._card_key(item.id)}"
             html = self.fragments.take(key)
             if html is None:
                 html, made = template.render({**context, "item": item}).rstrip("\n"), made + 1
@@ -503,10 +510,11 @@ class Site:
         self.fragments.keep(kept, made)
         return rows
 
-    def _card_key(self, item: Listed) -> str:
-        if item.id not in self._card_keys:
-            self._card_keys[item.id] = digest(item.brief.plain())[:16]
-        return self._card_keys[item.id]
+    def _card_key(self, brief_id: str) -> str:
+        """A short hash of a brief's card (with its translations), as lists and see-also show it."""
+        if brief_id not in self._card_keys:
+            self._card_keys[brief_id] = digest(self.cards[brief_id].plain())[:16]
+        return self._card_keys[brief_id]
 
     def _edition_url(self, edition: str) -> str:
         base = self.config.base_url
