@@ -161,8 +161,8 @@ def test_gate_never_hands_a_locked_body_to_templates():
     assert public.brief.sections == []
     assert [type(s) for s in public.sections] == [LockCard, LockCard]
     assert "secret" not in repr(public) and "'s1'" not in repr(public)
-    assert public.citable() == {1: "source-1"}
+    assert public.citable() == {1: 1}
     circle = gate("b", brief, "strategy-circle", config)
     assert isinstance(circle.sections[0], OpenSection) and circle.sections[0].sources[0].number == 2
     assert isinstance(circle.sections[1], LockCard) and circle.sections[1].teaser.en == "tease"
-    assert circle.citable() == {1: "source-1", 2: "source-2"}
+    assert circle.citable() == {1: 1, 2: 2}

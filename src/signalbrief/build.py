@@ -32,9 +32,8 @@ from signalbrief.incremental import (
     untouched,
 )
 from signalbrief.loader import read_limited
-from signalbrief.markup import markdown_escape
 from signalbrief.model import Brief, Card
-from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, pick, translate_ui
+from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, marked_plain, pick, translate_ui, xml_chars
 from signalbrief.translate import models
 from signalbrief.translate.fill import (
     GLOSSARY_FILE,
@@ -331,7 +330,6 @@ class Site:
         self.options = options
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
-        self.markdown.filters["md_escape"] = markdown_escape
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
         self._list_html: dict[str, Markup] = {}
@@ -396,7 +394,8 @@ class Site:
         return {
             **self._page(edition, view, depth=3, page=f"{gated.id}/"),
             "lang": lang if view != "bi" else "bi",
-            "page_title": pick(gated.brief.signal, lang),
+            "page_title": marked_plain(gated.brief.signal, lang),
+            "description": marked_plain(gated.brief.summary, lang),
             "g": gated,
             "band": band,
             "rows": band_ranges(self.config.grades),
@@ -492,7 +491,7 @@ class Site:
             "home_href": f"{base}{view}/" if base else "./",
             "updated": f"{self.listed[0].brief.date.isoformat()}T00:00:00Z" if self.listed else "",
         }
-        return self.html.get_template("feed.xml").render(context)
+        return xml_chars(self.html.get_template("feed.xml").render(context))
 
     def _rows(self, name: str, context: dict[str, str]) -> list[Markup]:
         """One fragment per brief (a row of an index page, an entry of a feed), each taken from the
@@ -530,7 +529,7 @@ class Site:
             alternates = [{"hreflang": HTML_LANG[v], "href": f"{base}{v}/{page}"} for v in views if v != "bi"]
             for view in views:
                 pages.append({"loc": f"{base}{view}/{page}", "lastmod": lastmod, "alternates": alternates})
-        return self.html.get_template("sitemap.xml").render({"pages": pages, "lang": "en"})
+        return xml_chars(self.html.get_template("sitemap.xml").render({"pages": pages, "lang": "en"}))
 
     def _entry_file(self, output: Output, editions: list[str]) -> None:
         if "html" not in self.options.formats or PUBLIC not in editions:

@@ -1,7 +1,8 @@
 """What one edition may show of a brief: a pure function, so the gating rule can be proven by tests.
 
 A locked section becomes a `LockCard` holding only its title, teaser and tier; its body and sources
-are not copied, so no template can print them.
+are not copied, so no template can print them. Sources are numbered per edition, in the order the
+edition shows them: a locked section's sources take no numbers, so no number tells how many exist.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from signalbrief.model import Brief, Source, Text
 
 @dataclass(frozen=True)
 class NumberedSource:
-    """A source with the number `[n]` that cites it."""
+    """A source with the number `[n]` this edition shows, and the number the brief's texts cite it by."""
 
     number: int
     source: Source
+    cited_as: int
 
 
 @dataclass(frozen=True)
@@ -49,28 +51,29 @@ class GatedBrief:
     sources: tuple[NumberedSource, ...]
     sections: tuple[OpenSection | LockCard, ...]
 
-    def citable(self) -> dict[int, str]:
-        """Every source number this edition shows, mapped to its anchor id."""
-        numbers = [s.number for s in self.sources]
-        numbers += [s.number for sec in self.sections if isinstance(sec, OpenSection) for s in sec.sources]
-        return {n: f"source-{n}" for n in numbers}
+    def citable(self) -> dict[int, int]:
+        """Every source this edition shows: the number texts cite it by, mapped to the number shown."""
+        numbered = list(self.sources)
+        numbered += [s for sec in self.sections if isinstance(sec, OpenSection) for s in sec.sources]
+        return {s.cited_as: s.number for s in numbered}
 
 
 def gate(brief_id: str, brief: Brief, edition: str, config: Config) -> GatedBrief:
     """Return what `edition` may show of `brief`."""
     rank = config.rank(edition)
     tiers = {tier.id: tier for tier in config.tiers}
-    own = tuple(NumberedSource(i, source) for i, source in enumerate(brief.sources, 1))
-    next_number = len(own) + 1
+    own = tuple(NumberedSource(i, source, i) for i, source in enumerate(brief.sources, 1))
+    cited, shown = len(own), len(own)  # the last number texts cite by, and the last number shown
     sections: list[OpenSection | LockCard] = []
     for section in brief.sections:
-        numbered = tuple(NumberedSource(next_number + i, s) for i, s in enumerate(section.sources))
-        next_number += len(section.sources)
         tier = tiers.get(section.tier)
         if config.rank(section.tier) <= rank:
+            numbered = tuple(NumberedSource(shown + i, s, cited + i) for i, s in enumerate(section.sources, 1))
+            shown += len(numbered)
             sections.append(OpenSection(tier, section.title, tuple(section.body), numbered))
         else:
             assert tier is not None  # public sections are never locked
             sections.append(LockCard(tier, section.title, section.teaser))
+        cited += len(section.sources)
     public_part = brief.model_copy(update={"sections": []})
     return GatedBrief(brief_id, edition, public_part, own, tuple(sections))

@@ -22,8 +22,11 @@ CITATION = re.compile(r"\[([0-9]+)\]")  # in a text token: `[n]` cites source n
 _SPACED_CITATION = re.compile(r"\s*\[[0-9]+\]")
 _SAFE_SCHEMES = ("", "http", "https", "mailto")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
+_BACKTICKS = re.compile(r"`+")
 
-Cite = Callable[[int], str | None]
+# `cite(n)` for the citation `[n]`: (link target, number shown), an empty target to leave the
+# citation out, or None to keep `[n]` as written.
+Cite = Callable[[int], tuple[str, int] | None]
 
 
 def safe_href(href: str) -> str | None:
@@ -46,7 +49,7 @@ def inline_tokens(text: str) -> tuple:
 
 
 def inline_html(text: str, cite: Cite) -> Markup:
-    """Render a text's inline Markdown as HTML; `cite(n)` gives the href of source n, or None."""
+    """Render a text's inline Markdown as HTML; `cite(n)` says where citation `[n]` links."""
     out: list[str] = []
     in_link = False
     for token in inline_tokens(text):
@@ -80,12 +83,14 @@ def inline_html(text: str, cite: Cite) -> Markup:
 def _cited_html(text: str, cite: Cite) -> str:
     out, last = [], 0
     for match in CITATION.finditer(text):
-        href = cite(int(match.group(1)))
-        out.append(str(escape(text[last : match.start()])))
-        if href is None:
-            out.append(str(escape(match.group(0))))
+        found = cite(int(match.group(1)))
+        before = text[last : match.start()]
+        if found is None:
+            out.append(str(escape(before + match.group(0))))
+        elif not found[0]:
+            out.append(str(escape(before.rstrip())))
         else:
-            out.append(f'<a class="cite" href="{escape(href)}">{escape(match.group(0))}</a>')
+            out.append(f'{escape(before)}<a class="cite" href="{escape(found[0])}">[{found[1]}]</a>')
         last = match.end()
     out.append(str(escape(text[last:])))
     return "".join(out)
@@ -93,7 +98,7 @@ def _cited_html(text: str, cite: Cite) -> str:
 
 def inline_markdown(text: str, footnote: Cite) -> str:
     """Re-write a text's inline Markdown cleanly: no raw HTML, unsafe links reduced to their text,
-    citations as footnote references (`footnote(n)` gives the label, or None to keep `[n]`)."""
+    citations as footnote references (`footnote(n)` gives the footnote label as its target)."""
     out: list[str] = []
     link: str | None = None
     for token in inline_tokens(text):
@@ -107,8 +112,7 @@ def inline_markdown(text: str, footnote: Cite) -> str:
         elif kind in ("strong_open", "strong_close"):
             out.append("**")
         elif kind == "code_inline":
-            fence = "``" if "`" in token.content else "`"
-            out.append(f"{fence}{token.content}{fence}")
+            out.append(code_span(token.content))
         elif kind == "link_open":
             link = safe_href(str(token.attrs.get("href", "")))
             if link is not None:
@@ -124,12 +128,30 @@ def inline_markdown(text: str, footnote: Cite) -> str:
     return "".join(out)
 
 
+def code_span(content: str) -> str:
+    """Write inline code so that CommonMark reads back exactly `content`, and nothing after it.
+
+    The fence is longer than the longest backtick run inside, so no run can close it early; a space
+    pads content that starts or ends with a backtick (or with a space at both ends, which CommonMark
+    would otherwise strip)."""
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(content)), default=0) + 1)
+    edges = content[:1] + content[-1:]
+    spaced = content.startswith(" ") and content.endswith(" ") and bool(content.strip(" "))
+    pad = " " if "`" in edges or spaced else ""
+    return f"{fence}{pad}{content}{pad}{fence}"
+
+
 def _cited_markdown(text: str, footnote: Cite) -> str:
     out, last = [], 0
     for match in CITATION.finditer(text):
-        label = footnote(int(match.group(1)))
-        out.append(markdown_escape(text[last : match.start()]))
-        out.append(f"[^{label}]" if label is not None else markdown_escape(match.group(0)))
+        found = footnote(int(match.group(1)))
+        before = text[last : match.start()]
+        if found is None:
+            out.append(markdown_escape(before + match.group(0)))
+        elif not found[0]:
+            out.append(markdown_escape(before.rstrip()))
+        else:
+            out.append(f"{markdown_escape(before)}[^{found[0]}]")
         last = match.end()
     out.append(markdown_escape(text[last:]))
     return "".join(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache, wraps
@@ -25,13 +26,15 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from signalbrief.config import Config
-from signalbrief.markup import inline_html, inline_markdown, plain_text
+from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_escape, plain_text
 from signalbrief.model import Text, region_names
 
 LANGS = ("en", "zh")
 HTML_LANG = {"en": "en", "zh": "zh-Hans", "bi": "en"}
 BABEL_LOCALE = {"en": "en", "zh": "zh_Hans"}
 TEMPLATES_DIR = "templates"
+# Characters XML 1.0 does not allow anywhere, not even as character references.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @cache
@@ -91,9 +94,20 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         region_name=region_name,
         day=day,
         plain=plain,
+        marked_plain=marked_plain,
         pick=pick,
     )
-    env.globals["text"] = _markdown_text if markdown else _html_text
+    if markdown:
+        env.globals.update(
+            text=_markdown_text,
+            locked_text=_markdown_locked_text,
+            line=_markdown_line,
+            term_label=_escaped(term_label),
+            region_name=_escaped(region_name),
+        )
+        env.filters["md_escape"] = markdown_escape
+    else:
+        env.globals.update(text=_html_text, locked_text=_html_locked_text, line=_html_line)
     return env
 
 
@@ -151,29 +165,74 @@ def _remembered(render: Callable[[Any, Text, str], Any]) -> Callable[[Any, Text 
     return remembered
 
 
+def _other(lang: str) -> str:
+    return "zh" if lang == "en" else "en"
+
+
+def _cite(context: Any, target: Callable[[int], str], locked: bool) -> Cite:
+    """Cite a source by the number this edition shows (`target(n)`: its link or footnote label).
+    On a lock card (`locked`), a citation of a source this edition does not show is left out."""
+    cites = context.get("cites", {})
+
+    def cite(number: int) -> tuple[str, int] | None:
+        if number in cites:
+            return target(cites[number]), cites[number]
+        return ("", number) if locked else None
+
+    return cite
+
+
+def _anchor(number: int) -> str:
+    return f"#source-{number}"
+
+
+def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Markup:
+    """A text's `body` in one language, labelled when it is machine translation or still missing."""
+    own = value.get(lang)
+    if own is None:
+        other = _other(lang)
+        notice = escape(translate_ui("Translation pending", lang))
+        shown = body(value.get(other) or "")
+        pending = f'<span class="pending" data-pending="{lang}">{notice}</span>'
+        return Markup(f'{pending} <span lang="{HTML_LANG[other]}">{shown}</span>')
+    if lang in value.machine:
+        label = escape(translate_ui("machine translation", lang))
+        return Markup(f'<span data-mt="{lang}">{body(own)}</span><span class="mt-label">{label}</span>')
+    return body(own)
+
+
+def _labelled_markdown(value: Text, lang: str, body: Callable[[str], str]) -> str:
+    """A text's `body` as Markdown in one language, with the same labels as the HTML."""
+    own = value.get(lang)
+    if own is None:
+        notice = translate_ui("Translation pending", lang)
+        return f"*({notice})* {body(value.get(_other(lang)) or '')}"
+    if lang in value.machine:
+        return f"{body(own)} *({translate_ui('machine translation', lang)})*"
+    return body(own)
+
+
 @_remembered
 def _html_text(context: Any, value: Text | None, lang: str) -> Markup:
     """A text as HTML in one language, labelled when it is machine translation or still missing."""
     if value is None:
         return Markup("")
-    cites = context.get("cites", {})
+    cite = _cite(context, _anchor, locked=False)
+    return _labelled_html(value, lang, lambda words: inline_html(words, cite))
 
-    def cite(number: int) -> str | None:
-        return f"#{cites[number]}" if number in cites else None
 
-    own = value.get(lang)
-    if own is None:
-        other = "zh" if lang == "en" else "en"
-        notice = escape(translate_ui("Translation pending", lang))
-        body = inline_html(value.get(other) or "", cite)
-        return Markup(
-            f'<span class="pending" data-pending="{lang}">{notice}</span> <span lang="{HTML_LANG[other]}">{body}</span>'
-        )
-    body = inline_html(own, cite)
-    if lang in value.machine:
-        label = escape(translate_ui("machine translation", lang))
-        return Markup(f'<span data-mt="{lang}">{body}</span><span class="mt-label">{label}</span>')
-    return body
+@_remembered
+def _html_locked_text(context: Any, value: Text | None, lang: str) -> Markup:
+    """A lock card's text as HTML: like `text`, less citations of sources this edition does not show."""
+    if value is None:
+        return Markup("")
+    cite = _cite(context, _anchor, locked=True)
+    return _labelled_html(value, lang, lambda words: inline_html(words, cite))
+
+
+def _html_line(value: Text, lang: str) -> Markup:
+    """A text as one plain line of HTML (a link, a list entry), labelled like `text`."""
+    return _labelled_html(value, lang, lambda words: escape(plain_text(words)))
 
 
 @_remembered
@@ -181,20 +240,50 @@ def _markdown_text(context: Any, value: Text | None, lang: str) -> str:
     """A text as clean Markdown in one language, with the same labels as the HTML."""
     if value is None:
         return ""
-    cites = context.get("cites", {})
+    footnote = _cite(context, str, locked=False)
+    return _labelled_markdown(value, lang, lambda words: inline_markdown(words, footnote))
 
-    def footnote(number: int) -> str | None:
-        return str(number) if number in cites else None
 
+@_remembered
+def _markdown_locked_text(context: Any, value: Text | None, lang: str) -> str:
+    """A lock card's text as Markdown: like `text`, less citations of sources this edition does not show."""
+    if value is None:
+        return ""
+    footnote = _cite(context, str, locked=True)
+    return _labelled_markdown(value, lang, lambda words: inline_markdown(words, footnote))
+
+
+def _markdown_line(value: Text, lang: str) -> str:
+    """A text as one plain line of Markdown (link text), labelled like `text`."""
+    return _labelled_markdown(value, lang, lambda words: markdown_escape(plain_text(words)))
+
+
+def marked_plain(value: Text, lang: str) -> str:
+    """A text's plain words with a short text marker when it is machine translation or missing,
+    for feeds, `<title>` and `<meta>`, which hold no markup."""
     own = value.get(lang)
     if own is None:
-        other = "zh" if lang == "en" else "en"
         notice = translate_ui("Translation pending", lang)
-        return f"*({notice})* {inline_markdown(value.get(other) or '', footnote)}"
-    body = inline_markdown(own, footnote)
+        return translate_ui("({label}) ", lang).format(label=notice) + plain(value, _other(lang))
     if lang in value.machine:
-        body += f" *({translate_ui('machine translation', lang)})*"
-    return body
+        label = translate_ui("machine translation", lang)
+        return plain_text(own) + translate_ui(" ({label})", lang).format(label=label)
+    return plain_text(own)
+
+
+def _escaped(label: Callable[..., str]) -> Callable[..., str]:
+    """The same label, escaped for Markdown: config labels are text, never markup."""
+
+    @wraps(label)
+    def escaped(*args: Any) -> str:
+        return markdown_escape(label(*args))
+
+    return escaped
+
+
+def xml_chars(xml: str) -> str:
+    """Drop the characters XML 1.0 forbids, so a feed or sitemap stays well-formed whatever it holds."""
+    return _NOT_XML.sub("", xml)
 
 
 def term_label(config: Config, vocabulary: str, term: str, lang: str) -> str:
