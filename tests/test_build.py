@@ -174,6 +174,61 @@ def test_safe_links_and_emphasis_render(publication, run):
     assert "*Key* point, see [the report](<https://example.org/r>) and `code` [^1]." in md
 
 
+MARKDOWN_LABELS = {
+    "grade": "*A*",
+    "grade_en": "_Sure_ [x](https://e.org) <b>",
+    "grade_zh": "**确定** `码`",
+    "type_en": "Policy \\*pact\\* <i>",
+    "type_zh": "政策_协议_",
+    "class_en": "Case ![f](https://e.org/i.png)",
+    "class_zh": "案例 &amp; [1]",
+    "basis_en": "Direct `source`s",
+    "basis_zh": "直接<u>来源</u>",
+}
+
+
+def test_config_labels_stay_text_in_markdown(publication, run):
+    """Grade and vocabulary labels from signalbrief.yaml are escaped in Markdown like any text."""
+    from html.parser import HTMLParser
+
+    from tests.test_xss import q
+
+    m = {key: q(value) for key, value in MARKDOWN_LABELS.items()}
+    config = f"""\
+grades:
+  - {{from: 0.0, grade: {m["grade"]}, label: {{en: {m["grade_en"]}, zh: {m["grade_zh"]}}}}}
+vocabularies:
+  type: {{policy-agreement: {{en: {m["type_en"]}, zh: {m["type_zh"]}}}}}
+  market_class: {{case-file: {{en: {m["class_en"]}, zh: {m["class_zh"]}}}}}
+  basis: {{direct-public-sources: {{en: {m["basis_en"]}, zh: {m["basis_zh"]}}}}}
+"""
+    root = publication({"alpha": replace_line(VALID, 11, "  grade: '*A*'"), "beta": BETA}, config=config)
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0, result.stderr
+
+    class Words(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tags: set[str] = set()
+            self.words: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+
+        def handle_data(self, data):
+            self.words.append(data)
+
+    for lang in ("en", "zh"):
+        words = Words()
+        words.feed(MarkdownIt("commonmark", {"html": True}).render((root / f"site/public/{lang}/alpha.md").read_text()))
+        shown = "".join(words.words)
+        for key, label in MARKDOWN_LABELS.items():
+            if key.endswith(("_en", "_zh")) and not key.endswith(lang):
+                continue
+            assert label in shown, (lang, key)
+        assert not words.tags & {"b", "i", "u", "img", "code"}, words.tags
+
+
 def test_template_override_extends_the_default(publication, run):
     root = publication()
     (root / "templates").mkdir()
