@@ -166,3 +166,81 @@ def test_gate_never_hands_a_locked_body_to_templates():
     assert isinstance(circle.sections[0], OpenSection) and circle.sections[0].sources[0].number == 2
     assert isinstance(circle.sections[1], LockCard) and circle.sections[1].teaser.en == "tease"
     assert circle.citable() == {1: 1, 2: 2}
+
+
+NUMBERING = """\
+date: 2024-04-01
+signal: {en: Signal}
+type: policy-agreement
+regions: [US]
+market_class: trend
+confidence: {score: 0.5, basis: expert-input}
+summary: {en: 'Summary [1].'}
+body:
+  - en: Body [1].
+sources:
+  - title: Brief source
+sections:
+  - tier: leadership-alliance
+    title: {en: Locked one}
+    teaser: {en: 'Exposure notes [2].'}
+    body:
+      - en: Alliance text [2].
+    sources:
+      - title: Alliance source A
+  - tier: strategy-circle
+    title: {en: Circle part}
+    body:
+      - en: Circle text [3].
+    sources:
+      - title: Circle source
+  - tier: leadership-alliance
+    title: {en: Locked two}
+    body:
+      - en: Alliance text [4].
+    sources:
+      - title: Alliance source B
+  - tier: public
+    title: {en: Open part}
+    body:
+      - en: Open text [5] and [1].
+    sources:
+      - title: Open source
+"""
+
+# Per edition: each source title the edition shows, by the number it shows.
+SHOWN = {
+    "public": {1: "Brief source", 2: "Open source"},
+    "strategy-circle": {1: "Brief source", 2: "Circle source", 3: "Open source"},
+    "leadership-alliance": {
+        1: "Brief source", 2: "Alliance source A", 3: "Circle source", 4: "Alliance source B", 5: "Open source"
+    },
+}  # fmt: skip
+
+
+def test_source_numbers_tell_nothing_about_locked_sections(tmp_path):
+    """Each edition numbers the sources it shows 1, 2, 3...: a public reader cannot count locked
+    sources from a gap, and a lock card's citation of a locked source is left out."""
+    import re
+
+    (tmp_path / "briefs").mkdir()
+    (tmp_path / "briefs" / "b.yaml").write_text(NUMBERING, encoding="utf-8")
+    build(tmp_path, BuildOptions(output=Path("site"), views=("en", "bi"), allow_untranslated=True))
+    for edition, shown in SHOWN.items():
+        html = (tmp_path / "site" / edition / "en" / "b" / "index.html").read_text(encoding="utf-8")
+        listed = re.findall(r'<li id="source-(\d+)" value="\1">\n(?:<a [^>]*>)?([^<\n]+)', html)
+        assert {int(n): title for n, title in listed} == shown
+        cites = [int(n) for n in re.findall(r'<a class="cite" href="#source-(\d+)">\[\1\]</a>', html)]
+        assert max(cites) == len(shown) and set(cites) <= set(shown)
+        open_number = len(shown)  # the public section's source is the last one every edition shows
+        assert f'Open text <a class="cite" href="#source-{open_number}">[{open_number}]</a> and' in html
+        md = (tmp_path / "site" / edition / "en" / "b.md").read_text(encoding="utf-8")
+        assert f"Open text [^{open_number}] and [^1]." in md
+        assert f"[^{open_number}]: Open source" in md and f"[^{open_number + 1}]" not in md
+        everything = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site" / edition).rglob("*.*"))
+        for hidden in range(len(shown) + 1, 6):
+            assert f"source-{hidden}" not in everything and f"[{hidden}]" not in everything
+            assert f"[^{hidden}]" not in everything and f'value="{hidden}"' not in everything
+    public = (tmp_path / "site/public/en/b/index.html").read_text(encoding="utf-8")
+    assert "<p>Exposure notes.</p>" in public  # the teaser's citation of its locked source is left out
+    assert "> Exposure notes." in (tmp_path / "site/public/en/b.md").read_text(encoding="utf-8")
