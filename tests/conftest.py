@@ -1,11 +1,68 @@
 from __future__ import annotations
 
+import os
+import shutil
+import site
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from signalbrief.cli import cli
+
+# Where tests and every subprocess they start look for models, settings and caches: never the real
+# home, where a person's installed translation model would change what the tests see.
+HERMETIC = {
+    "HOME": "home",
+    "XDG_DATA_HOME": "data",
+    "XDG_CACHE_HOME": "cache",
+    "XDG_CONFIG_HOME": "config",
+    "XDG_STATE_HOME": "state",
+    "SIGNALBRIEF_MODELS": "models",
+    "ARGOS_PACKAGES_DIR": "argos-packages",
+    "ARGOS_TRANSLATE_PACKAGE_DIR": "argos-packages",
+}
+_before_run: dict[str, str] = {}  # the environment pytest started with, given back at the end
+_scratch: list[Path] = []
+
+
+def pytest_configure(config) -> None:
+    """Point the home, the XDG folders, the models folder and Argos at one empty folder for this run."""
+    _before_run.update(os.environ)
+    scratch = Path(tempfile.mkdtemp(prefix="signalbrief-tests-"))
+    _scratch.append(scratch)
+    # A user's Argos settings (index URL, device, sentence splitter) must not reach the tests either.
+    for name in [n for n in os.environ if n.startswith("ARGOS_") or n in ("SNAP", "SNAP_USER_DATA")]:
+        del os.environ[name]
+    # Keep packages installed with `pip install --user` importable in subprocesses.
+    os.environ.setdefault("PYTHONUSERBASE", site.getuserbase())
+    for name, folder in HERMETIC.items():
+        os.environ[name] = str(scratch / folder)
+
+
+def pytest_unconfigure(config) -> None:
+    """Remove this run's folder and give the environment back."""
+    os.environ.clear()
+    os.environ.update(_before_run)
+    for scratch in _scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+REPO = Path(__file__).resolve().parent.parent
+PUBLICATION_INPUTS = ("signalbrief.yaml", "glossary.yaml", "briefs", "templates")
+
+
+def copy_publication(source: Path, target: Path) -> Path:
+    """Copy what a publication is made of (not its caches or site) into `target`; return `target`."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PUBLICATION_INPUTS:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name)
+        elif (source / name).is_file():
+            shutil.copy2(source / name, target / name)
+    return target
+
 
 # A valid brief; tests replace single lines, so the line numbers below are part of the fixture.
 VALID = """\

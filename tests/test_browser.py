@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from signalbrief.build import BuildOptions, build
+from tests.conftest import copy_publication
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +39,7 @@ ARGS = [
 def site(tmp_path_factory):
     """This repository's build, served on 127.0.0.1 as a static host would serve it."""
     out = tmp_path_factory.mktemp("browser") / "site"
-    build(REPO, BuildOptions(output=out))
+    build(copy_publication(REPO, tmp_path_factory.mktemp("repo")), BuildOptions(output=out))
     handler = partial(QuietHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.conftest import BETA, VALID, replace_line
+from tests.conftest import BETA, VALID, copy_publication, replace_line
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -263,7 +264,7 @@ def test_broken_override_is_a_positioned_error(publication, run, template, expec
 
 
 def test_repository_build_shows_the_override_banner(run, tmp_path):
-    result = run(REPO, "build", "-o", str(tmp_path / "site"))
+    result = run(copy_publication(REPO, tmp_path / "pub"), "build", "-o", str(tmp_path / "site"))
     assert result.exit_code == 0, result.stderr
     page = (tmp_path / "site/public/en/us-uk-ai-safety-testing-mou/index.html").read_text(encoding="utf-8")
     assert 'class="sample-banner"' in page
@@ -277,13 +278,18 @@ def test_wheel_ships_the_theme(tmp_path):
     import zipfile
 
     pytest.importorskip("setuptools")
+    # A copy: building in place would leave build/ and *.egg-info in the repository.
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, project / name)
     subprocess.run(
         [
             sys.executable,
             "-m",
             "pip",
             "wheel",
-            str(REPO),
+            str(project),
             "--no-deps",
             "--no-build-isolation",
             "-q",

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from signalbrief import __version__
 from signalbrief.cli import cli
 from signalbrief.loader import Scalar, load_file
-from tests.conftest import TIER, VALID
+from tests.conftest import TIER, VALID, copy_publication
 
 REPO = Path(__file__).resolve().parent.parent
 CUSTOM_CONFIG = TIER + "vocabularies:\n  type:\n    export-control: {en: Export control, zh: 出口管制}\n"
@@ -162,8 +162,8 @@ def test_brief_with_custom_tier_and_term_validates(publication, run):
     assert "'strategy-circle' is not allowed" in old_tier.stderr
 
 
-def test_this_repositorys_publication_is_valid_without_warnings(run):
-    result = run(REPO, "validate", "--strict")
+def test_this_repositorys_publication_is_valid_without_warnings(run, tmp_path):
+    result = run(copy_publication(REPO, tmp_path / "pub"), "validate", "--strict")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.strip() == "3 briefs checked: 0 errors, 0 warnings"
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signalbrief.build import BuildOptions, build
-
-GOLDEN = Path(__file__).resolve().parent / "golden"
+from tests.golden.regenerate import HERE as GOLDEN
+from tests.golden.regenerate import build_golden
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -17,7 +16,7 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def test_golden_publication_builds_to_the_expected_files(tmp_path):
-    build(GOLDEN / "publication", BuildOptions(output=tmp_path / "site", allow_untranslated=True))
+    build_golden(tmp_path / "site")
     actual, expected = files(tmp_path / "site"), files(GOLDEN / "expected")
     assert sorted(actual) == sorted(expected)
     changed = [name for name in expected if actual[name] != expected[name]]

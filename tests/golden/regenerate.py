@@ -6,18 +6,32 @@ tests/golden/expected/ like any other change.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
+from unittest.mock import patch
 
-from signalbrief.build import BuildOptions, build
+from signalbrief.build import BuildOptions, BuildReport, build
 
 HERE = Path(__file__).resolve().parent
+
+
+def build_golden(output: Path) -> BuildReport:
+    """Build a copy of the golden publication into `output`, with no translation model installed."""
+    with tempfile.TemporaryDirectory(prefix="signalbrief-golden-") as scratch:
+        # A copy, so the build's caches (`.signalbrief/`) never land in the repository and no earlier
+        # run's translations reach this one.
+        copy = Path(scratch) / "publication"
+        shutil.copytree(HERE / "publication", copy, ignore=shutil.ignore_patterns(".signalbrief", "site"))
+        with patch.dict(os.environ, SIGNALBRIEF_MODELS=str(Path(scratch) / "no-models")):
+            return build(copy, BuildOptions(output=output, allow_untranslated=True))
 
 
 def main() -> None:
     expected = HERE / "expected"
     shutil.rmtree(expected, ignore_errors=True)
-    report = build(HERE / "publication", BuildOptions(output=expected, allow_untranslated=True))
+    report = build_golden(expected)
     print(f"wrote {report.files} files to {expected}")
 
 
