@@ -32,6 +32,8 @@ HOST = "127.0.0.1"
 HOST_NAMES = ("127.0.0.1", "localhost", "[::1]")
 SPECIAL = "__signalbrief__"  # the server's own endpoints, outside the built site
 POLL_SECONDS = 20.0  # longest wait of one reload poll: bounded so that no request holds a thread long
+WATCH_TICK_MS = 250  # how often the watcher wakes without a change
+WATCH_START_SECONDS = 10.0  # longest wait for the watcher to be in place
 MAX_TARGET = 2048  # characters of a request target; longer ones are refused with 414
 WATCHED_FILES = (CONFIG_FILE, GLOSSARY_FILE)
 WATCHED_FOLDERS = (BRIEFS_DIR, TEMPLATES_DIR)
@@ -155,6 +157,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "signalbrief-preview"
     timeout = 30  # seconds a silent connection may hold a thread
+    # Requests too malformed to parse still get a status line (http.server's default is HTTP/0.9:
+    # a bare body) and a short text.
+    default_request_version = "HTTP/1.0"
+    error_content_type = "text/plain; charset=utf-8"
+    error_message_format = "%(code)d %(message)s\n"
 
     def do_GET(self) -> None:
         self._answer()
@@ -337,12 +344,15 @@ class Preview:
         self.start_page = start_page
         self.echo = echo
         self.stop_event = threading.Event()
+        self.watching = threading.Event()
+        self.building = threading.Lock()
         self.changed = threading.Condition()
         # Opaque per run, so that a page from an earlier run reloads once when this one starts.
         self.session = secrets.token_hex(4)
         self.count = 0
         self.builds = 0
         self.threads: list[threading.Thread] = []
+        self.serving: threading.Thread | None = None
         self.server = listening_socket(port)
         self.server.preview = self
 
@@ -371,6 +381,10 @@ class Preview:
             return self.generation
 
     def rebuild(self) -> None:
+        with self.building:  # the first build and the watcher's must not write the folder at once
+            self._build()
+
+    def _build(self) -> None:
         before = folder_identity(self.folder)
         try:
             report = build(self.root, self.options)
@@ -390,21 +404,37 @@ class Preview:
         return "the preview shows the site once a build succeeds"
 
     def _watch(self) -> None:
-        for _changes in watch(self.root, watch_filter=_Inputs(self.root), stop_event=self.stop_event, debounce=200):
-            self.rebuild()
+        # Timeouts yield empty sets: the first yield says that the watcher is in place.
+        for changes in watch(
+            self.root,
+            watch_filter=_Inputs(self.root),
+            stop_event=self.stop_event,
+            debounce=200,
+            rust_timeout=WATCH_TICK_MS,
+            yield_on_timeout=True,
+        ):
+            self.watching.set()
+            if changes:
+                self.rebuild()
 
     def start(self) -> None:
+        """Watch, build, then serve: an edit made while the first build runs is not missed."""
+        self._run(self._watch)
+        self.watching.wait(WATCH_START_SECONDS)
         self.rebuild()
-        for target in (self.server.serve_forever, self._watch):
-            thread = threading.Thread(target=target, daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        self.serving = self._run(self.server.serve_forever)
+
+    def _run(self, target: Callable[[], None]) -> threading.Thread:
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return thread
 
     def stop(self) -> None:
         self.stop_event.set()
         with self.changed:
             self.changed.notify_all()
-        if self.threads:  # shutdown() waits for serve_forever, which only runs once started
+        if self.serving:  # shutdown() waits for serve_forever: only call it once that runs
             self.server.shutdown()
         self.server.server_close()
 
