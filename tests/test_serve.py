@@ -230,3 +230,47 @@ def test_a_second_preview_cannot_share_the_port(publication):
             assert "the port is in use" in str(exc)
         else:
             raise AssertionError("a second preview bound the same port")
+
+
+def test_a_watcher_that_cannot_start_is_reported_and_the_preview_still_serves(publication, monkeypatch):
+    import signalbrief.serve
+
+    def no_watching(*args, **kwargs):
+        raise OSError("OS file watch limit reached")
+        yield  # a generator, like watchfiles.watch
+
+    monkeypatch.setattr(signalbrief.serve, "watch", no_watching)
+    messages: list[str] = []
+    started = time.monotonic()
+    with previewing(publication({"alpha": VALID, "beta": BETA}), messages) as preview:
+        assert time.monotonic() - started < 5
+        assert SIGNAL in answer(preview, "/public/en/alpha/")[2].decode("utf-8")
+    assert any("error: cannot watch" in message and "watch limit" in message for message in messages), messages
+
+
+def test_stopping_lets_a_rebuild_under_way_finish(publication, monkeypatch):
+    import signalbrief.serve
+
+    real_build = signalbrief.serve.build
+    begun, finished = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_build(*args, **kwargs):
+        calls.append(args)
+        if len(calls) != 2:  # the first build, and any after the one that is slowed down
+            return real_build(*args, **kwargs)
+        begun.set()
+        time.sleep(1)
+        report = real_build(*args, **kwargs)
+        finished.set()
+        return report
+
+    monkeypatch.setattr(signalbrief.serve, "build", slow_build)
+    root = publication({"alpha": VALID, "beta": BETA})
+    messages: list[str] = []
+    with previewing(root, messages):
+        (root / "briefs" / "alpha.yaml").write_text(VALID.replace(SIGNAL, "Edited signal"), encoding="utf-8")
+        assert begun.wait(15)
+    assert not any("failed" in message for message in messages), messages
+    assert finished.is_set()  # stop() returned only after the rebuild's swap
+    assert "Edited signal" in (root / PREVIEW_DIR / "public" / "en" / "alpha" / "index.html").read_text("utf-8")

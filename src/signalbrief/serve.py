@@ -34,6 +34,7 @@ SPECIAL = "__signalbrief__"  # the server's own endpoints, outside the built sit
 POLL_SECONDS = 20.0  # longest wait of one reload poll: bounded so that no request holds a thread long
 WATCH_TICK_MS = 250  # how often the watcher wakes without a change
 WATCH_START_SECONDS = 10.0  # longest wait for the watcher to be in place
+STOP_SECONDS = 10.0  # longest wait, when stopping, for a rebuild under way
 MAX_TARGET = 2048  # characters of a request target; longer ones are refused with 414
 WATCHED_FILES = (CONFIG_FILE, GLOSSARY_FILE)
 WATCHED_FOLDERS = (BRIEFS_DIR, TEMPLATES_DIR)
@@ -404,6 +405,14 @@ class Preview:
         return "the preview shows the site once a build succeeds"
 
     def _watch(self) -> None:
+        try:
+            self._rebuild_on_changes()
+        except Exception as exc:  # e.g. the system's limit of watched files: keep serving, say so
+            self.echo(f"error: cannot watch {self.root} for changes: {exc}; the preview no longer rebuilds")
+        finally:
+            self.watching.set()
+
+    def _rebuild_on_changes(self) -> None:
         # Timeouts yield empty sets: the first yield says that the watcher is in place.
         for changes in watch(
             self.root,
@@ -437,6 +446,9 @@ class Preview:
         if self.serving:  # shutdown() waits for serve_forever: only call it once that runs
             self.server.shutdown()
         self.server.server_close()
+        # Let a rebuild under way finish its swap rather than leave a half-written folder behind.
+        if self.building.acquire(timeout=STOP_SECONDS):
+            self.building.release()
 
 
 def describe(exc: Exception) -> str:
