@@ -90,3 +90,44 @@ def test_public_seed_page_shows_lock_cards_and_switches_language(site, browser, 
             shutil.copy(tmp_path / name, shots / name)
         assert (tmp_path / name).stat().st_size > 10_000
     page.close()
+
+
+def test_preview_page_reloads_itself_after_an_edit(browser, tmp_path):
+    """`signalbrief serve` live reload, under a strict Content-Security-Policy set by a template."""
+    from playwright.sync_api import expect
+
+    from signalbrief.render import TEMPLATES_DIR
+    from signalbrief.serve import Preview
+    from tests.conftest import BETA, VALID
+
+    root = tmp_path / "pub"
+    (root / "briefs").mkdir(parents=True)
+    (root / "briefs" / "alpha.yaml").write_text(VALID, encoding="utf-8")
+    (root / "briefs" / "beta.yaml").write_text(BETA, encoding="utf-8")
+    theme_base = Path(__file__).resolve().parent.parent / "src" / "signalbrief" / "theme" / "templates" / "base.html"
+    policy = '<meta http-equiv="Content-Security-Policy" content="default-src \'self\'">'
+    (root / TEMPLATES_DIR).mkdir()
+    (root / TEMPLATES_DIR / "base.html").write_text(
+        theme_base.read_text(encoding="utf-8").replace('<meta charset="utf-8">', f'<meta charset="utf-8">\n{policy}'),
+        encoding="utf-8",
+    )
+    preview = Preview(root, BuildOptions(allow_untranslated=True), 0, "/public/en/", lambda message: None)
+    preview.start()
+    page = browser.new_page()
+    refused: list[str] = []  # what the policy blocked, as Chromium reports it on the console
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+    try:
+        page.goto(f"{preview.url}public/en/alpha/")
+        assert policy in page.content()
+        expect(page.locator("h1")).to_have_text("US and UK sign AI safety testing memorandum")
+        page.wait_for_timeout(500)  # the reload poll is now waiting
+        page.evaluate("window.beforeTheEdit = true")
+        edited = VALID.replace("US and UK sign AI safety testing memorandum", "Edited while the page was open")
+        (root / "briefs" / "alpha.yaml").write_text(edited, encoding="utf-8")
+        expect(page.locator("h1")).to_have_text("Edited while the page was open", timeout=20_000)
+        assert page.evaluate("window.beforeTheEdit") is None  # a new page, not a patched one
+        assert page.url == f"{preview.url}public/en/alpha/"
+        assert not refused, refused
+    finally:
+        page.close()
+        preview.stop()

@@ -168,27 +168,34 @@ def _tick(bar, done: int, total: int) -> None:
 
 
 @cli.command("serve")
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
 @click.option("--edition", default="public", show_default=True, help="Edition the preview opens.")
 @click.option("--lang", "view", type=click.Choice(VIEWS), default="en", show_default=True, help="View it opens.")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
 @click.pass_obj
 @reports_errors
 def serve_command(settings: Settings, port: int, edition: str, view: str, drafts: bool) -> None:
-    """Preview the site on 127.0.0.1, rebuilding when briefs, config or templates change."""
+    """Preview the site on 127.0.0.1, rebuilding when briefs, config, glossary or templates change;
+    open pages reload themselves."""
     editions = load_config(settings.root).edition_ids
     if edition not in editions:
         raise UsageError(f"unknown edition {edition!r}; editions: {', '.join(editions)}")
+    # Binds the port first: a busy port is reported before anything is built.
+    options = BuildOptions(drafts=drafts, allow_untranslated=True)
+    preview = Preview(settings.root, options, port, f"/{edition}/{view}/", _echo_err)
     try:
-        options = BuildOptions(drafts=drafts, allow_untranslated=True)
-        preview = Preview(settings.root, options, port, f"/{edition}/{view}/", _echo_err)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    preview.start()
-    click.echo(f"previewing on {preview.url} (Ctrl+C to stop)", err=True)
-    try:
+        preview.start()
+        click.echo(f"previewing on {preview.url} (Ctrl+C to stop)", err=True)
         threading.Event().wait()
     except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
         preview.stop()
 
 
