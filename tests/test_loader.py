@@ -46,14 +46,9 @@ def test_yaml_11_typing_is_kept_visible_not_applied():
         (b"a:\n\t- 1\n", "b.yaml:2:1: error: tab used for indentation; indent with spaces"),
         (b"a: \xff\n", "b.yaml:1:4: error: file is not valid UTF-8 (byte 0xff); save it as UTF-8"),
         (b"\xff\xfea\x00:\x00", "b.yaml:1:1: error: file is UTF-16; save it as UTF-8"),
-        (
-            b"a: [b\n",
-            "b.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)",
-        ),
-        (
-            b"a: b\n---\nc: d\n",
-            "b.yaml:2:1: error: invalid YAML: expected a single document in the stream but found another document",
-        ),
+        # The parser's own words follow "invalid YAML:"; they are its, not ours, so not pinned here.
+        (b"a: [b\n", "b.yaml:2:1: error: invalid YAML: "),
+        (b"a: b\n---\nc: d\n", "b.yaml:2:1: error: invalid YAML: "),
         (b"? [a]\n: b\n", "b.yaml:1:3: error: a key must be a plain name, not a list or mapping"),
         (
             b"a: !!binary aGk=\n",
@@ -70,7 +65,7 @@ def test_yaml_11_typing_is_kept_visible_not_applied():
     ],
 )
 def test_refusals_are_positioned(raw, expected):
-    assert expected in problems_of(raw)
+    assert any(problem.startswith(expected) for problem in problems_of(raw)), problems_of(raw)
 
 
 def test_alias_is_refused_at_its_position():
@@ -88,10 +83,20 @@ def test_alias_bomb_is_refused_quickly():
     assert found[0] == "b.yaml:1:4: error: anchor &a is not allowed; write the value out"
 
 
-def test_deep_flow_nesting_is_refused_without_crashing():
-    # libyaml's composer recurses; 100,000 levels crash the interpreter without the depth check.
-    found = problems_of(b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n")
-    assert found == ["b.yaml:1:35: error: nesting is deeper than 32 levels"]
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "1:35"),
+        (b"a: " + b"{a: " * 100_000 + b"}" * 100_000 + b"\n", "1:128"),
+        (b"a:\n" + b"- " * 50_000 + b"x\n", "2:63"),
+        (b"".join(b" " * i + b"k:\n" for i in range(1100)), "33:33"),
+    ],
+    ids=["flow sequences", "flow mappings", "block sequences", "block mappings"],
+)
+def test_deep_nesting_is_refused_by_our_limit_without_crashing(raw, where):
+    # Far past any parser's own limit (libyaml stops at 1,000 levels while scanning ahead); the
+    # refusal is still ours, at the first level past 32.
+    assert problems_of(raw) == [f"b.yaml:{where}: error: nesting is deeper than 32 levels"]
 
 
 def test_deep_block_nesting_is_refused():

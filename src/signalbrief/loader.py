@@ -8,6 +8,7 @@ and keep YAML 1.1's implicit typing visible instead of silently applying it: a p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +24,15 @@ from signalbrief.errors import InvalidInput, Location, Problem, error
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels"
 MT_TAG = "!mt"
 _CORE = "tag:yaml.org,2002:"
 _STR, _SEQ, _MAP, _MERGE = (f"{_CORE}{name}" for name in ("str", "seq", "map", "merge"))
 _SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "null", "timestamp")}
-# libyaml recurses while composing nested flow collections; tens of thousands of levels crash it,
-# so files with many brackets have their depth checked on the event stream first.
-_BRACKETS_BEFORE_DEPTH_CHECK = 1000
+# libyaml recurses while composing nested collections; tens of thousands of levels crash versions
+# without a nesting limit, so files with many openers (`[`, `{`, `- `, `? `) have their depth checked
+# on the event stream first.
+_OPENERS_BEFORE_DEPTH_CHECK = 1000
 
 Path_ = tuple[str | int, ...]
 
@@ -181,35 +184,62 @@ def _check_text(text: str, shown: str) -> list[Problem]:
                 problems.append(error(Location(shown, number, col), "", "tab used for indentation; indent with spaces"))
     if problems:
         return problems
-    brackets = text.count("[") + text.count("{")
-    if "&" in text or "*" in text or brackets > _BRACKETS_BEFORE_DEPTH_CHECK:
+    openers = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
+    if "&" in text or "*" in text or openers > _OPENERS_BEFORE_DEPTH_CHECK:
         problems.extend(_check_events(text, shown))
     return problems
 
 
 def _check_events(text: str, shown: str) -> list[Problem]:
     problems = []
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            where = Location(shown, event.start_mark.line + 1, event.start_mark.column + 1)
-            if isinstance(event, yaml.AliasEvent):
-                problems.append(error(where, "", f"alias *{event.anchor} is not allowed; write the value out"))
-            elif getattr(event, "anchor", None):
-                problems.append(error(where, "", f"anchor &{event.anchor} is not allowed; write the value out"))
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    problems.append(error(where, "", f"nesting is deeper than {MAX_DEPTH} levels"))
-                    break
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        for problem in _event_problems(text, shown):
+            problems.append(problem)
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(exc, shown, text))
     return problems
 
 
+def _event_problems(text: str, shown: str) -> Iterator[Problem]:
+    """Anchors, aliases and the first collection nested too deep, from the event stream."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        where = Location(shown, event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
+            yield error(where, "", f"alias *{event.anchor} is not allowed; write the value out")
+        elif getattr(event, "anchor", None):
+            yield error(where, "", f"anchor &{event.anchor} is not allowed; write the value out")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                yield error(where, "", TOO_DEEP)
+                return
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _too_deep_before(exc: yaml.YAMLError, shown: str, text: str) -> Problem | None:
+    """Our depth refusal, if the text before a parse error already nests too deep.
+
+    libyaml refuses nesting at its own limit (1,000 levels since PyYAML 6.0.4) while scanning
+    ahead, before the events of the first levels reach us; the text up to that point holds
+    fewer levels than its limit, so parsing it again finds where ours is passed."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None or not 0 < mark.index <= len(text):
+        return None
+    try:
+        for problem in _event_problems(text[: mark.index], shown):
+            if problem.message == TOO_DEEP:
+                return problem
+    except yaml.YAMLError:
+        pass  # the cut text ends mid-document; everything before that was read
+    return None
+
+
 def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
+    too_deep = _too_deep_before(exc, shown, text)
+    if too_deep is not None:
+        return too_deep
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
         where = Location(shown, mark.line + 1, mark.column + 1)
@@ -262,7 +292,7 @@ class _Builder:
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
         if depth > MAX_DEPTH:
-            self._fail(_where(self.shown, node), path, f"nesting is deeper than {MAX_DEPTH} levels")
+            self._fail(_where(self.shown, node), path, TOO_DEEP)
             return None
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
