@@ -58,10 +58,14 @@ def test_yaml_11_typing_is_kept_visible_not_applied():
             b"a: !!set {x}\n",
             "b.yaml:1:4: error: a: tag tag:yaml.org,2002:set is not supported; only !mt (machine translation) is used in briefs",
         ),
-        (
-            b"a: \x00\n",
-            "b.yaml:1:4: error: invalid YAML: unacceptable character U+0000: control characters are not allowed",
-        ),
+        (b"a: \x00\n", "b.yaml:1:4: error: control character U+0000 is not allowed; remove it"),
+        (b"a: b\n\x1b[2J\n", "b.yaml:2:1: error: control character U+001B is not allowed; remove it"),
+        (b"a: 'x\xc2\x9by'\n", "b.yaml:1:6: error: control character U+009B is not allowed; remove it"),
+        (b'a: "x\\vy"\n', "b.yaml:1:6: error: a: control character U+000B is not allowed; remove it"),
+        (b'a: "\\\\e \\e[1m"\n', "b.yaml:1:9: error: a: control character U+001B is not allowed; remove it"),
+        (b'a:\n  - "\\x7f"\n', "b.yaml:2:6: error: a[0]: control character U+007F is not allowed; remove it"),
+        (b'a: "x\\\n  y\\r"\n', "b.yaml:2:4: error: a: control character U+000D is not allowed; remove it"),
+        (b'"k\\0": 1\n', "b.yaml:1:3: error: control character U+0000 is not allowed; remove it"),
     ],
 )
 def test_refusals_are_positioned(raw, expected):
@@ -107,6 +111,11 @@ def test_deep_block_nesting_is_refused():
 def test_file_over_one_mebibyte_is_refused():
     raw = b"a: '" + b"x" * MAX_FILE_BYTES + b"'\n"
     assert problems_of(raw) == [f"b.yaml: error: file is {len(raw):,} bytes; the limit is 1 MiB"]
+
+
+def test_tabs_and_line_breaks_in_values_are_kept():
+    raw = b'a: "tab\\there\\nnext \\L"\nb: |\r\n  one\r\n  two\r\nc: "x\ty"\n'
+    assert load_bytes(raw, "b.yaml").data == {"a": "tab\there\nnext \u2028", "b": "one\ntwo\n", "c": "x\ty"}
 
 
 def test_utf8_bom_is_accepted():

@@ -8,6 +8,7 @@ and keep YAML 1.1's implicit typing visible instead of silently applying it: a p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,13 @@ _SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "nu
 # without a nesting limit, so files with many openers (`[`, `{`, `- `, `? `) have their depth checked
 # on the event stream first.
 _OPENERS_BEFORE_DEPTH_CHECK = 1000
+# Characters no text may hold: C0 controls (tab and line breaks aside), DEL, C1 controls and the two
+# noncharacters XML cannot carry; one of them would make every Atom feed unreadable. A carriage
+# return is a line break in the file, but in a value (only a "\r" escape puts it there) it is not.
+_CONTROL_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
+_NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "r": "\r", "v": "\v", "N": "\x85"}
 
 Path_ = tuple[str | int, ...]
 
@@ -107,6 +115,10 @@ class Document:
             return None
         return nodes[-1].start_mark.index, nodes[-1].end_mark.index
 
+    def position_at(self, index: int) -> Location:
+        """The line and column of a character offset in the file text."""
+        return location_at(self.path, self.text, index)
+
     def is_flow(self, path: Path_) -> bool:
         nodes, _ = self._walk(tuple(path))
         return len(nodes) == len(path) + 1 and bool(getattr(nodes[-1], "flow_style", False))
@@ -153,7 +165,7 @@ def load_bytes(raw: bytes, shown: str) -> Document:
     if not isinstance(root, MappingNode):
         where = _where(shown, root)
         raise InvalidInput([error(where, "", "the top level must be a mapping of fields (`key: value` lines)")])
-    builder = _Builder(shown)
+    builder = _Builder(shown, text)
     data = builder.build(root, (), 0)
     if builder.problems:
         raise InvalidInput(builder.problems)
@@ -182,6 +194,9 @@ def _check_text(text: str, shown: str) -> list[Problem]:
             if "\t" in indent:
                 col = indent.index("\t") + 1
                 problems.append(error(Location(shown, number, col), "", "tab used for indentation; indent with spaces"))
+    control = _CONTROL_IN_FILE.search(text)
+    if control:
+        problems.append(error(location_at(shown, text, control.start()), "", _control_message(control.group())))
     if problems:
         return problems
     openers = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
@@ -244,8 +259,7 @@ def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
     if mark is not None:
         where = Location(shown, mark.line + 1, mark.column + 1)
     elif isinstance(exc, yaml.reader.ReaderError):
-        before = text[: exc.position]
-        where = Location(shown, before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        where = location_at(shown, text, exc.position)
     else:
         where = Location(shown, 1, 1)
     return error(where, "", f"invalid YAML: {_yaml_message(exc)}{_hint(exc, text)}")
@@ -274,6 +288,26 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     return f"{problem} ({context})"
 
 
+def location_at(shown: str, text: str, index: int) -> Location:
+    """The line and column of a character offset in a text."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Location(shown, text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
+def _control_message(character: str) -> str:
+    return f"control character U+{ord(character):04X} is not allowed; remove it"
+
+
+def _escape_offset(source: str) -> int:
+    """Where the first escape of a control character is in a double-quoted scalar's source."""
+    for match in _ESCAPE.finditer(source):
+        code = match.group(1)
+        character = chr(int(code[1:], 16)) if len(code) > 1 else _NAMED_ESCAPES.get(code, "")
+        if character and _CONTROL_IN_VALUE.match(character):
+            return match.start()
+    return 0
+
+
 def _where(shown: str, node: Node) -> Location:
     return Location(shown, *_position(node))
 
@@ -286,8 +320,8 @@ def _position(node: Node) -> tuple[int, int]:
 class _Builder:
     """Turn a node tree into plain data, recording positions and collecting problems."""
 
-    def __init__(self, shown: str):
-        self.shown = shown
+    def __init__(self, shown: str, text: str):
+        self.shown, self.text = shown, text
         self.problems: list[Problem] = []
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
@@ -312,6 +346,8 @@ class _Builder:
                 self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
                 continue
             key = key_node.value
+            if self._has_control(key_node, path):
+                continue
             if key_node.tag == _MERGE:
                 self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
                 continue
@@ -324,6 +360,8 @@ class _Builder:
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:
+        if self._has_control(node, path):
+            return None
         if node.tag == _STR:
             return node.value
         if node.tag == MT_TAG:
@@ -332,6 +370,17 @@ class _Builder:
         if kind is None:
             return self._bad_tag(node, path)
         return Scalar(node.value, kind)
+
+    def _has_control(self, node: ScalarNode, path: Path_) -> bool:
+        """Refuse a control character that an escape put in a double-quoted scalar, at the escape."""
+        # Written as they are, control characters are refused in the whole file before parsing.
+        found = _CONTROL_IN_VALUE.search(node.value) if node.style == '"' else None
+        if found is None:
+            return False
+        start, end = node.start_mark.index, node.end_mark.index
+        where = location_at(self.shown, self.text, start + _escape_offset(self.text[start:end]))
+        self._fail(where, path, _control_message(found.group()))
+        return True
 
     def _bad_tag(self, node: Node, path: Path_) -> None:
         allowed = f"only {MT_TAG} (machine translation) is used in briefs"
