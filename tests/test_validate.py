@@ -62,12 +62,12 @@ CASES = [
     (
         14,
         "  en: Cites a missing source [7].",
-        "14:7: error: summary.en: [7] cites a source that does not exist (the brief has 1)",
+        "14:30: error: summary.en: [7] cites a source that does not exist (the brief has 1)",
     ),
     (
         14,
         "  en: Cites a member source [2].",
-        "14:7: error: summary.en: [2] cites a source of gated section 0, which this text cannot show",
+        "14:29: error: summary.en: [2] cites a source of gated section 0, which this text cannot show",
     ),
     ((15, 16), "body: []", "15:7: error: body: needs at least one item"),
     (
@@ -91,7 +91,7 @@ CASES = [
     (
         25,
         "      - en: Member text [3].",
-        "25:13: error: sections[0].body[0].en: [3] cites a source that does not exist (the brief has 1, this section 1)",
+        "25:25: error: sections[0].body[0].en: [3] cites a source that does not exist (the brief has 1, this section 1)",
     ),
     (2, "date: 2024-04-01\ndraft: no", "3:8: error: draft: no is ambiguous in YAML; write true or false"),
     (1, "id: alpha\nid: alpha", "2:1: error: id: duplicate key (first written at line 1)"),
@@ -255,3 +255,21 @@ def test_paths_outside_the_publication_are_a_usage_error(publication, run, tmp_p
     result = run(publication(), "validate", str(other))
     assert result.exit_code == 2
     assert "outside the publication folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("summary", "where"),
+    [
+        ("  en: 'It''s cited [1] and [9], not [9][x].'", "14:28"),
+        ('  en: "A \\"quote\\" \\u4e2d [1] then [9]."', "14:36"),
+        ("  en: >-\n    Folded [1] text\n    that cites [9] on its second line.", "16:16"),
+        ("  en: |\n    Literal [1]\n\n      [9] indented more", "17:7"),
+        ("  en: Plain text\n    wrapped, then [1] and\n    [9].", "16:5"),
+        ("  en: Twice [9] and again [9].", ("14:13", "14:27")),
+    ],
+)
+def test_citation_errors_point_at_the_citation(publication, run, summary, where):
+    root = publication({"alpha": replace_line(VALID, 14, summary), "beta": BETA})
+    result = run(root, "validate")
+    found = [row.split(": error:")[0] for row in result.stderr.splitlines() if "[9] cites" in row]
+    assert found == [f"briefs/alpha.yaml:{w}" for w in ((where,) if isinstance(where, str) else where)], result.stderr

@@ -344,17 +344,33 @@ def check_citations(document: Document) -> list[Problem]:
         if "[" not in text:
             continue
         section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
-        for match in CITATION.finditer(text):
+        matches = list(CITATION.finditer(text))
+        for match in matches:
             number = int(match.group(1))
             cited.add(number)
             if number > own and number not in ranges.get(section, ()):
                 message = _citation_message(number, own, section, ranges)
-                problems.append(error(document.locate(path), dotted(path), message))
+                problems.append(error(_citation_at(document, path, matches, match), dotted(path), message))
     for n in range(1, own + 1):
         if n not in cited:
             where = document.locate(("sources", n - 1))
             problems.append(warning(where, f"sources[{n - 1}]", f"source [{n}] is never cited"))
     return problems
+
+
+def _citation_at(document: Document, path: Path_, matches: list[re.Match], match: re.Match) -> Location:
+    """Where a citation is written in the file: its `[n]`, or else the start of its text.
+
+    `[n]` holds no character that quoting, escaping or folding changes, so the k-th `[n]` of the
+    value is the k-th `[n]` of the scalar as written, in every style (plain, quoted, `|` and `>`)."""
+    span = document.span(path)
+    if span is None:
+        return document.locate(path)
+    same = [m for m in matches if m.group() == match.group()]
+    written = [m for m in CITATION.finditer(document.text, *span) if m.group() == match.group()]
+    if len(written) != len(same):
+        return document.locate(path)
+    return document.position_at(written[same.index(match)].start())
 
 
 def _section_ranges(data: dict, start: int) -> dict[int, set[int]]:
