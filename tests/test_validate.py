@@ -282,3 +282,19 @@ def test_citation_errors_point_at_the_citation(publication, run, summary, where)
     result = run(root, "validate")
     found = [row.split(": error:")[0] for row in result.stderr.splitlines() if "[9] cites" in row]
     assert found == [f"briefs/alpha.yaml:{w}" for w in ((where,) if isinstance(where, str) else where)], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "new", "expected"),
+    [
+        ((13, 14), "sumary:\n  en: Text [1].", "13:1: error: sumary: unknown key (did you mean 'summary'?)"),
+        (10, "  scor: 0.92", "10:3: error: confidence.scor: unknown key (did you mean 'score'?)"),
+        (4, "  EN: US and UK sign", "4:3: error: signal.EN: unknown key (did you mean 'en'?)"),
+    ],
+)
+def test_mistyped_key_is_reported_once_not_also_as_missing(publication, run, line, new, expected):
+    root = publication({"alpha": replace_line(VALID, line, new), "beta": BETA})
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    errors = [row for row in result.stderr.splitlines() if ": error: " in row]
+    assert errors == [f"briefs/alpha.yaml:{expected}"], result.stderr
