@@ -298,3 +298,26 @@ def test_mistyped_key_is_reported_once_not_also_as_missing(publication, run, lin
     assert result.exit_code == 1
     errors = [row for row in result.stderr.splitlines() if ": error: " in row]
     assert errors == [f"briefs/alpha.yaml:{expected}"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "broken"),
+    [
+        ("beta", "date: [2024\n"),  # the file name is the id
+        ("second", "# Beta\nid: 'beta'  # the id\ndate: [2024\n"),  # the id is written in the file
+        ("beta", b"date: 2024-04-02\nsignal: {en: caf\xe9}\n"),  # not UTF-8
+    ],
+)
+def test_link_to_a_brief_that_cannot_be_parsed_is_not_unknown(publication, run, name, broken):
+    root = publication({"alpha": VALID, name: broken})
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert f"briefs/{name}.yaml:" in result.stderr
+    assert "see_also" not in result.stderr, result.stderr
+    assert run(root, "validate", "briefs/alpha.yaml").exit_code == 0
+
+
+def test_link_to_a_missing_brief_is_still_unknown_beside_a_broken_one(publication, run):
+    root = publication({"alpha": replace_line(VALID, 20, "see_also: [gamma]"), "beta": "date: [\n"})
+    result = run(root, "validate")
+    assert "briefs/alpha.yaml:20:12: error: see_also[0]: no brief has the id 'gamma'" in result.stderr
