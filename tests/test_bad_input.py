@@ -134,7 +134,8 @@ CASES = {
             {"briefs/a.yaml": replace_line(VALID, 14, f'  en: "The memorandum{escape} [1]."'), "briefs/beta.yaml": BETA},
             ["validate"],
             1,
-            f"briefs/a.yaml:14:22: error: summary.en: control character U+{code:04X} is not allowed; remove it",
+            f"briefs/a.yaml:14:22: error: summary.en: {'' if code == 0xFFFF else 'control '}character U+{code:04X} "
+            "is not allowed; remove it",
         )
         for name, escape, code in [
             ("vertical tab", "\\v", 0x0B),

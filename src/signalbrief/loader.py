@@ -30,13 +30,15 @@ MT_TAG = "!mt"
 _CORE = "tag:yaml.org,2002:"
 _STR, _SEQ, _MAP, _MERGE = (f"{_CORE}{name}" for name in ("str", "seq", "map", "merge"))
 _SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "null", "timestamp")}
-# libyaml recurses while composing nested collections; tens of thousands of levels crash versions
-# without a nesting limit, so files with many openers (`[`, `{`, `- `, `? `) have their depth checked
-# on the event stream first.
-_OPENERS_BEFORE_DEPTH_CHECK = 1000
+# libyaml recurses while composing nested flow collections; tens of thousands of levels crash
+# versions without a nesting limit, so files with many brackets have their depth checked on the event
+# stream first. (Recent versions refuse 1,000 levels of any kind themselves; see _too_deep_before.)
+_BRACKETS_BEFORE_DEPTH_CHECK = 1000
 # Characters no text may hold: C0 controls (tab and line breaks aside), DEL, C1 controls and the two
-# noncharacters XML cannot carry; one of them would make every Atom feed unreadable. A carriage
-# return is a line break in the file, but in a value (only a "\r" escape puts it there) it is not.
+# noncharacters XML cannot carry; one of them would make every Atom feed unreadable. Written as they
+# are, the parser refuses them (then the message is ours); escaped in a double-quoted scalar, the
+# builder does. A carriage return is a line break in the file, but in a value (only a "\r" escape
+# puts it there) it is not.
 _CONTROL_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
@@ -194,13 +196,12 @@ def _check_text(text: str, shown: str) -> list[Problem]:
             if "\t" in indent:
                 col = indent.index("\t") + 1
                 problems.append(error(Location(shown, number, col), "", "tab used for indentation; indent with spaces"))
-    control = _CONTROL_IN_FILE.search(text)
-    if control:
-        problems.append(error(location_at(shown, text, control.start()), "", _control_message(control.group())))
+    if "\x85" in text:  # YAML reads it as a line break, but in a file it is a mis-encoded "…"
+        problems.append(error(location_at(shown, text, text.index("\x85")), "", _control_message("\x85")))
     if problems:
         return problems
-    openers = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
-    if "&" in text or "*" in text or openers > _OPENERS_BEFORE_DEPTH_CHECK:
+    brackets = text.count("[") + text.count("{")
+    if "&" in text or "*" in text or brackets > _BRACKETS_BEFORE_DEPTH_CHECK:
         problems.extend(_check_events(text, shown))
     return problems
 
@@ -252,17 +253,26 @@ def _too_deep_before(exc: yaml.YAMLError, shown: str, text: str) -> Problem | No
 
 
 def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _character_problem(exc, shown, text)
     too_deep = _too_deep_before(exc, shown, text)
     if too_deep is not None:
         return too_deep
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    if mark is not None:
-        where = Location(shown, mark.line + 1, mark.column + 1)
-    elif isinstance(exc, yaml.reader.ReaderError):
-        where = location_at(shown, text, exc.position)
-    else:
-        where = Location(shown, 1, 1)
+    where = Location(shown, mark.line + 1, mark.column + 1) if mark is not None else Location(shown, 1, 1)
     return error(where, "", f"invalid YAML: {_yaml_message(exc)}{_hint(exc, text)}")
+
+
+def _character_problem(exc: yaml.reader.ReaderError, shown: str, text: str) -> Problem:
+    """A character that YAML does not allow in a file, written as it is."""
+    character = chr(exc.character) if isinstance(exc.character, int) else (exc.character or "\0")
+    # The parser stops at the first such character; its own offset counts bytes or characters
+    # depending on the parser, so the character is found again in the text.
+    found = text.find(character)
+    where = location_at(shown, text, found) if found >= 0 else Location(shown, 1, 1)
+    if _CONTROL_IN_FILE.match(character):
+        return error(where, "", _control_message(character))
+    return error(where, "", f"invalid YAML: unacceptable character U+{ord(character):04X}: {exc.reason}")
 
 
 def _hint(exc: yaml.YAMLError, text: str) -> str:
@@ -276,9 +286,6 @@ def _hint(exc: yaml.YAMLError, text: str) -> str:
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.reader.ReaderError):
-        character = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
-        return f"unacceptable character U+{character:04X}: {exc.reason}"
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     if not context:
@@ -295,7 +302,8 @@ def location_at(shown: str, text: str, index: int) -> Location:
 
 
 def _control_message(character: str) -> str:
-    return f"control character U+{ord(character):04X} is not allowed; remove it"
+    kind = "control character" if ord(character) < 0xA0 else "character"  # else U+FFFE or U+FFFF
+    return f"{kind} U+{ord(character):04X} is not allowed; remove it"
 
 
 def _escape_offset(source: str) -> int:
@@ -346,7 +354,7 @@ class _Builder:
                 self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
                 continue
             key = key_node.value
-            if self._has_control(key_node, path):
+            if key_node.style == '"' and self._has_control(key_node, path):
                 continue
             if key_node.tag == _MERGE:
                 self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
@@ -360,7 +368,7 @@ class _Builder:
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:
-        if self._has_control(node, path):
+        if node.style == '"' and self._has_control(node, path):
             return None
         if node.tag == _STR:
             return node.value
@@ -374,7 +382,7 @@ class _Builder:
     def _has_control(self, node: ScalarNode, path: Path_) -> bool:
         """Refuse a control character that an escape put in a double-quoted scalar, at the escape."""
         # Written as they are, control characters are refused in the whole file before parsing.
-        found = _CONTROL_IN_VALUE.search(node.value) if node.style == '"' else None
+        found = _CONTROL_IN_VALUE.search(node.value)
         if found is None:
             return False
         start, end = node.start_mark.index, node.end_mark.index
