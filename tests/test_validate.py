@@ -275,6 +275,7 @@ def test_paths_outside_the_publication_are_a_usage_error(publication, run, tmp_p
         ("  en: |\n    Literal [1]\n\n      [9] indented more", "17:7"),
         ("  en: Plain text\n    wrapped, then [1] and\n    [9].", "16:5"),
         ("  en: Twice [9] and again [9].", ("14:13", "14:27")),
+        ("  zh: 美英签署 [1] 与 [9]。", "14:18"),
     ],
 )
 def test_citation_errors_point_at_the_citation(publication, run, summary, where):

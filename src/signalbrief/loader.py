@@ -237,7 +237,7 @@ def _event_problems(text: str, shown: str) -> Iterator[Problem]:
 def _too_deep_before(exc: yaml.YAMLError, shown: str, text: str) -> Problem | None:
     """Our depth refusal, if the text before a parse error already nests too deep.
 
-    libyaml refuses nesting at its own limit (1,000 levels since PyYAML 6.0.4) while scanning
+    libyaml refuses nesting at its own limit (1,000 levels in the one of PyYAML 6.0.4) while scanning
     ahead, before the events of the first levels reach us; the text up to that point holds
     fewer levels than its limit, so parsing it again finds where ours is passed."""
     mark = getattr(exc, "problem_mark", None)
@@ -381,7 +381,7 @@ class _Builder:
 
     def _has_control(self, node: ScalarNode, path: Path_) -> bool:
         """Refuse a control character that an escape put in a double-quoted scalar, at the escape."""
-        # Written as they are, control characters are refused in the whole file before parsing.
+        # Written as they are, control characters are refused by the parser (see _character_problem).
         found = _CONTROL_IN_VALUE.search(node.value)
         if found is None:
             return False
