@@ -51,7 +51,7 @@ CASES = {
         {"briefs/a.yaml": "a: 1\n---\nb: 2\n"},
         ["validate"],
         1,
-        "briefs/a.yaml:2:1: error: invalid YAML: expected a single document",
+        "briefs/a.yaml:2:1: error: invalid YAML: ",
     ),
     "duplicate key": (
         {"briefs/a.yaml": VALID.replace("type:", "type: funding\ntype:")},
@@ -83,7 +83,13 @@ CASES = {
         {"briefs/a.yaml": "a: " + "[" * 50000 + "]" * 50000 + "\n"},
         ["validate"],
         1,
-        "error: nesting is deeper than 32 levels",
+        "briefs/a.yaml:1:35: error: nesting is deeper than 32 levels",
+    ),
+    "deep compact block nesting": (
+        {"briefs/a.yaml": "a:\n" + "- " * 50000 + "x\n"},
+        ["validate"],
+        1,
+        "briefs/a.yaml:2:63: error: nesting is deeper than 32 levels",
     ),
     "deep block nesting": (
         {"briefs/a.yaml": "".join("  " * i + "k:\n" for i in range(40)) + "  " * 40 + "v\n"},
@@ -115,7 +121,52 @@ CASES = {
         {"briefs/a.yaml": b"a: b\x00c\n"},
         ["validate"],
         1,
-        "briefs/a.yaml:1:5: error: invalid YAML: unacceptable character U+0000",
+        "briefs/a.yaml:1:5: error: control character U+0000 is not allowed; remove it",
+    ),
+    "raw escape character": (
+        {"briefs/a.yaml": replace_line(VALID, 4, "  en: US and UK \x1b[31msign")},
+        ["validate"],
+        1,
+        "briefs/a.yaml:4:17: error: control character U+001B is not allowed; remove it",
+    ),
+    **{
+        f"escaped {name}": (
+            {"briefs/a.yaml": replace_line(VALID, 14, f'  en: "The memorandum{escape} [1]."'), "briefs/beta.yaml": BETA},
+            ["validate"],
+            1,
+            f"briefs/a.yaml:14:22: error: summary.en: {'' if code == 0xFFFF else 'control '}character U+{code:04X} "
+            "is not allowed; remove it",
+        )
+        for name, escape, code in [
+            ("vertical tab", "\\v", 0x0B),
+            ("escape", "\\x1b", 0x1B),
+            ("nul", "\\0", 0x00),
+            ("backspace", "\\b", 0x08),
+            ("form feed", "\\f", 0x0C),
+            ("carriage return", "\\r", 0x0D),
+            ("delete", "\\x7F", 0x7F),
+            ("c1 control", "\\u0090", 0x90),
+            ("next line", "\\N", 0x85),
+            ("noncharacter", "\\uFFFF", 0xFFFF),
+        ]
+    },
+    "escaped control in a key": (
+        {"briefs/a.yaml": VALID + '"sources\\e": []\n'},
+        ["validate"],
+        1,
+        "briefs/a.yaml:28:9: error: control character U+001B is not allowed; remove it",
+    ),
+    "escaped control in the config": (
+        {"signalbrief.yaml": 'title: {en: "Signal\\a", zh: 信号}\n'},
+        ["validate"],
+        1,
+        "signalbrief.yaml:1:20: error: title.en: control character U+0007 is not allowed; remove it",
+    ),
+    "tab and line break in a text": (
+        {"briefs/a.yaml": replace_line(VALID, 14, '  en: "The\\tmemorandum\\nwas signed [1]."'), "briefs/beta.yaml": BETA},
+        ["validate"],
+        0,
+        "2 briefs checked: 0 errors",
     ),
     "bare text": (
         {"briefs/a.yaml": replace_line(VALID, (3, 5), "signal: text")},

@@ -46,14 +46,9 @@ def test_yaml_11_typing_is_kept_visible_not_applied():
         (b"a:\n\t- 1\n", "b.yaml:2:1: error: tab used for indentation; indent with spaces"),
         (b"a: \xff\n", "b.yaml:1:4: error: file is not valid UTF-8 (byte 0xff); save it as UTF-8"),
         (b"\xff\xfea\x00:\x00", "b.yaml:1:1: error: file is UTF-16; save it as UTF-8"),
-        (
-            b"a: [b\n",
-            "b.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)",
-        ),
-        (
-            b"a: b\n---\nc: d\n",
-            "b.yaml:2:1: error: invalid YAML: expected a single document in the stream but found another document",
-        ),
+        # The parser's own words follow "invalid YAML:"; they are its, not ours, so not pinned here.
+        (b"a: [b\n", "b.yaml:2:1: error: invalid YAML: "),
+        (b"a: b\n---\nc: d\n", "b.yaml:2:1: error: invalid YAML: "),
         (b"? [a]\n: b\n", "b.yaml:1:3: error: a key must be a plain name, not a list or mapping"),
         (
             b"a: !!binary aGk=\n",
@@ -63,14 +58,21 @@ def test_yaml_11_typing_is_kept_visible_not_applied():
             b"a: !!set {x}\n",
             "b.yaml:1:4: error: a: tag tag:yaml.org,2002:set is not supported; only !mt (machine translation) is used in briefs",
         ),
-        (
-            b"a: \x00\n",
-            "b.yaml:1:4: error: invalid YAML: unacceptable character U+0000: control characters are not allowed",
-        ),
+        (b"a: \x00\n", "b.yaml:1:4: error: control character U+0000 is not allowed; remove it"),
+        (b"a: b\n\x1b[2J\n", "b.yaml:2:1: error: control character U+001B is not allowed; remove it"),
+        (b"a: 'x\xc2\x9by'\n", "b.yaml:1:6: error: control character U+009B is not allowed; remove it"),
+        ("a: 中文\x1bx\n".encode(), "b.yaml:1:6: error: control character U+001B is not allowed; remove it"),
+        ("a: 中文\n\ufffe\n".encode(), "b.yaml:2:1: error: character U+FFFE is not allowed; remove it"),
+        (b"a: x\xc2\x85y\n", "b.yaml:1:5: error: control character U+0085 is not allowed; remove it"),
+        (b'a: "x\\vy"\n', "b.yaml:1:6: error: a: control character U+000B is not allowed; remove it"),
+        (b'a: "\\\\e \\e[1m"\n', "b.yaml:1:9: error: a: control character U+001B is not allowed; remove it"),
+        (b'a:\n  - "\\x7f"\n', "b.yaml:2:6: error: a[0]: control character U+007F is not allowed; remove it"),
+        (b'a: "x\\\n  y\\r"\n', "b.yaml:2:4: error: a: control character U+000D is not allowed; remove it"),
+        (b'"k\\0": 1\n', "b.yaml:1:3: error: control character U+0000 is not allowed; remove it"),
     ],
 )
 def test_refusals_are_positioned(raw, expected):
-    assert expected in problems_of(raw)
+    assert any(problem.startswith(expected) for problem in problems_of(raw)), problems_of(raw)
 
 
 def test_alias_is_refused_at_its_position():
@@ -88,10 +90,20 @@ def test_alias_bomb_is_refused_quickly():
     assert found[0] == "b.yaml:1:4: error: anchor &a is not allowed; write the value out"
 
 
-def test_deep_flow_nesting_is_refused_without_crashing():
-    # libyaml's composer recurses; 100,000 levels crash the interpreter without the depth check.
-    found = problems_of(b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n")
-    assert found == ["b.yaml:1:35: error: nesting is deeper than 32 levels"]
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "1:35"),
+        (b"a: " + b"{a: " * 100_000 + b"}" * 100_000 + b"\n", "1:128"),
+        (b"a:\n" + b"- " * 50_000 + b"x\n", "2:63"),
+        (b"".join(b" " * i + b"k:\n" for i in range(1100)), "33:33"),
+    ],
+    ids=["flow sequences", "flow mappings", "block sequences", "block mappings"],
+)
+def test_deep_nesting_is_refused_by_our_limit_without_crashing(raw, where):
+    # Far past any parser's own limit (libyaml stops at 1,000 levels while scanning ahead); the
+    # refusal is still ours, at the first level past 32.
+    assert problems_of(raw) == [f"b.yaml:{where}: error: nesting is deeper than 32 levels"]
 
 
 def test_deep_block_nesting_is_refused():
@@ -102,6 +114,11 @@ def test_deep_block_nesting_is_refused():
 def test_file_over_one_mebibyte_is_refused():
     raw = b"a: '" + b"x" * MAX_FILE_BYTES + b"'\n"
     assert problems_of(raw) == [f"b.yaml: error: file is {len(raw):,} bytes; the limit is 1 MiB"]
+
+
+def test_tabs_and_line_breaks_in_values_are_kept():
+    raw = b'a: "tab\\there\\nnext \\L"\nb: |\r\n  one\r\n  two\r\nc: "x\ty"\n'
+    assert load_bytes(raw, "b.yaml").data == {"a": "tab\there\nnext \u2028", "b": "one\ntwo\n", "c": "x\ty"}
 
 
 def test_utf8_bom_is_accepted():

@@ -44,7 +44,16 @@ CASES = [
         "type: policy-agrement",
         "6:7: error: type: 'policy-agrement' is not allowed (did you mean 'policy-agreement'?); allowed: policy-agreement, regulatory-action, legislation, market-move, funding, product-launch, research-result, incident, personnel-change",
     ),
-    (7, "regions: [us]", "7:11: error: regions[0]: 'us' is not a region code (did you mean 'US'?)"),
+    (7, "regions: [us]", "7:11: error: regions[0]: 'us' is not a region code (did you mean 'US' for United States?)"),
+    (7, "regions: [US, UK]", "7:15: error: regions[1]: 'UK' is not a region code (did you mean 'GB' for United Kingdom?)"),
+    (7, "regions: [DEU]", "7:11: error: regions[0]: 'DEU' is not a region code (did you mean 'DE' for Germany?)"),
+    (7, "regions: [Germany]", "7:11: error: regions[0]: 'Germany' is not a region code (did you mean 'DE' for Germany?)"),
+    (
+        7,
+        "regions: [United States]",
+        "7:11: error: regions[0]: 'United States' is not a region code (did you mean 'US' for United States?)",
+    ),
+    (7, "regions: [英国]", "7:11: error: regions[0]: '英国' is not a region code (did you mean 'GB' for United Kingdom?)"),
     (7, "regions: [XX]", "7:11: error: regions[0]: 'XX' is not an ISO 3166-1 alpha-2 code or EU (like GB, US, CN)"),
     (7, "regions: []", "7:10: error: regions: needs at least one item"),
     (7, "regions: US", "7:10: error: regions: expected a list (one `- item` per line), got text 'US'"),
@@ -62,12 +71,12 @@ CASES = [
     (
         14,
         "  en: Cites a missing source [7].",
-        "14:7: error: summary.en: [7] cites a source that does not exist (the brief has 1)",
+        "14:30: error: summary.en: [7] cites a source that does not exist (the brief has 1)",
     ),
     (
         14,
         "  en: Cites a member source [2].",
-        "14:7: error: summary.en: [2] cites a source of gated section 0, which this text cannot show",
+        "14:29: error: summary.en: [2] cites a source of gated section 0, which this text cannot show",
     ),
     ((15, 16), "body: []", "15:7: error: body: needs at least one item"),
     (
@@ -91,7 +100,7 @@ CASES = [
     (
         25,
         "      - en: Member text [3].",
-        "25:13: error: sections[0].body[0].en: [3] cites a source that does not exist (the brief has 1, this section 1)",
+        "25:25: error: sections[0].body[0].en: [3] cites a source that does not exist (the brief has 1, this section 1)",
     ),
     (2, "date: 2024-04-01\ndraft: no", "3:8: error: draft: no is ambiguous in YAML; write true or false"),
     (1, "id: alpha\nid: alpha", "2:1: error: id: duplicate key (first written at line 1)"),
@@ -255,3 +264,61 @@ def test_paths_outside_the_publication_are_a_usage_error(publication, run, tmp_p
     result = run(publication(), "validate", str(other))
     assert result.exit_code == 2
     assert "outside the publication folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("summary", "where"),
+    [
+        ("  en: 'It''s cited [1] and [9], not [9][x].'", "14:28"),
+        ('  en: "A \\"quote\\" \\u4e2d [1] then [9]."', "14:36"),
+        ("  en: >-\n    Folded [1] text\n    that cites [9] on its second line.", "16:16"),
+        ("  en: |\n    Literal [1]\n\n      [9] indented more", "17:7"),
+        ("  en: Plain text\n    wrapped, then [1] and\n    [9].", "16:5"),
+        ("  en: Twice [9] and again [9].", ("14:13", "14:27")),
+        ("  zh: 美英签署 [1] 与 [9]。", "14:18"),
+    ],
+)
+def test_citation_errors_point_at_the_citation(publication, run, summary, where):
+    root = publication({"alpha": replace_line(VALID, 14, summary), "beta": BETA})
+    result = run(root, "validate")
+    found = [row.split(": error:")[0] for row in result.stderr.splitlines() if "[9] cites" in row]
+    assert found == [f"briefs/alpha.yaml:{w}" for w in ((where,) if isinstance(where, str) else where)], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "new", "expected"),
+    [
+        ((13, 14), "sumary:\n  en: Text [1].", "13:1: error: sumary: unknown key (did you mean 'summary'?)"),
+        (10, "  scor: 0.92", "10:3: error: confidence.scor: unknown key (did you mean 'score'?)"),
+        (4, "  EN: US and UK sign", "4:3: error: signal.EN: unknown key (did you mean 'en'?)"),
+    ],
+)
+def test_mistyped_key_is_reported_once_not_also_as_missing(publication, run, line, new, expected):
+    root = publication({"alpha": replace_line(VALID, line, new), "beta": BETA})
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    errors = [row for row in result.stderr.splitlines() if ": error: " in row]
+    assert errors == [f"briefs/alpha.yaml:{expected}"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "broken"),
+    [
+        ("beta", "date: [2024\n"),  # the file name is the id
+        ("second", "# Beta\nid: 'beta'  # the id\ndate: [2024\n"),  # the id is written in the file
+        ("beta", b"date: 2024-04-02\nsignal: {en: caf\xe9}\n"),  # not UTF-8
+    ],
+)
+def test_link_to_a_brief_that_cannot_be_parsed_is_not_unknown(publication, run, name, broken):
+    root = publication({"alpha": VALID, name: broken})
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert f"briefs/{name}.yaml:" in result.stderr
+    assert "see_also" not in result.stderr, result.stderr
+    assert run(root, "validate", "briefs/alpha.yaml").exit_code == 0
+
+
+def test_link_to_a_missing_brief_is_still_unknown_beside_a_broken_one(publication, run):
+    root = publication({"alpha": replace_line(VALID, 20, "see_also: [gamma]"), "beta": "date: [\n"})
+    result = run(root, "validate")
+    assert "briefs/alpha.yaml:20:12: error: see_also[0]: no brief has the id 'gamma'" in result.stderr

@@ -166,11 +166,17 @@ def unknown_term(value: str, allowed: list[str]) -> PydanticCustomError:
 
 def suggest(value: str, choices: list[str]) -> str:
     """Return ` (did you mean 'x'?)` for a near miss, else an empty string."""
+    found = closest(value, choices)
+    return f" (did you mean {found!r}?)" if found is not None else ""
+
+
+def closest(value: str, choices: list[str]) -> str | None:
+    """The choice a mistyped value most likely means, if any is near enough."""
     lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered:
-        return f" (did you mean {lowered[value.lower()]!r}?)"
+        return lowered[value.lower()]
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
 
 
 Prose = Annotated[str, BeforeValidator(_prose)]
@@ -198,7 +204,19 @@ def read_model(model: type[BaseModel], document: Document, context: dict) -> tup
     try:
         return model.model_validate(document.data, context=context), []
     except ValidationError as exc:
-        return None, [_problem(model, document, err) for err in exc.errors(include_url=False)]
+        errors = _without_misspelt(model, exc.errors(include_url=False))
+        return None, [_problem(model, document, err) for err in errors]
+
+
+def _without_misspelt(model: type[BaseModel], errors: list) -> list:
+    """Leave out "is required" for a key whose misspelling is reported as unknown (`sumary:`)."""
+    meant = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            key = closest(str(loc[-1]), list(_fields_at(model, loc[:-1])))
+            meant.add((*loc[:-1], key))
+    return [err for err in errors if not (err["type"] == "missing" and tuple(err["loc"]) in meant)]
 
 
 def _problem(model: type[BaseModel], document: Document, err: Any) -> Problem:

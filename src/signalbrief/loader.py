@@ -8,6 +8,8 @@ and keep YAML 1.1's implicit typing visible instead of silently applying it: a p
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +25,24 @@ from signalbrief.errors import InvalidInput, Location, Problem, error
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels"
 MT_TAG = "!mt"
 _CORE = "tag:yaml.org,2002:"
 _STR, _SEQ, _MAP, _MERGE = (f"{_CORE}{name}" for name in ("str", "seq", "map", "merge"))
 _SCALAR_KINDS = {f"{_CORE}{kind}": kind for kind in ("bool", "int", "float", "null", "timestamp")}
-# libyaml recurses while composing nested flow collections; tens of thousands of levels crash it,
-# so files with many brackets have their depth checked on the event stream first.
+# libyaml recurses while composing nested flow collections; tens of thousands of levels crash
+# versions without a nesting limit, so files with many brackets have their depth checked on the event
+# stream first. (Recent versions refuse 1,000 levels of any kind themselves; see _too_deep_before.)
 _BRACKETS_BEFORE_DEPTH_CHECK = 1000
+# Characters no text may hold: C0 controls (tab and line breaks aside), DEL, C1 controls and the two
+# noncharacters XML cannot carry; one of them would make every Atom feed unreadable. Written as they
+# are, the parser refuses them (then the message is ours); escaped in a double-quoted scalar, the
+# builder does. A carriage return is a line break in the file, but in a value (only a "\r" escape
+# puts it there) it is not.
+_CONTROL_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
+_NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "r": "\r", "v": "\v", "N": "\x85"}
 
 Path_ = tuple[str | int, ...]
 
@@ -104,6 +117,10 @@ class Document:
             return None
         return nodes[-1].start_mark.index, nodes[-1].end_mark.index
 
+    def position_at(self, index: int) -> Location:
+        """The line and column of a character offset in the file text."""
+        return location_at(self.path, self.text, index)
+
     def is_flow(self, path: Path_) -> bool:
         nodes, _ = self._walk(tuple(path))
         return len(nodes) == len(path) + 1 and bool(getattr(nodes[-1], "flow_style", False))
@@ -150,7 +167,7 @@ def load_bytes(raw: bytes, shown: str) -> Document:
     if not isinstance(root, MappingNode):
         where = _where(shown, root)
         raise InvalidInput([error(where, "", "the top level must be a mapping of fields (`key: value` lines)")])
-    builder = _Builder(shown)
+    builder = _Builder(shown, text)
     data = builder.build(root, (), 0)
     if builder.problems:
         raise InvalidInput(builder.problems)
@@ -179,6 +196,8 @@ def _check_text(text: str, shown: str) -> list[Problem]:
             if "\t" in indent:
                 col = indent.index("\t") + 1
                 problems.append(error(Location(shown, number, col), "", "tab used for indentation; indent with spaces"))
+    if "\x85" in text:  # YAML reads it as a line break, but in a file it is a mis-encoded "…"
+        problems.append(error(location_at(shown, text, text.index("\x85")), "", _control_message("\x85")))
     if problems:
         return problems
     brackets = text.count("[") + text.count("{")
@@ -189,36 +208,71 @@ def _check_text(text: str, shown: str) -> list[Problem]:
 
 def _check_events(text: str, shown: str) -> list[Problem]:
     problems = []
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            where = Location(shown, event.start_mark.line + 1, event.start_mark.column + 1)
-            if isinstance(event, yaml.AliasEvent):
-                problems.append(error(where, "", f"alias *{event.anchor} is not allowed; write the value out"))
-            elif getattr(event, "anchor", None):
-                problems.append(error(where, "", f"anchor &{event.anchor} is not allowed; write the value out"))
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    problems.append(error(where, "", f"nesting is deeper than {MAX_DEPTH} levels"))
-                    break
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        for problem in _event_problems(text, shown):
+            problems.append(problem)
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(exc, shown, text))
     return problems
 
 
+def _event_problems(text: str, shown: str) -> Iterator[Problem]:
+    """Anchors, aliases and the first collection nested too deep, from the event stream."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        where = Location(shown, event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
+            yield error(where, "", f"alias *{event.anchor} is not allowed; write the value out")
+        elif getattr(event, "anchor", None):
+            yield error(where, "", f"anchor &{event.anchor} is not allowed; write the value out")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                yield error(where, "", TOO_DEEP)
+                return
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _too_deep_before(exc: yaml.YAMLError, shown: str, text: str) -> Problem | None:
+    """Our depth refusal, if the text before a parse error already nests too deep.
+
+    libyaml refuses nesting at its own limit (1,000 levels in the one of PyYAML 6.0.4) while scanning
+    ahead, before the events of the first levels reach us; the text up to that point holds
+    fewer levels than its limit, so parsing it again finds where ours is passed."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None or not 0 < mark.index <= len(text):
+        return None
+    try:
+        for problem in _event_problems(text[: mark.index], shown):
+            if problem.message == TOO_DEEP:
+                return problem
+    except yaml.YAMLError:
+        pass  # the cut text ends mid-document; everything before that was read
+    return None
+
+
 def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _character_problem(exc, shown, text)
+    too_deep = _too_deep_before(exc, shown, text)
+    if too_deep is not None:
+        return too_deep
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    if mark is not None:
-        where = Location(shown, mark.line + 1, mark.column + 1)
-    elif isinstance(exc, yaml.reader.ReaderError):
-        before = text[: exc.position]
-        where = Location(shown, before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
-    else:
-        where = Location(shown, 1, 1)
+    where = Location(shown, mark.line + 1, mark.column + 1) if mark is not None else Location(shown, 1, 1)
     return error(where, "", f"invalid YAML: {_yaml_message(exc)}{_hint(exc, text)}")
+
+
+def _character_problem(exc: yaml.reader.ReaderError, shown: str, text: str) -> Problem:
+    """A character that YAML does not allow in a file, written as it is."""
+    character = chr(exc.character) if isinstance(exc.character, int) else (exc.character or "\0")
+    # The parser stops at the first such character; its own offset counts bytes or characters
+    # depending on the parser, so the character is found again in the text.
+    found = text.find(character)
+    where = location_at(shown, text, found) if found >= 0 else Location(shown, 1, 1)
+    if _CONTROL_IN_FILE.match(character):
+        return error(where, "", _control_message(character))
+    return error(where, "", f"invalid YAML: unacceptable character U+{ord(character):04X}: {exc.reason}")
 
 
 def _hint(exc: yaml.YAMLError, text: str) -> str:
@@ -232,9 +286,6 @@ def _hint(exc: yaml.YAMLError, text: str) -> str:
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.reader.ReaderError):
-        character = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
-        return f"unacceptable character U+{character:04X}: {exc.reason}"
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     if not context:
@@ -242,6 +293,27 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     if problem.startswith("but "):
         return f"{context} {problem}"
     return f"{problem} ({context})"
+
+
+def location_at(shown: str, text: str, index: int) -> Location:
+    """The line and column of a character offset in a text."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Location(shown, text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
+def _control_message(character: str) -> str:
+    kind = "control character" if ord(character) < 0xA0 else "character"  # else U+FFFE or U+FFFF
+    return f"{kind} U+{ord(character):04X} is not allowed; remove it"
+
+
+def _escape_offset(source: str) -> int:
+    """Where the first escape of a control character is in a double-quoted scalar's source."""
+    for match in _ESCAPE.finditer(source):
+        code = match.group(1)
+        character = chr(int(code[1:], 16)) if len(code) > 1 else _NAMED_ESCAPES.get(code, "")
+        if character and _CONTROL_IN_VALUE.match(character):
+            return match.start()
+    return 0
 
 
 def _where(shown: str, node: Node) -> Location:
@@ -256,13 +328,13 @@ def _position(node: Node) -> tuple[int, int]:
 class _Builder:
     """Turn a node tree into plain data, recording positions and collecting problems."""
 
-    def __init__(self, shown: str):
-        self.shown = shown
+    def __init__(self, shown: str, text: str):
+        self.shown, self.text = shown, text
         self.problems: list[Problem] = []
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
         if depth > MAX_DEPTH:
-            self._fail(_where(self.shown, node), path, f"nesting is deeper than {MAX_DEPTH} levels")
+            self._fail(_where(self.shown, node), path, TOO_DEEP)
             return None
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
@@ -282,6 +354,8 @@ class _Builder:
                 self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
                 continue
             key = key_node.value
+            if key_node.style == '"' and self._has_control(key_node, path):
+                continue
             if key_node.tag == _MERGE:
                 self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
                 continue
@@ -294,6 +368,8 @@ class _Builder:
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:
+        if node.style == '"' and self._has_control(node, path):
+            return None
         if node.tag == _STR:
             return node.value
         if node.tag == MT_TAG:
@@ -302,6 +378,17 @@ class _Builder:
         if kind is None:
             return self._bad_tag(node, path)
         return Scalar(node.value, kind)
+
+    def _has_control(self, node: ScalarNode, path: Path_) -> bool:
+        """Refuse a control character that an escape put in a double-quoted scalar, at the escape."""
+        # Written as they are, control characters are refused by the parser (see _character_problem).
+        found = _CONTROL_IN_VALUE.search(node.value)
+        if found is None:
+            return False
+        start, end = node.start_mark.index, node.end_mark.index
+        where = location_at(self.shown, self.text, start + _escape_offset(self.text[start:end]))
+        self._fail(where, path, _control_message(found.group()))
+        return True
 
     def _bad_tag(self, node: Node, path: Path_) -> None:
         allowed = f"only {MT_TAG} (machine translation) is used in briefs"

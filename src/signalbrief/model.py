@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
 from babel import Locale
+from babel.core import get_global
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
@@ -50,10 +52,71 @@ def _region(value: str) -> str:
 
 
 def _not_a_region(value: str) -> Any:
-    upper = value.upper()
-    if upper in region_names():
-        return fail("region", f"{value!r} is not a region code (did you mean {upper!r}?)")
+    code = _meant_region(value)
+    if code is not None:
+        name = region_names()[code][0]
+        return fail("region", f"{value!r} is not a region code (did you mean {code!r} for {name}?)")
     return fail("region", f"{value!r} is not an ISO 3166-1 alpha-2 code or EU (like GB, US, CN)")
+
+
+# Names people write for a region that CLDR's English and Chinese names do not cover.
+_EVERYDAY_NAMES = {
+    "america": "US",
+    "britain": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "holland": "NL",
+    "europe": "EU",
+    "hong kong": "HK",
+    "macau": "MO",
+    "macao": "MO",
+    "czech republic": "CZ",
+    "turkey": "TR",
+    "ivory coast": "CI",
+    "burma": "MM",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "vatican": "VA",
+    "palestine": "PS",
+    "swaziland": "SZ",
+    "macedonia": "MK",
+    "uae": "AE",
+    "el": "GR",  # the EU's own code for Greece
+}
+
+
+def _meant_region(value: str) -> str | None:
+    """The region code a mistaken value most likely means: `us`, `UK`, `DEU`, `Germany`, `德国`."""
+    codes, names = region_names(), _region_spellings()
+    key = _plain_name(value)
+    found = value.upper() if value.upper() in codes else names.get(key)
+    if found is None and len(key) > 3:
+        close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.85)
+        found = names[close[0]] if close else None
+    return found
+
+
+@cache
+def _region_spellings() -> dict[str, str]:
+    """Other codes (UK, alpha-3, numeric) and names of each region, keyed by their plain form."""
+    codes = region_names()
+    spellings = {
+        _plain_name(alias): targets[0]
+        for alias, targets in get_global("territory_aliases").items()
+        if len(targets) == 1 and targets[0] in codes
+    }
+    for code, names in codes.items():
+        spellings.update({_plain_name(name): code for name in names})
+    spellings.update(_EVERYDAY_NAMES)
+    return spellings
+
+
+def _plain_name(value: str) -> str:
+    plain = " ".join(value.replace("\u2019", "'").casefold().split())
+    return plain.removeprefix("the ")
 
 
 Region = Annotated[Name, AfterValidator(_region), Field(json_schema_extra={"x-vocabulary": "regions"})]

@@ -31,6 +31,8 @@ from signalbrief.translate.inplace import fingerprint, provenance
 BRIEFS_DIR = "briefs"
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
+# A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
+_WRITTEN_ID = re.compile(rb"^id:[ \t]*(['\"]?)([a-z0-9]+(?:-[a-z0-9]+)*)\1[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 
 
 class LoadedBrief:
@@ -116,6 +118,7 @@ class _Entry:
     needs: tuple[Need_, ...] = ()
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
     see_also: tuple[str | None, ...] = ()  # as written; None where a target is not text
+    guessed_id: str | None = None  # of a file that could not be parsed, so links to it are not "unknown"
     problems: list[Problem] = field(default_factory=list)
 
     def locate(self, path: Path_) -> Location:
@@ -234,6 +237,7 @@ def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache
         raw = read_limited(entry.path, entry.shown)
     except InvalidInput as exc:
         entry.problems.extend(exc.problems)
+        entry.guessed_id = _guessed_id(entry.path, b"")
         return
     entry.digest = content_digest(raw)
     if remembered is not None and remembered.recall(entry):
@@ -242,6 +246,7 @@ def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache
         document = load_bytes(raw, entry.shown)
     except InvalidInput as exc:
         entry.problems.extend(exc.problems)
+        entry.guessed_id = _guessed_id(entry.path, raw)
         return
     entry.document = document
     entry.brief, problems = read_model(Brief, document, context)
@@ -333,6 +338,14 @@ def _brief_id(entry: _Entry) -> str | None:
     return stem
 
 
+def _guessed_id(path: Path, raw: bytes) -> str | None:
+    """The id of a brief that cannot be parsed: from its `id:` line if it has one, else its file name."""
+    written = _WRITTEN_ID.search(raw)
+    if written is not None:
+        return written.group(2).decode()
+    return path.stem if SLUG.match(path.stem) and len(path.stem) <= 80 else None
+
+
 def check_citations(document: Document) -> list[Problem]:
     """Every `[n]` must cite a source this text is allowed to see."""
     data = document.data if isinstance(document.data, dict) else {}
@@ -344,17 +357,33 @@ def check_citations(document: Document) -> list[Problem]:
         if "[" not in text:
             continue
         section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
-        for match in CITATION.finditer(text):
+        matches = list(CITATION.finditer(text))
+        for match in matches:
             number = int(match.group(1))
             cited.add(number)
             if number > own and number not in ranges.get(section, ()):
                 message = _citation_message(number, own, section, ranges)
-                problems.append(error(document.locate(path), dotted(path), message))
+                problems.append(error(_citation_at(document, path, matches, match), dotted(path), message))
     for n in range(1, own + 1):
         if n not in cited:
             where = document.locate(("sources", n - 1))
             problems.append(warning(where, f"sources[{n - 1}]", f"source [{n}] is never cited"))
     return problems
+
+
+def _citation_at(document: Document, path: Path_, matches: list[re.Match], match: re.Match) -> Location:
+    """Where a citation is written in the file: its `[n]`, or else the start of its text.
+
+    `[n]` holds no character that quoting, escaping or folding changes, so the k-th `[n]` of the
+    value is the k-th `[n]` of the scalar as written, in every style (plain, quoted, `|` and `>`)."""
+    span = document.span(path)
+    if span is None:
+        return document.locate(path)
+    same = [m for m in matches if m.group() == match.group()]
+    written = [m for m in CITATION.finditer(document.text, *span) if m.group() == match.group()]
+    if len(written) != len(same):
+        return document.locate(path)
+    return document.position_at(written[same.index(match)].start())
 
 
 def _section_ranges(data: dict, start: int) -> dict[int, set[int]]:
@@ -412,10 +441,13 @@ def _check_across(entries: list[_Entry]) -> None:
             first[entry.id] = entry
     known = list(first)
     drafts = {e.id for e in entries if e.draft}
+    unparsed = {e.guessed_id for e in entries if e.guessed_id is not None}
     for entry in entries:
         for i, target in enumerate(entry.see_also):
             if target is None or not SLUG.match(target):
                 continue  # the model check already reported it
+            if target not in first and target in unparsed:
+                continue  # the brief exists; its own errors say why it cannot be read
             found = _see_also_problem(target, entry.id, first, known, drafts)
             if found is not None:
                 report, message = found
