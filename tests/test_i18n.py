@@ -124,6 +124,12 @@ def test_one_environment_renders_each_language_with_its_own_catalog():
     assert rendered == [chinese, english, english, chinese]
 
 
+def test_plurals_follow_the_count():
+    source = '{% trans count=n %}{{ count }} source{% pluralize %}{{ count }} sources{% endtrans %}'
+    template = make_environment(None).from_string(source + '|{{ ngettext("%(num)d note", "%(num)d notes", n) }}')
+    assert [template.render(lang="en", n=n) for n in (1, 3)] == ["1 source|1 note", "3 sources|3 notes"]
+
+
 def test_python_labels_use_the_catalog():
     assert gettext_in("zh", "machine translation") == translations("zh").gettext("machine translation")
     assert gettext_in("zh", "machine translation") != "machine translation"
