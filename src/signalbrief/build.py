@@ -33,7 +33,7 @@ from signalbrief.incremental import (
 )
 from signalbrief.loader import read_limited
 from signalbrief.model import Brief, Card
-from signalbrief.render import HTML_LANG, TEMPLATES_DIR, make_environment, marked_plain, pick, translate_ui, xml_chars
+from signalbrief.render import HTML_LANG, TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick, xml_chars
 from signalbrief.translate import models
 from signalbrief.translate.fill import (
     GLOSSARY_FILE,
@@ -363,9 +363,10 @@ class Site:
 
     def edition_label(self, edition: str, lang: str) -> str:
         if edition == PUBLIC:
-            return translate_ui("Public edition", lang)
+            return gettext_in(lang, "Public edition")
         tier = next(t for t in self.config.tiers if t.id == edition)
-        return translate_ui("{tier} edition", lang).format(tier=pick(tier.name, lang))
+        # TRANSLATORS: the edition a page belongs to; {tier} is a member tier's name.
+        return gettext_in(lang, "{tier} edition").format(tier=pick(tier.name, lang))
 
     def _render_brief(self, output: Output, edition: str, brief_id: str, brief: Brief, memo: dict) -> None:
         gated = gate(brief_id, brief, edition, self.config)

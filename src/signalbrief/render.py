@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache, wraps
 from importlib import resources
+from importlib.resources.abc import Traversable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.core import get_global
 from babel.dates import format_date
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import (
     ChoiceLoader,
@@ -31,39 +37,64 @@ from signalbrief.model import Text, region_names
 
 LANGS = ("en", "zh")
 HTML_LANG = {"en": "en", "zh": "zh-Hans", "bi": "en"}
-BABEL_LOCALE = {"en": "en", "zh": "zh_Hans"}
+BABEL_LOCALE = {"en": "en", "zh": "zh_Hans", "bi": "en"}
 TEMPLATES_DIR = "templates"
 # Characters XML 1.0 does not allow anywhere, not even as character references.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @cache
-def catalog(lang: str) -> dict[str, str]:
-    """The theme's interface strings for a language (English is the source language)."""
-    if lang == "en":
-        return {}
-    po = resources.files("signalbrief").joinpath("theme", "locale", lang, "LC_MESSAGES", "messages.po")
+def translations(lang: str) -> gettext.NullTranslations:
+    """The theme's catalog for a language or view, read from its .po file (English, the source
+    language, has none: its strings are the msgids)."""
+    for name in catalog_names(BABEL_LOCALE[lang]):
+        po = resources.files("signalbrief").joinpath("theme", "locale", name, "LC_MESSAGES", "messages.po")
+        if po.is_file():
+            return _read_catalog(po)
+    return gettext.NullTranslations()
+
+
+def catalog_names(locale: str) -> list[str]:
+    """The folders a Babel locale's catalog may be in, most specific first: `zh_Hans` is also looked
+    for in `zh` (Chinese is written in Hans unless a script says otherwise); `zh_Hant` is not."""
+    parsed = Locale.parse(locale)
+    likely = Locale.parse(get_global("likely_subtags").get(parsed.language, parsed.language))
+    names = [str(parsed)]
+    if parsed.script in (None, likely.script) and str(parsed) != parsed.language:
+        names.append(parsed.language)
+    return names
+
+
+def _read_catalog(po: Traversable) -> gettext.GNUTranslations:
+    """Compile a .po catalog in memory, so no .mo file can go stale; fuzzy and empty entries stay out."""
     with po.open("rb") as handle:
-        messages = read_po(handle)
-    return {str(m.id): str(m.string) for m in messages if m.id and m.string and not m.fuzzy}
+        catalog = read_po(handle)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
-def translate_ui(message: str, lang: str) -> str:
-    return catalog(lang).get(message, message)
+def gettext_in(lang: str, message: str) -> str:
+    """An interface string in a language; templates call it where a block names its language
+    (the bilingual view shows both), `_()` and `{% trans %}` elsewhere."""
+    return translations(lang).gettext(message)
 
 
-class _Messages(dict):
-    """Interface strings of one language; a string missing from the catalog stays English."""
-
-    def __missing__(self, message: str) -> str:
-        return message
+@pass_context
+def _gettext(context: Any, message: str) -> str:
+    return _as_text(context, gettext_in(context["lang"], message))
 
 
-@cache
-def messages() -> dict[str, dict[str, str]]:
-    """`T[lang][msgid]` in templates: a lookup, not a call, since pages use many labels each."""
-    english = _Messages({message: message for message in catalog("zh")})
-    return {"en": english, "bi": english, "zh": _Messages(catalog("zh"))}
+@pass_context
+def _ngettext(context: Any, singular: str, plural: str, count: int) -> str:
+    return _as_text(context, translations(context["lang"]).ngettext(singular, plural, count))
+
+
+def _as_text(context: Any, words: str) -> str:
+    """A catalog string is text, escaped in HTML like any value: Jinja's newstyle gettext would take
+    it as markup, so a translation could open a tag or end an attribute."""
+    return escape(words) if context.eval_ctx.autoescape else words
 
 
 def make_environment(root: Path | None, *, markdown: bool = False) -> Environment:
@@ -85,11 +116,11 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals.update(
-        T=messages(),
-        _=_gettext,
-        _in=translate_ui,
+        gettext_in=gettext_in,
         term_label=term_label,
         region_name=region_name,
         day=day,
@@ -127,11 +158,6 @@ class _ContainedLoader(FileSystemLoader):
         if not Path(filename).resolve().is_relative_to(folder):
             raise TemplateError(f"templates/{template} links outside templates/; refusing to read it")
         return source, filename, uptodate
-
-
-@pass_context
-def _gettext(context: Any, message: str) -> str:
-    return translate_ui(message, "zh" if context["lang"] == "zh" else "en")
 
 
 def pick(value: Text | tuple[str, str], lang: str) -> str:
@@ -191,12 +217,14 @@ def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Mar
     own = value.get(lang)
     if own is None:
         other = _other(lang)
-        notice = escape(translate_ui("Translation pending", lang))
+        # TRANSLATORS: shown before a text that is not yet in this language (the other one follows).
+        notice = escape(gettext_in(lang, "Translation pending"))
         shown = body(value.get(other) or "")
         pending = f'<span class="pending" data-pending="{lang}">{notice}</span>'
         return Markup(f'{pending} <span lang="{HTML_LANG[other]}">{shown}</span>')
     if lang in value.machine:
-        label = escape(translate_ui("machine translation", lang))
+        # TRANSLATORS: shown after a text translated by machine.
+        label = escape(gettext_in(lang, "machine translation"))
         return Markup(f'<span data-mt="{lang}">{body(own)}</span><span class="mt-label">{label}</span>')
     return body(own)
 
@@ -205,10 +233,10 @@ def _labelled_markdown(value: Text, lang: str, body: Callable[[str], str]) -> st
     """A text's `body` as Markdown in one language, with the same labels as the HTML."""
     own = value.get(lang)
     if own is None:
-        notice = translate_ui("Translation pending", lang)
+        notice = gettext_in(lang, "Translation pending")
         return f"*({notice})* {body(value.get(_other(lang)) or '')}"
     if lang in value.machine:
-        return f"{body(own)} *({translate_ui('machine translation', lang)})*"
+        return f"{body(own)} *({gettext_in(lang, 'machine translation')})*"
     return body(own)
 
 
@@ -263,11 +291,13 @@ def marked_plain(value: Text, lang: str) -> str:
     for feeds, `<title>` and `<meta>`, which hold no markup."""
     own = value.get(lang)
     if own is None:
-        notice = translate_ui("Translation pending", lang)
-        return translate_ui("({label}) ", lang).format(label=notice) + plain(value, _other(lang))
+        notice = gettext_in(lang, "Translation pending")
+        # TRANSLATORS: before an untranslated text in feeds and <title>; {label} is "Translation pending".
+        return gettext_in(lang, "({label}) ").format(label=notice) + plain(value, _other(lang))
     if lang in value.machine:
-        label = translate_ui("machine translation", lang)
-        return plain_text(own) + translate_ui(" ({label})", lang).format(label=label)
+        label = gettext_in(lang, "machine translation")
+        # TRANSLATORS: after a machine-translated text in feeds and <title>; {label} is "machine translation".
+        return plain_text(own) + gettext_in(lang, " ({label})").format(label=label)
     return plain_text(own)
 
 
