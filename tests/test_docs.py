@@ -31,3 +31,18 @@ def test_every_command_is_in_the_readme():
 
     missing = [name for name in cli.commands if f"signalbrief {name}" not in README]
     assert missing == []
+
+
+def test_readme_is_for_users():
+    """Short, and with no path a fresh clone does not have."""
+    assert len(README.splitlines()) <= 250
+    assert "../" not in README
+
+
+def test_readme_links_point_at_files_in_the_repository():
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    targets = re.findall(r"\]\(([^)#]+)\)", README)
+    missing = [target for target in targets if not target.startswith("http") and not (root / target).exists()]
+    assert targets and missing == []
