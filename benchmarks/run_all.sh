@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
+$py benchmarks/startup_speed.py --rounds 15
 $py benchmarks/validate_speed.py 1000 --repeat 5
 $py benchmarks/build_speed.py 1000 --repeat 3
 $py benchmarks/incremental_speed.py 1000 --repeat 3

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -95,8 +97,8 @@ def test_new_creates_a_valid_draft_and_never_overwrites(publication, run):
     assert run(root, "validate").exit_code == 0
     path.write_text(text + "# my edit\n", encoding="utf-8")
     second = run(root, "new", "eu-chips-act-review")
-    assert second.exit_code == 1
-    assert "briefs/eu-chips-act-review.yaml: error: already exists; nothing was changed" in second.stderr
+    assert second.exit_code == 2  # a usage error: the id is taken, no input is invalid
+    assert "error: briefs/eu-chips-act-review.yaml already exists; nothing was changed" in second.stderr
     assert path.read_text(encoding="utf-8").endswith("# my edit\n")
 
 
@@ -175,3 +177,48 @@ def test_quiet_and_verbose(publication, run):
     verbose = run(root, "-v", "validate").stderr.splitlines()
     assert "briefs/alpha.yaml: see above" in verbose
     assert "briefs/beta.yaml: ok" in verbose
+
+
+# Loads the command line as the console script does, runs it, and writes the modules it loaded.
+LOADED_MODULES = """
+import sys
+from signalbrief.cli import main
+out, sys.argv = sys.argv[1], ["signalbrief", *sys.argv[2:]]
+try:
+    main()
+except SystemExit:
+    pass
+with open(out, "w", encoding="utf-8") as listing:
+    listing.write("\\n".join(sys.modules))
+"""
+HEAVY = {"jinja2", "markupsafe", "markdown_it", "argostranslate", "ctranslate2", "sentencepiece", "watchfiles"}
+HEAVY |= {"numpy", "sqlite3", "signalbrief.build", "signalbrief.serve", "signalbrief.render"}
+# What `validate` needs; `--version` and `--help` need none of it.
+VALIDATING = {"pydantic", "yaml", "babel", "signalbrief.config", "signalbrief.validate"}
+
+
+def loaded_modules(tmp_path: Path, *args: str) -> set[str]:
+    listing = tmp_path / "modules.txt"
+    subprocess.run([sys.executable, "-c", LOADED_MODULES, str(listing), *args], cwd=tmp_path, check=False)
+    return set(listing.read_text(encoding="utf-8").splitlines())
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["validate", "--help"], ["build", "--help"]])
+def test_version_and_help_load_nothing_heavy(tmp_path, args):
+    loaded = loaded_modules(tmp_path, *args)
+    assert "click" in loaded
+    assert {name.split(".")[0] for name in loaded} & (HEAVY | VALIDATING) == set()
+    assert loaded & (HEAVY | VALIDATING) == set()
+
+
+def test_validate_loads_no_renderer_translator_or_server(tmp_path, publication):
+    loaded = loaded_modules(publication(), "validate")
+    assert "signalbrief.validate" in loaded
+    assert {name.split(".")[0] for name in loaded} & HEAVY == set()
+    assert loaded & HEAVY == set()
+
+
+def test_the_command_lines_views_are_the_builds():
+    from signalbrief import build, cli
+
+    assert cli.VIEWS == build.VIEWS

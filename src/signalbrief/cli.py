@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import threading
 import time
@@ -12,8 +13,7 @@ from pathlib import Path
 import click
 
 from signalbrief import __version__
-from signalbrief.build import FORMATS, VIEWS, BuildOptions, build
-from signalbrief.config import load_config
+from signalbrief.discovery import find_publication
 from signalbrief.errors import (
     EXIT_INVALID,
     InvalidInput,
@@ -22,22 +22,69 @@ from signalbrief.errors import (
     count_line,
     summary_line,
 )
-from signalbrief.fields import DECIMAL
-from signalbrief.grading import band_for, band_ranges
-from signalbrief.scaffold import init_publication, new_brief
-from signalbrief.schema import brief_schema
-from signalbrief.serve import Preview
-from signalbrief.translate import models
-from signalbrief.translate.run import translate_publication
-from signalbrief.validate import validate
+
+# The command line imports what a command needs when it runs, so `--version`, `--help` and
+# `validate` start without loading the renderer, the translator or the preview server.
+
+VIEWS = ("en", "zh", "bi")  # as build.VIEWS (a test keeps them equal); importing build is slow
+NO_PUBLICATION = (
+    "no publication in {folder} or any folder above it (none holds signalbrief.yaml or briefs/); "
+    "start one with `signalbrief init`, or name one with -C DIR"
+)
 
 
 class Settings:
-    """Global options shared by every command."""
+    """Global options shared by every command: the folder it runs in, and how much it says."""
 
-    def __init__(self, root: Path, verbosity: int):
-        self.root = root
+    def __init__(self, verbosity: int):
+        self.folders: list[Path] = []  # each -C in order; a relative one goes on from the one before
         self.verbosity = verbosity
+
+    @functools.cached_property
+    def base(self) -> Path:
+        """The folder the command runs in: the current one, changed by each -C as git does."""
+        try:
+            here = Path.cwd()
+        except OSError:
+            raise UsageError("the current folder no longer exists") from None
+        return here.joinpath(*self.folders).resolve()
+
+    @functools.cached_property
+    def root(self) -> Path:
+        """The publication: the nearest folder, the base or one above it, that holds one."""
+        if not self.base.is_dir():
+            raise UsageError(f"{self.base} is not a folder")
+        found = find_publication(self.base)
+        if found is None:
+            raise UsageError(NO_PUBLICATION.format(folder=self.base))
+        return found
+
+    def given(self, paths: tuple[Path, ...]) -> list[Path]:
+        """Paths typed on the command line, which mean what they say from the folder the command
+        runs in; those inside the publication are passed relative to it, as messages show them."""
+        absolute = [Path(os.path.normpath(self.base / path)) for path in paths]
+        return [p.relative_to(self.root) if p.is_relative_to(self.root) else p for p in absolute]
+
+    def shown(self, path: Path) -> str:
+        """A path as the user sees it from the folder the command runs in."""
+        return os.path.relpath(path, self.base)
+
+
+def _change_folder(ctx: click.Context, _param, folders: tuple[Path, ...]) -> None:
+    ctx.find_object(Settings).folders.extend(folders)
+
+
+def folder_option(command):
+    """Accept -C DIR after the command name too (`signalbrief validate -C pub`)."""
+    return click.option(
+        "-C",
+        "folders",
+        multiple=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_change_folder,
+        help="Run as if started in this folder.",
+    )(command)
 
 
 def reports_errors(command):
@@ -63,30 +110,35 @@ def reports_errors(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-C",
-    "root",
+    "folders",
+    multiple=True,
     type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    help="Run in this publication folder.",
+    help="Run as if started in this folder (before or after the command name).",
 )
 @click.option("-q", "--quiet", count=True, help="Print only errors.")
 @click.option("-v", "--verbose", count=True, help="Print more detail.")
 @click.version_option(__version__, prog_name="signalbrief")
 @click.pass_context
-def cli(ctx: click.Context, root: Path, quiet: int, verbose: int) -> None:
-    """Publish bilingual signal briefs with gated member editions."""
-    if not root.is_dir() and ctx.invoked_subcommand != "init":
-        raise click.BadParameter(f"{root} is not a folder", param_hint="-C")
-    ctx.obj = Settings(root, verbose - quiet)
+def cli(ctx: click.Context, folders: tuple[Path, ...], quiet: int, verbose: int) -> None:
+    """Publish bilingual signal briefs with gated member editions.
+
+    Every command but `init` and `models` works on the publication in the current folder or the
+    nearest one above it that holds signalbrief.yaml or briefs/."""
+    ctx.obj = Settings(verbose - quiet)
+    ctx.obj.folders.extend(folders)
 
 
 @cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
+@folder_option
 @click.pass_obj
 @reports_errors
 def validate_command(settings: Settings, paths: tuple[Path, ...], strict: bool) -> None:
     """Check briefs (default: briefs/) and print every problem."""
-    report = validate(settings.root, list(paths), keep=False)  # unchanged files: their remembered outcome
+    from signalbrief.validate import validate
+
+    report = validate(settings.root, settings.given(paths), keep=False)  # unchanged files: their remembered outcome
     shown = report.problems if settings.verbosity >= 0 else report.errors
     for problem in shown:
         click.echo(str(problem), err=True)
@@ -112,7 +164,9 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 
 @cli.command("build")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default="site", help="Output folder.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: site/ in the publication folder)."
+)
 @click.option("--format", "formats", help="Comma-separated: html,md (default both).")
 @click.option("--edition", "editions", help="Comma-separated edition ids (default all).")
 @click.option("--lang", "views", help="Comma-separated: en,zh,bi (default all).")
@@ -120,17 +174,20 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 @click.option(
     "--allow-untranslated", is_flag=True, help="Show a 'translation pending' notice instead of stopping (exit 3)."
 )
+@folder_option
 @click.pass_obj
 @reports_errors
 def build_command(settings: Settings, paths, output, formats, editions, views, drafts, allow_untranslated) -> None:
     """Render the editions as HTML and Markdown (default: into site/)."""
+    from signalbrief.build import FORMATS, BuildOptions, build
+
     options = BuildOptions(
-        output=output,
+        output=settings.base / output if output is not None else Path("site"),
         formats=_choices(formats, FORMATS, "--format"),
         editions=tuple(e.strip() for e in (editions or "").split(",") if e.strip()),
         views=_choices(views, VIEWS, "--lang"),
         drafts=drafts,
-        paths=tuple(paths),
+        paths=tuple(settings.given(paths)),
         allow_untranslated=allow_untranslated,
     )
     if sys.stderr.isatty() and settings.verbosity >= 0:
@@ -145,7 +202,8 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
         for problem in report.warnings:
             click.echo(str(problem), err=True)
         click.echo(
-            f"built {report.briefs} brief{'s' if report.briefs != 1 else ''} into {report.output}: "
+            f"built {report.briefs} brief{'s' if report.briefs != 1 else ''} into "
+            f"{settings.shown(settings.root / report.output)}: "
             f"{report.files} files in {report.seconds:.2f} s{_translation_note(report)}",
             err=True,
         )
@@ -178,11 +236,16 @@ def _tick(bar, done: int, total: int) -> None:
 @click.option("--edition", default="public", show_default=True, help="Edition the preview opens.")
 @click.option("--lang", "view", type=click.Choice(VIEWS), default="en", show_default=True, help="View it opens.")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
+@folder_option
 @click.pass_obj
 @reports_errors
 def serve_command(settings: Settings, port: int, edition: str, view: str, drafts: bool) -> None:
     """Preview the site on 127.0.0.1, rebuilding when briefs, config, glossary or templates change;
     open pages reload themselves."""
+    from signalbrief.build import BuildOptions
+    from signalbrief.config import load_config
+    from signalbrief.serve import Preview
+
     editions = load_config(settings.root).edition_ids
     if edition not in editions:
         raise UsageError(f"unknown edition {edition!r}; editions: {', '.join(editions)}")
@@ -206,15 +269,19 @@ def _echo_err(message: str) -> None:
 @cli.command("translate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--write", is_flag=True, help="Write the translations into the brief files as !mt values.")
+@folder_option
 @click.pass_obj
 @reports_errors
 def translate_command(settings: Settings, paths: tuple[Path, ...], write: bool) -> None:
     """Fill missing languages by machine translation; without --write, only report."""
+    from signalbrief.translate.run import translate_publication
+
+    paths = settings.given(paths)
     if sys.stderr.isatty() and settings.verbosity >= 0:
         with click.progressbar(length=0, label="translating", file=sys.stderr, show_pos=True) as bar:
-            report = translate_publication(settings.root, list(paths), write, progress=_counting(bar))
+            report = translate_publication(settings.root, paths, write, progress=_counting(bar))
     else:
-        report = translate_publication(settings.root, list(paths), write)
+        report = translate_publication(settings.root, paths, write)
     for problem in report.edited:
         click.echo(str(problem), err=True)
     for need in report.needs:
@@ -283,6 +350,8 @@ def models_group() -> None:
 @reports_errors
 def models_list() -> None:
     """Show the installed models and where they live."""
+    from signalbrief.translate import models
+
     folder = models.models_dir()
     found = models.installed(folder)
     for info in found:
@@ -296,6 +365,8 @@ def models_list() -> None:
 @reports_errors
 def models_install(direction: tuple[str, ...], archive: Path | None) -> None:
     """Install a model: `en zh` downloads one (network), `--file X.argosmodel` installs a local file."""
+    from signalbrief.translate import models
+
     if archive is not None:
         if direction:
             raise UsageError("give a direction or --file, not both")
@@ -315,25 +386,36 @@ def models_install(direction: tuple[str, ...], archive: Path | None) -> None:
 @reports_errors
 def models_remove(selector: tuple[str, ...]) -> None:
     """Remove a model by name, or by direction (`en zh`)."""
+    from signalbrief.translate import models
+
     for info in models.remove(list(selector)):
         click.echo(f"removed {info.name}")
 
 
 @cli.command("schema")
+@folder_option
 @click.pass_obj
 @reports_errors
 def schema_command(settings: Settings) -> None:
     """Print the JSON Schema of the brief format, for editors."""
+    from signalbrief.config import load_config
+    from signalbrief.schema import brief_schema
+
     schema = brief_schema(load_config(settings.root))
     click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
 
 
 @cli.command("grade")
 @click.argument("score")
+@folder_option
 @click.pass_obj
 @reports_errors
 def grade_command(settings: Settings, score: str) -> None:
     """Show the band a confidence score falls in, and the whole table."""
+    from signalbrief.config import load_config
+    from signalbrief.fields import DECIMAL
+    from signalbrief.grading import band_for, band_ranges
+
     if not DECIMAL.match(score) or float(score) > 1.0:
         raise UsageError(f"{score!r} is not a score from 0.00 to 1.00")
     table = load_config(settings.root).grades
@@ -346,25 +428,30 @@ def grade_command(settings: Settings, score: str) -> None:
 
 
 @cli.command("init")
-@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", required=False, type=click.Path(path_type=Path))
+@folder_option
 @click.pass_obj
 @reports_errors
 def init_command(settings: Settings, folder: Path | None) -> None:
-    """Scaffold a publication in FOLDER (default: the current one)."""
-    target = folder if folder is not None and folder.is_absolute() else settings.root / (folder or ".")
-    for path, created in init_publication(target):
+    """Scaffold a publication in FOLDER (default: the current one); refuse inside another one."""
+    from signalbrief.scaffold import init_publication
+
+    for path, created in init_publication(settings.base / (folder or ".")):
         state = "created" if created else "exists, left as it is"
-        click.echo(f"{path}: {state}")
+        click.echo(f"{settings.shown(path)}: {state}")
 
 
 @cli.command("new")
 @click.argument("brief_id", metavar="ID")
+@folder_option
 @click.pass_obj
 @reports_errors
 def new_command(settings: Settings, brief_id: str) -> None:
     """Create briefs/ID.yaml from a commented skeleton."""
+    from signalbrief.scaffold import new_brief
+
     path = new_brief(settings.root, brief_id)
-    click.echo(f"created {path}")
+    click.echo(f"created {settings.shown(path)}")
 
 
 def main() -> None:
