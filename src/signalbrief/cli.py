@@ -299,7 +299,9 @@ def models_install(direction: tuple[str, ...], archive: Path | None) -> None:
         if len(direction) != 2:
             raise UsageError("name a direction (en zh, or zh en), or give --file X.argosmodel")
         click.echo(f"downloading the {direction[0]}->{direction[1]} model from the Argos package index ...", err=True)
-        info = models.download(direction[0], direction[1])
+        from signalbrief.translate.download import download
+
+        info = download(direction[0], direction[1])
     click.echo(f"installed {info.name} ({info.source} -> {info.target}, version {info.version}) in {info.path.parent}")
 
 
