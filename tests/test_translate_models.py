@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import http.server
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 import zipfile
 
 import pytest
@@ -56,6 +58,92 @@ def test_bad_packages_are_refused(models_folder, run, tmp_path, members, message
     assert message in result.stderr
     assert not (tmp_path / "evil").exists()
     assert models.installed() == []
+
+
+PACKAGE = {"pkg/metadata.json": '{"from_code": "en", "to_code": "zh"}', "pkg/model/model.bin": "m", "pkg/sentencepiece.model": "s"}
+
+
+def _zip(archive, entries: list[tuple[zipfile.ZipInfo | str, str]]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(archive, "w") as package:
+            for name, content in entries:
+                package.writestr(name, content)
+
+
+def _bad_crc(archive) -> None:
+    _zip(archive, list(PACKAGE.items()))
+    data = bytearray(archive.read_bytes())
+    at = data.index(b"m", data.index(b"pkg/model/model.bin") + len("pkg/model/model.bin"))
+    data[at] = ord("n")
+    archive.write_bytes(bytes(data))
+
+
+def _encrypted(archive) -> None:
+    with zipfile.ZipFile(archive, "w") as package:
+        for name, content in PACKAGE.items():
+            package.writestr(name, content)
+        package.infolist()[1].flag_bits |= 0x1  # the directory says encrypted
+
+
+def _unknown_method(archive) -> None:
+    with zipfile.ZipFile(archive, "w") as package:
+        for name, content in PACKAGE.items():
+            package.writestr(name, content)
+        package.infolist()[1].compress_type = 99  # the directory says 99; the data is stored
+
+
+CRAFTED = {
+    "empty name": (lambda a: _zip(a, [*PACKAGE.items(), (zipfile.ZipInfo(""), "x")]), "an entry with an empty name"),
+    "dot name": (lambda a: _zip(a, [*PACKAGE.items(), (".", "x")]), "an entry with an empty name ('.')"),
+    "metadata not an object": (
+        lambda a: _zip(a, [*PACKAGE.items(), ("pkg/metadata.json", "[1, 2]")][1:]),
+        "not an en/zh translation package",
+    ),
+    "duplicate metadata": (
+        lambda a: _zip(a, [*PACKAGE.items(), ("pkg/metadata.json", "{}")]),
+        "the entry 'pkg/metadata.json' appears twice",
+    ),
+    "over-long folder name": (lambda a: _zip(a, [("p" * 300 + "/metadata.json", "{}")]), "longer than 255 bytes"),
+    "bad CRC": (_bad_crc, "damaged package: Bad CRC-32"),
+    "encrypted entry": (_encrypted, "the entry 'pkg/model/model.bin' is encrypted"),
+    "unknown compression": (_unknown_method, "the entry 'pkg/model/model.bin' uses an unknown compression method (99)"),
+}
+
+
+@pytest.mark.parametrize("case", CRAFTED, ids=list(CRAFTED))
+def test_crafted_archives_are_one_line_errors(models_folder, run, tmp_path, case):
+    make, message = CRAFTED[case]
+    archive = tmp_path / "crafted.argosmodel"
+    make(archive)
+    result = run(tmp_path, "models", "install", "--file", str(archive))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [result.stderr.strip()]  # one line
+    assert result.stderr.startswith(f"error: {archive}: ")
+    assert message in result.stderr
+    assert _nothing_left(models_folder)
+    assert {p.name for p in tmp_path.iterdir()} <= {"crafted.argosmodel", "models"}  # nothing written outside
+
+
+def test_full_disk_while_unpacking_exits_4(models_folder, glossary_packages, run, tmp_path, monkeypatch):
+    def full(source, target, *args, **kwargs):
+        target.write(source.read(10))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", full)  # zipfile unpacks each entry with it
+    archive = glossary_packages["en-zh"]
+    result = run(tmp_path, "models", "install", "--file", str(archive))
+    assert result.exit_code == 4
+    assert result.stderr.strip() == f"error: {archive}: cannot unpack into {models_folder}: No space left on device"
+    assert _nothing_left(models_folder)
+
+
+def test_a_failed_reinstall_keeps_the_installed_model(installed_models, run, tmp_path):
+    archive = tmp_path / "crafted.argosmodel"
+    _bad_crc(archive)
+    assert run(tmp_path, "models", "install", "--file", str(archive)).exit_code == 1
+    assert len(models.installed()) == 2
+    assert sorted(p.name for p in installed_models.iterdir()) == [m.name for m in models.installed()]
 
 
 def test_not_a_zip_is_refused(models_folder, run, tmp_path):
