@@ -208,10 +208,11 @@ def translate_command(settings: Settings, paths: tuple[Path, ...], write: bool) 
             report = translate_publication(settings.root, list(paths), write, progress=_counting(bar))
     else:
         report = translate_publication(settings.root, list(paths), write)
-    for problem in report.edited:
+    for problem in report.edited + report.unwritten:
         click.echo(str(problem), err=True)
+    unwritten = {(str(p.location), p.field) for p in report.unwritten}
     for need in report.needs:
-        state = "written" if write else "ready"
+        state = "ready" if not write else "not written" if (str(need.where()), need.field()) in unwritten else "written"
         click.echo(f"{need.where()}: {need.field()}: {need.direction} {state}", err=True)
     outcome = report.outcome
     click.echo(
