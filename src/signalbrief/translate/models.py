@@ -130,6 +130,7 @@ def hidden_folder(folder: Path, purpose: str) -> Path:
 
 
 def _remove_abandoned(folder: Path) -> None:
+    """Remove the hidden working folders (`.install-PID-...`) that killed processes left."""
     for child in folder.iterdir():
         parts = child.name.split("-")
         if child.name.startswith(".") and len(parts) >= 3 and parts[1].isdigit() and not _running(int(parts[1])):
@@ -142,10 +143,10 @@ def _remove_abandoned(folder: Path) -> None:
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
-    except (PermissionError, OverflowError):
-        return pid > 0
+    except PermissionError:  # another user's process
+        return True
     return True
 
 
