@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,129 @@ ls -a {disk} > {disk}/../listing.txt
     assert "No space left on device" in (tmp_path / "stderr.txt").read_text()
     assert (tmp_path / "before.txt").read_text() == (tmp_path / "after.txt").read_text()
     assert [n for n in (tmp_path / "listing.txt").read_text().split() if n.startswith(".site.build-")] == []
+
+
+# --- Translation models and `translate --write` (the models helper's block) -------------------------
+
+
+def _package_files(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as package:
+        return {info.filename.split("/", 1)[1]: package.read(info) for info in package.infolist() if not info.is_dir()}
+
+
+def _models_state(folder: Path, complete: dict[str, dict[str, bytes]]) -> str:
+    """Which complete package the models folder shows ("none" if none); fail on anything else visible."""
+    from signalbrief.translate import models
+
+    visible = [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.exists() else []
+    assert len(visible) <= 1, visible
+    listed = models.installed(folder)
+    if not visible:
+        assert listed == []
+        return "none"
+    files = {str(p.relative_to(visible[0])): p.read_bytes() for p in visible[0].rglob("*") if p.is_file()}
+    state = next((version for version, wanted in complete.items() if files == wanted), None)
+    assert state is not None, f"a half-installed model is visible ({len(files)} files)"
+    assert [m.version for m in listed] == [state]
+    return state
+
+
+def _padded(archive: Path, out: Path, version: str) -> Path:
+    """The package with another version number and 4,000 small files more, so that unpacking and
+    removing it take a while."""
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(out, "w") as package:
+        name = source.namelist()[0].split("/")[0]
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("/metadata.json"):
+                data = data.replace(b'"package_version": "1.0"', f'"package_version": "{version}"'.encode())
+            package.writestr(info, data)
+        for number in range(4000):
+            package.writestr(f"{name}/model/padding/{number}.bin", os.urandom(64))
+    return out
+
+
+def test_killed_models_install_leaves_no_model_or_a_complete_one(glossary_packages, tmp_path):
+    archives = {v: _padded(glossary_packages["en-zh"], tmp_path / f"{v}.argosmodel", v) for v in ("1.0", "2.0")}
+    complete = {version: _package_files(archive) for version, archive in archives.items()}
+    folder = tmp_path / "models"
+    env = {**os.environ, "SIGNALBRIEF_MODELS": str(folder)}
+    install = [sys.executable, "-m", "signalbrief", "models", "install", "--file"]
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "signalbrief", "--version"], env=env, capture_output=True)
+    startup = time.monotonic() - started
+    assert subprocess.run([*install, str(archives["1.0"])], env=env, capture_output=True).returncode == 0
+    longest = time.monotonic() - started - startup
+    rng = random.Random(7)
+    seen = set()
+    for run in range(max(RUNS // 2, 2)):
+        process = subprocess.Popen([*install, str(archives["2.0" if run % 2 else "1.0"])], env=env, stderr=subprocess.DEVNULL)
+        time.sleep(startup * 0.8)  # kill while it installs, not while Python starts
+        kill_at_random(process, rng, longest - startup * 0.6)
+        seen.add(_models_state(folder, complete))
+    assert subprocess.run([*install, str(archives["2.0"])], env=env, capture_output=True).returncode == 0
+    assert _models_state(folder, complete) == "2.0"
+    assert [p.name for p in folder.iterdir()] == ["translate-en_zh-glossary"]  # what kills left is cleared
+    assert len(seen) >= 2, seen  # the kills hit both before and after the rename
+
+
+def test_killed_translate_write_leaves_tricky_files_old_or_new(installed_models, publication, run):
+    from tests.test_translate_write import BRIEF, FLOW_LINE
+
+    literal_end = BRIEF.replace("watch_list:\n  - {en: 'Report: next steps'}\n", "") + "  - en: |\n      culture\n      more"
+    kinds = [BRIEF.replace("\n", "\r\n"), literal_end, FLOW_LINE, BRIEF]
+    briefs = {f"b{n}": kinds[n % len(kinds)].replace("id: alpha", f"id: b{n}") for n in range(12)}
+    root = publication(briefs)
+    originals = {p.name: p.read_bytes() for p in (root / "briefs").iterdir()}
+    assert run(root, "translate", "--write").exit_code == 0
+    translated = {p.name: p.read_bytes() for p in (root / "briefs").iterdir()}
+    assert all(translated[name] != originals[name] for name in originals)
+    rng = random.Random(5)
+    env = {"SIGNALBRIEF_MODELS": str(installed_models)}
+    for _ in range(max(RUNS // 2, 1)):
+        for name, content in originals.items():
+            (root / "briefs" / name).write_bytes(content)
+        shutil.rmtree(root / ".signalbrief", ignore_errors=True)
+        kill_at_random(start(["-C", str(root), "translate", "--write"], env), rng, 2.0)
+        for path in (root / "briefs").iterdir():
+            if not path.name.startswith("."):  # a temporary file of the killed write is never a brief
+                assert path.read_bytes() in (originals[path.name], translated[path.name]), path.name
+
+
+def _in_tiny_disk(tmp_path: Path, script: str) -> None:
+    (tmp_path / "probe").mkdir()
+    if shutil.which("unshare") is None or not _can_mount_tmpfs(tmp_path / "probe"):
+        pytest.skip("cannot mount a small tmpfs here")
+    subprocess.run(["unshare", "-rm", "sh", "-c", script], check=True)
+
+
+def test_full_disk_during_models_install_exits_4_and_leaves_nothing(glossary_packages, tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    archive = glossary_packages["en-zh"]
+    _in_tiny_disk(tmp_path, f"""
+mount -t tmpfs -o size=64k tmpfs {disk}
+SIGNALBRIEF_MODELS={disk}/models {sys.executable} -m signalbrief models install --file {archive} 2> {tmp_path}/stderr.txt
+echo $? > {tmp_path}/status.txt
+ls -a {disk}/models > {tmp_path}/listing.txt
+""")
+    assert (tmp_path / "status.txt").read_text().strip() == "4"
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert stderr.startswith(f"error: {archive}: ") and "No space left on device" in stderr
+    assert len(stderr.splitlines()) == 1
+    assert (tmp_path / "listing.txt").read_text().split() == [".", ".."]
+
+
+def test_full_disk_while_the_memory_is_written_exits_4(installed_models, publication, tmp_path):
+    root = publication({"alpha": VALID.replace("The United States and United Kingdom signed", "trade " * 3000), "beta": BETA})
+    memory = root / ".signalbrief"
+    memory.mkdir()
+    _in_tiny_disk(tmp_path, f"""
+mount -t tmpfs -o size=16k tmpfs {memory}
+SIGNALBRIEF_MODELS={installed_models} {sys.executable} -m signalbrief -C {root} translate 2> {tmp_path}/stderr.txt
+echo $? > {tmp_path}/status.txt
+""")
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert (tmp_path / "status.txt").read_text().strip() == "4", stderr
+    assert "translations.sqlite: cannot write the translation memory: " in stderr
+    assert "Traceback" not in stderr

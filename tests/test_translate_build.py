@@ -58,6 +58,7 @@ def test_missing_model_exits_3_naming_fields_direction_and_command(models_folder
     assert "briefs/alpha.yaml:14:3: error: summary.zh: needs en->zh machine translation" in lines
     assert "briefs/beta.yaml:7:10: error: summary.en: needs zh->en machine translation" in lines
     assert "signalbrief models install en zh; signalbrief models install zh en" in lines[-1]
+    assert "signalbrief models install --file X.argosmodel" in lines[-1]  # the way without network
     assert not (root / "site").exists()
 
 

@@ -119,3 +119,63 @@ def test_write_without_model_exits_3_and_changes_nothing(models_folder, brief, r
     assert result.exit_code == 3
     assert "briefs/alpha.yaml:5:3: error: signal.zh: needs en->zh machine translation" in result.stderr
     assert path.read_text(encoding="utf-8") == BRIEF
+
+
+FLOW_LINE = BRIEF.replace("watch_list:\n  - {en: 'Report: next steps'}\n", "watch_list: [{en: agreement}, {zh: 文化}]\n")
+
+
+def test_flow_list_on_one_line_fills_one_and_says_which_other_was_not_written(installed_models, publication, run):
+    root = publication({"alpha": FLOW_LINE})
+    path = root / "briefs" / "alpha.yaml"
+    result = run(root, "translate", "--write")  # a traceback would raise here
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("watch_list:"))
+    assert line.startswith("watch_list: [{en: agreement, zh: !mt 协议}, {zh: 文化}]  # mt:zh:")
+    message = (
+        "briefs/alpha.yaml:18:31: warning: watch_list[1].en: machine text not written in place: another text "
+        "on this line was filled, and a line holds one `# mt:` comment; put each text on its own line"
+    )
+    assert message in result.stderr.splitlines()
+    assert "briefs/alpha.yaml:18:31: watch_list[1].en: zh-en not written" in result.stderr
+    once = path.read_bytes()
+    again = run(root, "translate", "--write")  # the line's comment is the first text's: never taken
+    assert "watch_list[1].en: machine text not written in place: this line ends with another text's" in again.stderr
+    assert path.read_bytes() == once
+    assert run(root, "build").exit_code == 0  # the build translates what could not be written
+
+
+def _only_added_to(before: bytes, after: bytes) -> bool:
+    """Whether `after` is `before` with text inserted: nothing a person wrote removed or changed."""
+    rest = iter(after)
+    return all(byte in rest for byte in before)
+
+
+def test_literal_block_ending_the_file_keeps_its_value(installed_models, publication, run):
+    text = BRIEF.replace("watch_list:\n  - {en: 'Report: next steps'}\n", "") + "  - en: |\n      culture\n      more"
+    root = publication({"alpha": text})
+    path = root / "briefs" / "alpha.yaml"
+    assert run(root, "translate", "--write").exit_code == 0
+    after = path.read_bytes()
+    assert _only_added_to(text.encode(), after)
+    assert after.endswith(b"      culture\n      more")  # no line break added to the person's block
+    item = load_file(path).data["body"][2]
+    assert item["en"] == "culture\nmore"
+    assert isinstance(item["zh"], MachineText)
+
+
+def test_crlf_file_keeps_its_line_endings(installed_models, publication, run):
+    text = BRIEF.replace("\n", "\r\n").encode()
+    root = publication({"alpha": text})
+    path = root / "briefs" / "alpha.yaml"
+    assert run(root, "translate", "--write").exit_code == 0
+    after = path.read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n") > text.count(b"\n")
+    assert _only_added_to(text, after)
+    assert run(root, "validate", "--strict").exit_code == 0
+    path.write_bytes(after.replace(b'"The policy agreement"', b'"The trade agreement"'))
+    warned = run(root, "validate")  # the `# mt:` comments read back on CRLF lines
+    assert "signal.zh: machine translation of an older source text" in warned.stderr
+    assert run(root, "translate", "--write").exit_code == 0
+    refreshed = path.read_bytes()
+    assert b"  zh: !mt The\xe8\xb4\xb8\xe6\x98\x93\xe5\x8d\x8f\xe8\xae\xae  # mt:zh:" in refreshed
+    assert refreshed.count(b"\n") == refreshed.count(b"\r\n")

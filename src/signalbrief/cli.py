@@ -282,10 +282,11 @@ def translate_command(settings: Settings, paths: tuple[Path, ...], write: bool) 
             report = translate_publication(settings.root, paths, write, progress=_counting(bar))
     else:
         report = translate_publication(settings.root, paths, write)
-    for problem in report.edited:
+    for problem in report.edited + report.unwritten:
         click.echo(str(problem), err=True)
+    unwritten = {(str(p.location), p.field) for p in report.unwritten}
     for need in report.needs:
-        state = "written" if write else "ready"
+        state = "ready" if not write else "not written" if (str(need.where()), need.field()) in unwritten else "written"
         click.echo(f"{need.where()}: {need.field()}: {need.direction} {state}", err=True)
     outcome = report.outcome
     click.echo(
@@ -377,7 +378,9 @@ def models_install(direction: tuple[str, ...], archive: Path | None) -> None:
         if len(direction) != 2:
             raise UsageError("name a direction (en zh, or zh en), or give --file X.argosmodel")
         click.echo(f"downloading the {direction[0]}->{direction[1]} model from the Argos package index ...", err=True)
-        info = models.download(direction[0], direction[1])
+        from signalbrief.translate.download import download
+
+        info = download(direction[0], direction[1])
     click.echo(f"installed {info.name} ({info.source} -> {info.target}, version {info.version}) in {info.path.parent}")
 
 

@@ -75,8 +75,10 @@ class Untranslated(SignalbriefError):
         lines = [str(p) for p in sorted(self.problems)]
         lines.append(
             f"{len(missing)} text{'s need' if len(missing) != 1 else ' needs'} translation ({', '.join(directions)}) "
-            f"with no model installed and nothing remembered. Install a model: {commands} "
-            "(or build with --allow-untranslated to show a 'translation pending' notice)"
+            f"with no model installed and nothing remembered. Install a model: {commands} (downloads it), "
+            "or signalbrief models install --file X.argosmodel (a package file you have; see "
+            "github.com/argosopentech/argospm-index); or build with --allow-untranslated "
+            "to show a 'translation pending' notice"
         )
         super().__init__("\n".join(lines))
 

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from signalbrief.errors import InvalidInput, error
-from signalbrief.loader import Document, Path_, load_bytes
+from signalbrief.errors import InvalidInput, Problem, error, warning
+from signalbrief.loader import Document, MachineText, Path_, dotted, load_bytes
 from signalbrief.writer import write_atomic
 
 FINGERPRINT = re.compile(r"[ \t]*# mt:(en|zh):([0-9a-f]{8}):([0-9a-f]{8})[ \t]*$")
@@ -50,8 +50,7 @@ def provenance(document: Document, path: Path_) -> Provenance | None:
 
 def _line_around(text: str, index: int) -> str:
     start = text.rfind("\n", 0, index) + 1
-    end = text.find("\n", index)
-    return text[start : end if end != -1 else len(text)]
+    return text[start : _line_end(text, index)]
 
 
 @dataclass(frozen=True)
@@ -64,16 +63,41 @@ class Fill:
     source: str
 
 
-def write_fills(file: Path, document: Document, fills: list[Fill]) -> None:
-    """Apply fills to a brief file atomically, after checking the result reads back as intended."""
+def write_fills(file: Path, document: Document, fills: list[Fill]) -> list[Problem]:
+    """Apply fills to a brief file atomically, after checking the result reads back as intended;
+    return a warning for each fill that cannot be written in place (the others are written)."""
     text = document.text
-    edits = sorted((_edit(document, fill) for fill in fills), key=lambda e: e[0], reverse=True)
-    for start, end, replacement in edits:
+    edits, refused = _placed(document, fills)
+    for start, end, replacement, _fill in sorted(edits, key=lambda e: e[0], reverse=True):
         text = text[:start] + replacement + text[end:]
-    _check(text, document, fills)
+    if not edits:
+        return refused
+    _check(text, document, [edit[3] for edit in edits])
     raw = file.read_bytes()
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     write_atomic(file, bom + text.encode("utf-8"))
+    return refused
+
+
+def _placed(document: Document, fills: list[Fill]) -> tuple[list[tuple[int, int, str, Fill]], list[Problem]]:
+    """The edit of each fill, in file order, and a warning for each fill refused: one whose edit
+    would overlap an earlier one or take another text's `# mt:` comment (texts of a flow
+    collection on one line share the line's one comment)."""
+    edits: list[tuple[int, int, str, Fill]] = []
+    refused = []
+    placed = sorted(((*_edit(document, fill), fill) for fill in fills), key=lambda edit: edit[:2])
+    for start, end, replacement, fill in placed:
+        own = (*fill.path, fill.lang)
+        if edits and start < edits[-1][1]:
+            reason = "another text on this line was filled, and a line holds one `# mt:` comment"
+        elif document.span(own) is None and FINGERPRINT.search(document.text[start:end]):
+            reason = "this line ends with another text's `# mt:` comment"
+        else:
+            edits.append((start, end, replacement, fill))
+            continue
+        message = f"machine text not written in place: {reason}; put each text on its own line"
+        refused.append(warning(document.locate(fill.path), dotted(own), message))
+    return edits, refused
 
 
 def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
@@ -97,23 +121,40 @@ def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
     other = "zh" if fill.lang == "en" else "en"
     line, column = document.key_position((*fill.path, other))  # type: ignore[misc]
     indent = " " * (column - 1)
-    new_line = f"{indent}{fill.lang}: {value}  {stamp}\n"
-    if fill.lang == "en":  # English goes before Chinese: insert on the line of the zh key
-        key_start = _index_of(text, line, column)
-        line_start = text.rfind("\n", 0, key_start) + 1
-        if text[line_start:key_start].strip():  # `- zh: ...` starts the list item: put en first there
-            return key_start, key_start, f"{fill.lang}: {value}  {stamp}\n{indent}"
-        return line_start, line_start, new_line
+    key_start = _index_of(text, line, column)
+    newline = _newline(text, key_start)
+    new_line = f"{indent}{fill.lang}: {value}  {stamp}{newline}"
     end = document.span((*fill.path, other))[1]  # type: ignore[index]
-    insert_at = end if text[end - 1 : end] == "\n" else _line_end(text, end) + 1
-    if insert_at > len(text):
-        return len(text), len(text), "\n" + new_line
-    return insert_at, insert_at, new_line
+    after = end if text[end - 1 : end] == "\n" else _next_line(text, end)
+    # English goes before Chinese; so does Chinese after an English value that ends the file
+    # without a line break, since adding one could change that value (a `|` block keeps it).
+    if fill.lang == "en" or after > len(text):
+        line_start = text.rfind("\n", 0, key_start) + 1
+        if text[line_start:key_start].strip():  # `- zh: ...` starts the list item: put this text first there
+            return key_start, key_start, f"{fill.lang}: {value}  {stamp}{newline}{indent}"
+        return line_start, line_start, new_line
+    return after, after, new_line
 
 
 def _line_end(text: str, index: int) -> int:
+    """Where the line holding `index` ends, before its line break (`\n` or `\r\n`)."""
     end = text.find("\n", index)
-    return len(text) if end == -1 else end
+    if end == -1:
+        return len(text)
+    return end - 1 if end > index and text[end - 1] == "\r" else end
+
+
+def _next_line(text: str, index: int) -> int:
+    """Where the line after the one holding `index` starts (past the end of a text without a final break)."""
+    end = text.find("\n", index)
+    return len(text) + 1 if end == -1 else end + 1
+
+
+def _newline(text: str, index: int) -> str:
+    """The line break of the line holding `index` (of the first line, for a last line without one)."""
+    end = text.find("\n", index)
+    end = text.find("\n") if end == -1 else end
+    return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
 
 
 def _index_of(text: str, line: int, column: int) -> int:
@@ -139,14 +180,23 @@ def _scalar(value: str, flow: bool) -> str:
 
 
 def _check(text: str, before: Document, fills: list[Fill]) -> None:
-    """Refuse to write a file that would not read back with exactly the filled values."""
-    after = load_bytes(text.encode("utf-8"), before.path)
+    """Refuse to write a file that would not read back with exactly the filled values and every
+    other value as it was."""
+    expected = load_bytes(before.text.encode("utf-8"), before.path).data  # the checked data is not kept
     for fill in fills:
-        node = after.data
-        for part in (*fill.path, fill.lang):
-            node = node[part]  # type: ignore[index]
-        if node != fill.value or type(node).__name__ != "MachineText":
-            where = before.locate(fill.path)
-            raise InvalidInput(
-                [error(where, "", "internal error: the filled value would not read back; file left as it was")]
-            )
+        _at(expected, fill.path)[fill.lang] = fill.value
+    try:
+        after = load_bytes(text.encode("utf-8"), before.path).data
+        machine = all(isinstance(_at(after, fill.path)[fill.lang], MachineText) for fill in fills)
+    except (InvalidInput, LookupError, TypeError):
+        after, machine = None, False
+    if not machine or after != expected:
+        where = before.locate(fills[0].path)
+        message = "internal error: the filled file would not read back; file left as it was"
+        raise InvalidInput([error(where, "", message)])
+
+
+def _at(data, path: Path_):
+    for part in path:
+        data = data[part]
+    return data

@@ -2,23 +2,28 @@
 
 Models live in one folder, one package per sub-folder (`metadata.json`, `model/`,
 `sentencepiece.model`): `$SIGNALBRIEF_MODELS` if set, else `$XDG_DATA_HOME/signalbrief/models`
-(`~/.local/share/signalbrief/models`). Only `models install en zh` uses the network.
+(`~/.local/share/signalbrief/models`). Only `models install en zh` uses the network (download.py).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from signalbrief.errors import SignalbriefError, UsageError
+from signalbrief.errors import OutputError, SignalbriefError, UsageError
 
 LANGS = ("en", "zh")
 MAX_PACKAGE_BYTES = 2 * 1024**3
+MAX_NAME_BYTES = 255  # the longest file name most file systems take
+_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 
 
 class ModelError(SignalbriefError):
@@ -69,20 +74,24 @@ def installed(folder: Path | None = None) -> list[ModelInfo]:
 def model_for(source: str, target: str, folder: Path | None = None) -> ModelInfo | None:
     """The installed package for a direction; the highest version wins if there are several."""
     matches = [m for m in installed(folder) if (m.source, m.target) == (source, target)]
-    return max(matches, key=lambda m: (_version_key(m.version), m.name)) if matches else None
+    return max(matches, key=lambda m: (version_key(m.version), m.name)) if matches else None
 
 
-def _version_key(version: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+def version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdecimal() and len(part) < 20 else 0 for part in version.split("."))
 
 
 def _read_package(folder: Path) -> ModelInfo | None:
+    if folder.name.startswith("."):
+        return None  # an install, removal or download in progress, or one a kill left behind
     try:
         metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(metadata, dict):
+        return None
     source, target = metadata.get("from_code"), metadata.get("to_code")
-    if not isinstance(metadata, dict) or source not in LANGS or target not in LANGS or source == target:
+    if source not in LANGS or target not in LANGS or source == target:
         return None
     if not (folder / "model" / "model.bin").is_file() or not (folder / "sentencepiece.model").is_file():
         return None
@@ -90,29 +99,84 @@ def _read_package(folder: Path) -> ModelInfo | None:
 
 
 def install_file(archive: Path, folder: Path | None = None) -> ModelInfo:
-    """Install a local `.argosmodel` file; an installed package of the same name is replaced."""
+    """Install a local `.argosmodel` file; an installed package of the same name is replaced.
+
+    The package is unpacked into a hidden folder and renamed into place, so a killed install
+    leaves the model absent or complete, never half there."""
     folder = folder or models_dir()
     name = _check_archive(archive)
+    staging = hidden_folder(folder, "install")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=folder))
-    except OSError as exc:
-        raise ModelError(f"{folder}: cannot create the models folder: {exc.strerror or exc}") from None
-    try:
-        with zipfile.ZipFile(archive) as package:
-            package.extractall(staging)
-        info = _read_package(staging / name)
-        if info is None:
+        _extract(archive, staging)
+        if _read_package(staging / name) is None:
             raise ModelError(
                 f"{archive}: not an en/zh translation package (metadata.json, model/, sentencepiece.model)"
             )
-        target = folder / name
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging / name, target)
+        _move_into_place(staging / name, folder / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return _read_package(target)  # type: ignore[return-value]
+    return _read_package(folder / name)  # type: ignore[return-value]
+
+
+def hidden_folder(folder: Path, purpose: str) -> Path:
+    """A new hidden working folder in the models folder, named after this process; the working
+    folders of processes that no longer run are removed first."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(folder)
+        return Path(tempfile.mkdtemp(prefix=f".{purpose}-{os.getpid()}-", dir=folder))
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write in the models folder: {exc.strerror or exc}") from None
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Remove the hidden working folders (`.install-PID-...`) that killed processes left."""
+    for child in folder.iterdir():
+        parts = child.name.split("-")
+        if child.name.startswith(".") and len(parts) >= 3 and parts[1].isdigit() and not _running(int(parts[1])):
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _extract(archive: Path, staging: Path) -> None:
+    """Unpack an archive; a damaged one is invalid input (exit 1), a full disk a write error (exit 4)."""
+    try:
+        with zipfile.ZipFile(archive) as package:
+            for member in package.infolist():
+                package.extract(member, staging)
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRORS:
+            raise OutputError(f"{archive}: cannot unpack into {staging.parent}: {exc.strerror}") from None
+        raise ModelError(f"{archive}: cannot unpack the package: {exc.strerror or exc}") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+        raise ModelError(f"{archive}: damaged package: {exc}") from None
+
+
+def _move_into_place(unpacked: Path, target: Path) -> None:
+    """Rename a complete package to its name, setting a previous one aside first."""
+    old = None
+    try:
+        if target.exists() or target.is_symlink():
+            old = Path(tempfile.mkdtemp(prefix=f".replaced-{os.getpid()}-", dir=target.parent)) / "old"
+            os.replace(target, old)
+        os.replace(unpacked, target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot install the model: {exc.strerror or exc}") from None
+    finally:
+        if old is not None:
+            shutil.rmtree(old.parent, ignore_errors=True)
 
 
 def _check_archive(archive: Path) -> str:
@@ -120,22 +184,41 @@ def _check_archive(archive: Path) -> str:
     try:
         with zipfile.ZipFile(archive) as package:
             members = package.infolist()
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
         raise ModelError(f"{archive}: not a readable .argosmodel (zip) file: {exc}") from None
-    tops = set()
-    total = 0
+    tops, seen, total = set(), set(), 0
     for member in members:
-        path = PurePosixPath(member.filename)
-        if path.is_absolute() or ".." in path.parts or "\\" in member.filename:
-            raise ModelError(f"{archive}: refusing a package with the path {member.filename!r}")
+        path = _entry_path(archive, member)
+        if path.parts in seen:
+            raise ModelError(f"{archive}: the entry {member.filename!r} appears twice")
+        seen.add(path.parts)
         tops.add(path.parts[0])
         total += member.file_size
-    if len(tops) != 1 or total > MAX_PACKAGE_BYTES:
+    if len(tops) != 1:
         raise ModelError(f"{archive}: a package holds exactly one folder (found {len(tops)})")
+    if total > MAX_PACKAGE_BYTES:
+        raise ModelError(f"{archive}: unpacks to {total:,} bytes; the limit is {MAX_PACKAGE_BYTES:,}")
     name = tops.pop()
     if name.startswith("."):
         raise ModelError(f"{archive}: package folder {name!r} is hidden")
     return name
+
+
+def _entry_path(archive: Path, member: zipfile.ZipInfo) -> PurePosixPath:
+    """The path of one archive entry, refused unless it is plain, readable and safe to unpack."""
+    name = member.filename
+    path = PurePosixPath(name)
+    if not path.parts:
+        raise ModelError(f"{archive}: refusing an entry with an empty name ({name!r})")
+    if path.is_absolute() or ".." in path.parts or "\\" in name or "\0" in name:
+        raise ModelError(f"{archive}: refusing a package with the path {name!r}")
+    if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in path.parts):
+        raise ModelError(f"{archive}: the entry name {name[:60]!r}... is longer than {MAX_NAME_BYTES} bytes")
+    if member.flag_bits & 0x1:
+        raise ModelError(f"{archive}: the entry {name!r} is encrypted")
+    if member.compress_type not in _COMPRESSIONS:
+        raise ModelError(f"{archive}: the entry {name!r} uses an unknown compression method ({member.compress_type})")
+    return path
 
 
 def remove(selector: list[str], folder: Path | None = None) -> list[ModelInfo]:
@@ -150,24 +233,15 @@ def remove(selector: list[str], folder: Path | None = None) -> list[ModelInfo]:
     if not chosen:
         raise ModelError(f"no installed model matches {' '.join(selector)}; see `signalbrief models list`")
     for model in chosen:
-        shutil.rmtree(model.path)
+        _remove_package(model.path)
     return chosen
 
 
-def download(source: str, target: str, folder: Path | None = None) -> ModelInfo:
-    """Download the package for a direction from the Argos package index and install it."""
-    if source not in LANGS or target not in LANGS or source == target:
-        raise UsageError("models install takes a direction: en zh, or zh en")
+def _remove_package(path: Path) -> None:
+    """Rename a package aside before deleting it, so a killed removal never leaves half a model."""
     try:
-        import argostranslate.package as argos_package
-
-        argos_package.update_package_index()
-        offers = [p for p in argos_package.get_available_packages() if (p.from_code, p.to_code) == (source, target)]
-        if not offers:
-            raise ModelError(f"the Argos package index has no {source}->{target} package")
-        archive = Path(offers[0].download())
-    except ModelError:
-        raise
-    except Exception as exc:  # network and index failures surface in many types
-        raise ModelError(f"cannot download the {source}->{target} model: {exc}") from None
-    return install_file(archive, folder)
+        aside = Path(tempfile.mkdtemp(prefix=f".removed-{os.getpid()}-", dir=path.parent))
+        os.replace(path, aside / "old")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot remove the model: {exc.strerror or exc}") from None
+    shutil.rmtree(aside, ignore_errors=True)

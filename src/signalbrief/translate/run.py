@@ -19,6 +19,7 @@ class TranslateReport:
     outcome: Outcome = field(default_factory=Outcome)
     edited: list[Problem] = field(default_factory=list)  # machine texts a person changed: kept
     written: list[Path] = field(default_factory=list)
+    unwritten: list[Problem] = field(default_factory=list)  # fills that cannot be written in place
 
 
 def stale_machine_texts(briefs: list[LoadedBrief]) -> tuple[list[Need], list[Problem]]:
@@ -57,13 +58,13 @@ def translate_publication(
     finally:
         filler.close()
     if write:
-        report.written = _write(report)
+        report.written, report.unwritten = _write(report)
     if report.outcome.missing:
         raise Untranslated(report.outcome.missing)
     return report
 
 
-def _write(report: TranslateReport) -> list[Path]:
+def _write(report: TranslateReport) -> tuple[list[Path], list[Problem]]:
     by_file: dict[Path, tuple[LoadedBrief, list[Fill]]] = {}
     for need in report.needs:
         filled = report.outcome.texts.get((need.brief.id, need.path))
@@ -72,6 +73,10 @@ def _write(report: TranslateReport) -> list[Path]:
         lang, value = filled
         entry = by_file.setdefault(need.brief.path, (need.brief, []))
         entry[1].append(Fill(need.path, lang, value, need.source))
+    written, refused = [], []
     for file, (item, fills) in sorted(by_file.items()):
-        write_fills(file, item.document, fills)
-    return sorted(by_file)
+        not_written = write_fills(file, item.document, fills)
+        refused += not_written
+        if len(not_written) < len(fills):
+            written.append(file)
+    return written, refused
