@@ -1,0 +1,53 @@
+"""Plugins: signalbrief's own behaviour and third-party packages load through the same pluggy hooks."""
+
+from __future__ import annotations
+
+import pytest
+
+from signalbrief import plugins
+
+
+@pytest.fixture
+def fresh_plugins():
+    plugins.plugin_manager.cache_clear()
+    yield
+    plugins.plugin_manager.cache_clear()
+
+
+def install_plugin(folder, name: str, source: str) -> None:
+    """Install a one-module plugin package into `folder` as pip would: the module and its dist-info."""
+    (folder / f"{name}.py").write_text(source, encoding="utf-8")
+    info = folder / f"{name}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[signalbrief]\n{name} = {name}\n", encoding="utf-8")
+
+
+def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, monkeypatch, fresh_plugins):
+    install_plugin(
+        tmp_path,
+        "sb_demo_jinja",
+        "from signalbrief.hookspecs import hookimpl\n\n"
+        "@hookimpl\ndef signalbrief_jinja_environment(env, markdown):\n    env.globals['demo'] = 'from a plugin'\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "sb_demo_jinja" in plugins.plugin_names()
+    env: dict = {}
+
+    class Env:
+        globals = env
+
+    plugins.hook().signalbrief_jinja_environment(env=Env, markdown=False)
+    assert env == {"demo": "from a plugin"}
+
+
+def test_a_plugin_that_fails_to_import_is_one_clear_error(tmp_path, monkeypatch, fresh_plugins):
+    install_plugin(tmp_path, "sb_demo_broken", "raise ImportError('missing dependency')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(plugins.PluginError, match="plugin 'sb_demo_broken' .*missing dependency"):
+        plugins.plugin_manager()
+
+
+def test_every_default_plugin_is_registered_first(fresh_plugins):
+    names = plugins.plugin_names()
+    assert names[: len(plugins.DEFAULT_PLUGINS)] == list(plugins.DEFAULT_PLUGINS)
