@@ -44,7 +44,7 @@ def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, monkeypatch, 
 def test_a_plugin_that_fails_to_import_is_one_clear_error(tmp_path, monkeypatch, fresh_plugins):
     install_plugin(tmp_path, "sb_demo_broken", "raise ImportError('missing dependency')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(plugins.PluginError, match="plugin 'sb_demo_broken' .*missing dependency"):
+    with pytest.raises(plugins.PluginError, match=r"plugin 'sb_demo_broken' .*missing dependency"):
         plugins.plugin_manager()
 
 
