@@ -10,6 +10,7 @@ from signalbrief.build import BuildOptions, build
 from tests.conftest import BETA
 
 OPTIONS = BuildOptions(allow_untranslated=True)
+STATE = Path(".signalbrief/outputs/site")  # the work folder of site/: its spare and state
 
 
 def inodes(folder: Path) -> dict[str, int]:
@@ -81,7 +82,7 @@ def test_a_hand_edited_output_file_is_rendered_again(publication):
 def test_deleting_the_state_only_costs_time(publication, tmp_path):
     root = publication()
     build(root, OPTIONS)
-    for state in (root / ".signalbrief").glob("build-*.json"):
+    for state in (root / STATE).glob("state*.json"):
         state.unlink()
     build(root, OPTIONS)
     build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
@@ -141,7 +142,7 @@ def test_a_tampered_state_cannot_point_the_build_outside_its_folders(publication
     build(root, OPTIONS)  # now there is a spare and a state for it
     outside = root / "outside.txt"
     outside.write_text("keep", encoding="utf-8")
-    for state in (root / ".signalbrief").glob("build-*.json"):
+    for state in (root / STATE).glob("state*.json"):
         text = state.read_text(encoding="utf-8").replace('"public/en/alpha.md"', '"../outside.txt"')
         state.write_text(text, encoding="utf-8")
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")

@@ -47,8 +47,9 @@ def test_commit_swaps_in_the_new_folder_and_marks_it(tmp_path):
     second.add("a/new.html", "new")
     second.commit()
     assert sorted(p.name for p in target.rglob("*") if p.is_file()) == [MARKER, "new.html"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.previous", "site"]
-    assert (tmp_path / ".site.previous/a/old.html").read_text() == "old"  # the spare: the replaced output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.signalbrief", "site"]
+    assert os.listdir(tmp_path / ".site.signalbrief") == ["previous"]
+    assert (tmp_path / ".site.signalbrief/previous/a/old.html").read_text() == "old"  # the spare: the replaced output
 
 
 def built(target, files, live=None, spare=None):
@@ -74,15 +75,15 @@ def test_a_build_starts_from_the_spare_and_never_writes_through_a_shared_file(tm
     second, reused = built(target, steps, one)  # links the unchanged files from the output
     assert reused == ["a", "b"]
     two = second.commit()
-    assert os.stat(target / "a/page.html").st_ino == os.stat(tmp_path / ".site.previous/a/page.html").st_ino
+    assert os.stat(target / "a/page.html").st_ino == os.stat(tmp_path / ".site.signalbrief/previous/a/page.html").st_ino
     changed = {"a2": {"a/page.html": "two"}, "b": steps["b"]}
     third, reused = built(target, changed, two, one)  # starts from the spare, in place
     assert third.in_place and reused == ["b"]
     assert (target / "a/page.html").read_text() == "one"  # the live output is untouched before commit
     third.commit()
     assert (target / "a/page.html").read_text() == "two"
-    assert (tmp_path / ".site.previous/a/page.html").read_text() == "one"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.previous", "site"]
+    assert (tmp_path / ".site.signalbrief/previous/a/page.html").read_text() == "one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.signalbrief", "site"]
 
 
 def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path):
@@ -92,7 +93,7 @@ def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path
     one = first.commit()
     second, _ = built(target, {"c": {"c/page.html": "sea"}, **steps}, one)
     two = second.commit()
-    spare = tmp_path / ".site.previous"
+    spare = tmp_path / ".site.signalbrief/previous"
     (spare / "a/extra.html").write_text("added by hand")
     (spare / "stray").mkdir()
     (spare / "stray/x.html").write_text("x")

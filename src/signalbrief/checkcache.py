@@ -2,7 +2,7 @@
 
 A file whose bytes, publication rules (tiers, terms, grades) and signalbrief version are the same as
 at the last build is not parsed again; its problems, card and untranslated texts are taken from
-`.signalbrief/checked.json`. The file is a cache: anything unreadable in it is ignored.
+`.signalbrief/checked.json`. The file is a cache: anything unreadable in it is ignored, with a warning.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from signalbrief import __version__
 from signalbrief.errors import Location, OutputError, Problem
+from signalbrief.incremental import cache_ignored, read_cache
 from signalbrief.model import Card, Text
 from signalbrief.writer import Pairs, write_json
 
@@ -29,12 +30,14 @@ class CheckCache:
         self.rules = json.dumps([__version__, context], sort_keys=True, default=str)
         self.known: dict[str, dict] = {}
         self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data["rules"] == self.rules:
-                self.known = data["files"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        self.damaged = False  # said once per run
+        data = read_cache(self.path)
+        if data is not None and data.get("rules") == self.rules:
+            files = data.get("files")
+            if isinstance(files, dict) and all(isinstance(found, dict) for found in files.values()):
+                self.known = files
+            else:
+                self._damaged()
 
     def recall(self, entry: Any) -> bool:
         """Fill a checked file's entry from the last build, if its content is unchanged."""
@@ -43,12 +46,18 @@ class CheckCache:
             return False
         try:
             values = _decode(found)
-        except (ValueError, KeyError, TypeError, IndexError):
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            self._damaged()
             return False
         for name, value in values.items():
             setattr(entry, name, value)
         self.fresh[entry.shown] = found
         return True
+
+    def _damaged(self) -> None:
+        if not self.damaged:
+            self.damaged = True
+            cache_ignored(self.path, "damaged (unexpected content)")
 
     def keep(self, entry: Any) -> None:
         """Remember a newly checked file (encoded only when written, so it is not held twice)."""
@@ -61,7 +70,7 @@ class CheckCache:
         fresh = self.fresh
         files = Pairs(lambda: ((shown, _entry_data(found)) for shown, found in fresh.items()))
         with contextlib.suppress(OutputError):  # a cache: the next build checks every file again
-            write_json(self.path, {"rules": self.rules, "files": files})
+            write_json(self.path, {"version": __version__, "rules": self.rules, "files": files})
 
 
 def _entry_data(found: Any) -> dict:
