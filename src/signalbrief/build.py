@@ -180,7 +180,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
             todo = site.plan(output, editions)
         with template_errors(site.root):
             _render_briefs(site, output, todo, progress, lambda: site.edition_files(output, editions))
-        retire_state(output.work)
+        retire_state(output.work, known=bool(output.live.files))
         tree = output.commit()
         site.fragments.save()
         return tree

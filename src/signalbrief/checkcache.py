@@ -15,7 +15,7 @@ from typing import Any
 
 from signalbrief import __version__
 from signalbrief.errors import Location, OutputError, Problem
-from signalbrief.incremental import cache_ignored, read_cache
+from signalbrief.incremental import Damage, read_cache
 from signalbrief.model import Card, Text
 from signalbrief.writer import Pairs, write_json
 
@@ -30,34 +30,34 @@ class CheckCache:
         self.rules = json.dumps([__version__, context], sort_keys=True, default=str)
         self.known: dict[str, dict] = {}
         self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
-        self.damaged = False  # said once per run
+        self.damaged = Damage(self.path)
         data = read_cache(self.path)
         if data is not None and data.get("rules") == self.rules:
             files = data.get("files")
             if isinstance(files, dict) and all(isinstance(found, dict) for found in files.values()):
                 self.known = files
             else:
-                self._damaged()
+                self.damaged()
 
     def recall(self, entry: Any) -> bool:
         """Fill a checked file's entry from the last build, if its content is unchanged."""
         found = self.known.get(entry.shown)
-        if found is None or found.get("digest") != entry.digest:
+        if found is None:
+            return False
+        if not isinstance(found.get("digest"), str):
+            self.damaged()
+            return False
+        if found["digest"] != entry.digest:
             return False
         try:
             values = _decode(found)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            self._damaged()
+            self.damaged()
             return False
         for name, value in values.items():
             setattr(entry, name, value)
         self.fresh[entry.shown] = found
         return True
-
-    def _damaged(self) -> None:
-        if not self.damaged:
-            self.damaged = True
-            cache_ignored(self.path, "damaged (unexpected content)")
 
     def keep(self, entry: Any) -> None:
         """Remember a newly checked file (encoded only when written, so it is not held twice)."""

@@ -94,7 +94,22 @@ def decoded(path: Path, decode: Any) -> Any:
     try:
         return decode()
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return cache_ignored(path, "damaged (unexpected content)")
+        return cache_ignored(path, DAMAGED)
+
+
+class Damage:
+    """Says once that a cache file holds unexpected content (called for each entry found damaged)."""
+
+    def __init__(self, path: Path):
+        self.path, self.said = path, False
+
+    def __call__(self) -> None:
+        if not self.said:
+            self.said = True
+            cache_ignored(self.path, DAMAGED)
+
+
+DAMAGED = "damaged (unexpected content)"
 
 
 def cache_ignored(path: Path, why: str) -> None:
@@ -209,13 +224,17 @@ def _tree(data: dict) -> Tree:
     return tree
 
 
-def retire_state(work: Path) -> None:
+def retire_state(work: Path, known: bool) -> None:
     """Just before the output is swapped: what the output holds is what the spare will hold, and
     nothing describes the new output until `save_state` (a build killed between the two leaves a
-    state that renders everything, never one that trusts the wrong files)."""
+    state that renders everything, never one that trusts the wrong files). When the output's state
+    was not `known` (missing or damaged), the spare's is unknown too."""
     try:
+        if not known:
+            raise FileNotFoundError
         os.replace(state_file(work), state_file(work, spare=True))
     except OSError:
+        state_file(work).unlink(missing_ok=True)
         state_file(work, spare=True).unlink(missing_ok=True)
 
 

@@ -14,7 +14,7 @@ from signalbrief import __version__
 from signalbrief.checkcache import json_path, json_text
 from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, OutputError, SignalbriefError, error
 from signalbrief.fields import Prose, Strict, read_model
-from signalbrief.incremental import cache_ignored, read_cache
+from signalbrief.incremental import Damage, read_cache
 from signalbrief.loader import dotted, load_file
 from signalbrief.model import Brief, Card, Text
 from signalbrief.translate.engine import ArgosModel
@@ -234,21 +234,25 @@ class FilledStore:
         self.context = context
         self.known: dict = {}
         self.kept: dict[str, list] = {}
+        self.damaged = Damage(self.path)
         data = read_cache(self.path)
         if data is not None and data.get("context") == context:
             if isinstance(data.get("briefs"), dict):
                 self.known = data["briefs"]
             else:
-                cache_ignored(self.path, "damaged (unexpected content)")
+                self.damaged()
 
     def recall(self, item: LoadedBrief) -> Fills | None:
         found = self.known.get(item.id)
-        if not isinstance(found, list) or len(found) != 2 or found[0] != item.digest:
+        if found is not None and (not isinstance(found, list) or len(found) != 2 or not isinstance(found[0], str)):
+            self.damaged()
+            return None
+        if found is None or found[0] != item.digest:
             return None
         try:
             fills = {json_path(path): (_lang(lang), json_text(text)) for path, lang, text in found[1]}
         except (ValueError, TypeError):
-            cache_ignored(self.path, "damaged (unexpected content)")
+            self.damaged()
             return None
         self.kept[item.id] = found
         return fills
