@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
 from signalbrief.errors import OutputError
 from signalbrief.writer import MARKER, Output
+from tests.conftest import BETA
 
 
 def opened(target):
@@ -124,3 +126,90 @@ def test_unwritable_parent_is_an_output_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError):
         opened(blocker / "site")
+
+
+# --- Output layout: symbolic links, the work folder, pruning (issue 15, points 2 and 13) ---
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_an_output_that_is_a_symbolic_link_is_built_at_its_target(publication, run, tmp_path):
+    root = publication()
+    www = tmp_path / "www"
+    www.mkdir()
+    (root / "site").symlink_to(www / "site")  # dangling until the first build
+    for body in ("Body 1.", "Body 2."):
+        (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", body), encoding="utf-8")
+        result = run(root, "build", "--allow-untranslated")
+        assert result.exit_code == 0, result.stderr
+        assert (root / "site").is_symlink() and os.readlink(root / "site") == str(www / "site")
+        assert body in (www / "site/public/en/beta/index.html").read_text(encoding="utf-8")
+        assert (www / "site" / MARKER).is_file()
+        assert listing(root) == [".signalbrief", "briefs", "site"]
+        assert listing(www) == [".site.signalbrief", "site"]  # the spare and state: hidden, private
+        assert os.stat(www / ".site.signalbrief").st_mode & 0o777 == 0o700
+    assert "Body 1." in (www / ".site.signalbrief/previous/public/en/beta/index.html").read_text(encoding="utf-8")
+
+
+def test_a_symbolic_link_to_a_missing_folder_is_refused_before_anything_is_written(publication, run, tmp_path):
+    root = publication()
+    (root / "site").symlink_to(tmp_path / "gone/site")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 4
+    assert result.stderr.startswith("error: ") and "symbolic link" in result.stderr and "does not exist" in result.stderr
+    assert not (tmp_path / "gone").exists() and (root / "site").is_symlink()
+    assert listing(root) in (["briefs", "site"], [".signalbrief", "briefs", "site"])
+
+
+def test_a_loop_of_symbolic_links_is_refused(publication, run):
+    root = publication()
+    (root / "site").symlink_to(root / "other")
+    (root / "other").symlink_to(root / "site")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 4 and "loop of symbolic links" in result.stderr
+    assert (root / "site").is_symlink() and (root / "other").is_symlink()
+
+
+def test_hidden_folders_of_an_output_in_the_publication_live_under_signalbrief(publication, run):
+    root = publication()
+    for body in ("Body 1.", "Body 2."):
+        (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", body), encoding="utf-8")
+        assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert listing(root) == [".signalbrief", "briefs", "site"]  # nothing hidden beside the output
+    work = root / ".signalbrief/outputs/site"
+    assert os.stat(work).st_mode & 0o777 == 0o700
+    assert listing(work) == ["fragments.json", "lock", "previous", "state.json", "state.spare.json"]
+
+
+def test_the_hidden_folders_older_versions_left_beside_the_output_are_removed(publication, run):
+    root = publication()
+    old = [root / ".site.previous", root / ".site.build-x1y2"]
+    for folder in old:
+        (folder / "strategy-circle").mkdir(parents=True)
+        (folder / MARKER).write_text("x")
+    (root / ".signalbrief").mkdir()
+    (root / ".signalbrief/build-0123456789abcdef.json").write_text("{}")
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert listing(root) == [".signalbrief", "briefs", "site"]
+    assert not list((root / ".signalbrief").glob("build-*"))
+
+
+def test_work_folders_of_outputs_that_are_gone_are_pruned(publication, run):
+    root = publication()
+    for name in ("one", "two", "out/three"):
+        assert run(root, "build", "--allow-untranslated", "-o", name).exit_code == 0
+    assert listing(root / ".signalbrief/outputs") == ["one", "out%2Fthree", "two"]
+    shutil.rmtree(root / "one")
+    shutil.rmtree(root / "out")
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert listing(root / ".signalbrief/outputs") == ["site", "two"]
+
+
+def test_a_failed_first_build_leaves_nothing_beside_its_output(publication, run, tmp_path):
+    root = publication({"beta": BETA.replace("funding", "fundng")})
+    www = tmp_path / "www"
+    www.mkdir()
+    assert run(root, "build", "--allow-untranslated", "-o", str(www / "site")).exit_code == 1
+    assert listing(www) == []

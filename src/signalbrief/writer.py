@@ -277,7 +277,7 @@ def real_output(target: Path) -> Path:
     loop of links, is refused before anything is written."""
     target = Path(os.path.abspath(target))
     real = Path(os.path.realpath(target))
-    if real != target and real.is_symlink():
+    if real.is_symlink():  # realpath stops at a link only in a loop
         raise OutputError(f"{target}: a loop of symbolic links; nothing was written")
     if target.is_symlink() and not real.parent.is_dir():
         raise OutputError(
