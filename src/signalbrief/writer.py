@@ -342,14 +342,11 @@ def locked(work: Path, shown: object, patience: float | None = None) -> Iterator
     waited = False
     deadline = time.monotonic() + (PATIENCE if patience is None else patience)
     while True:
-        try:
-            _make_private(work)
-            fd = os.open(work / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise OutputError(f"{work}: cannot create the work folder: {exc.strerror or exc}") from None
-        if _try_lock(fd) and _still_there(fd, work / LOCK_FILE):
-            break
-        os.close(fd)
+        fd = _open_lock(work)
+        if fd is not None:
+            if _try_lock(fd) and _still_there(fd, work / LOCK_FILE):
+                break
+            os.close(fd)
         if time.monotonic() > deadline:
             raise OutputError(f"{shown}: another build of this output is running; try again when it has finished")
         if not waited:
@@ -361,6 +358,17 @@ def locked(work: Path, shown: object, patience: float | None = None) -> Iterator
     finally:
         _forget_if_empty(work)
         os.close(fd)
+
+
+def _open_lock(work: Path) -> int | None:
+    """Open (or create) a work folder's lock file; None when another build removed the folder meanwhile."""
+    try:
+        _make_private(work)
+        return os.open(work / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"{work}: cannot create the work folder: {exc.strerror or exc}") from None
 
 
 def _try_lock(fd: int) -> bool:
