@@ -85,6 +85,29 @@ class OutputFormat:
         return []
 
 
+class LanguageFeed(OutputFormat):
+    """A feed of every listed brief in each language view (`<edition>/<view>/<file_name>`; the
+    bilingual view has none), linked from that view's pages."""
+
+    file_name: ClassVar[str] = ""
+    media_type: ClassVar[str] = ""
+
+    def edition_key(self, edition: str) -> object:
+        return self.site.listing_key
+
+    def edition_files(self, edition: str) -> Files:
+        for view in self.site.views:
+            if view != "bi":
+                yield f"{edition}/{view}/{self.file_name}", self.feed(edition, view)
+
+    def head_links(self, edition: str, view: str, up: str) -> list[HeadLink]:
+        return [HeadLink(self.media_type, f"{up}{view}/{self.file_name}")] if view != "bi" else []
+
+    def feed(self, edition: str, view: str) -> str:
+        """The feed of one edition in one language."""
+        raise NotImplementedError
+
+
 def registered() -> list[type[OutputFormat]]:
     """Every registered format class, signalbrief's own first; two with one name are an error."""
     found: dict[str, type[OutputFormat]] = {}

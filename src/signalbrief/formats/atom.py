@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from signalbrief.formats import Files, HeadLink, OutputFormat
+from signalbrief.formats import LanguageFeed
 from signalbrief.render import xml_chars
 
 
-class AtomFeed(OutputFormat):
+class AtomFeed(LanguageFeed):
     """`<edition>/<view>/feed.xml`: every brief's title and summary, newest first (no bilingual feed)."""
 
     name = "atom"
+    file_name = "feed.xml"
+    media_type = "application/atom+xml"
 
-    def edition_key(self, edition: str) -> object:
-        return self.site.listing_key
-
-    def edition_files(self, edition: str) -> Files:
-        for view in self.site.views:
-            if view != "bi":
-                yield f"{edition}/{view}/feed.xml", self._feed(edition, view)
-
-    def head_links(self, edition: str, view: str, up: str) -> list[HeadLink]:
-        return [HeadLink("application/atom+xml", f"{up}{view}/feed.xml")] if view != "bi" else []
-
-    def _feed(self, edition: str, view: str) -> str:
+    def feed(self, edition: str, view: str) -> str:
         base = self.site.edition_url(edition)
         entry = {
             "lang": view,
