@@ -46,6 +46,7 @@ def test_the_built_in_formats_come_from_the_default_plugin():
         "style-sheet": "html",
         "index-lists": "html",
         "atom": "html",
+        "json-feed": "html",
         "sitemap": "html",
         "entry-page": "html",
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from signalbrief.formats import OutputFormat
 from signalbrief.formats.atom import AtomFeed
+from signalbrief.formats.jsonfeed import JsonFeed
 from signalbrief.formats.markdown import BriefMarkdown
 from signalbrief.formats.pages import BriefPage, EntryPage, IndexLists, StyleSheet
 from signalbrief.formats.sitemap import Sitemap
@@ -12,4 +13,4 @@ from signalbrief.hookspecs import hookimpl
 
 @hookimpl
 def signalbrief_output_formats() -> list[type[OutputFormat]]:
-    return [BriefPage, BriefMarkdown, StyleSheet, IndexLists, AtomFeed, Sitemap, EntryPage]
+    return [BriefPage, BriefMarkdown, StyleSheet, IndexLists, AtomFeed, JsonFeed, Sitemap, EntryPage]
