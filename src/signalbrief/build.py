@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +24,11 @@ from signalbrief.formats import Files, OutputFormat, groups, selected
 from signalbrief.formats.site import Site
 from signalbrief.gating import gate
 from signalbrief.incremental import (
+    STATE_DIR,
     BuildState,
     digest,
     folder_digest,
+    forget_old_states,
     load_state,
     retire_state,
     save_state,
@@ -52,7 +57,7 @@ from signalbrief.validate import (
     validate,
     without_gc_pauses,
 )
-from signalbrief.writer import Output, Tree
+from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
 
 VIEWS = ("en", "zh", "bi")
 
@@ -98,16 +103,33 @@ def build(
     `progress` follows the rendering; `translating` gets the count of each batch of sentences the
     model translates (only called when a model runs)."""
     started = time.perf_counter()
-    target = (root / options.output if not options.output.is_absolute() else options.output).absolute()
+    given = options.output if options.output.is_absolute() else root / options.output
+    target = real_output(given)
+    work = work_folder(target, root / STATE_DIR)
+    with locked(work, options.output):
+        report = _build(root, options, target, work, progress, translating)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(
+    root: Path,
+    options: BuildOptions,
+    target: Path,
+    work: Path,
+    progress: Progress | None,
+    translating: Callable[[int], None] | None,
+) -> BuildReport:
+    """Build while holding the output's lock (see `build`)."""
     with without_gc_pauses():  # large JSON: many containers, no cycles
-        previous = load_state(root, target)
+        previous = load_state(work)
     formats, rules = _formats(options.formats), registered_rules()
     contents = _brief_digests(root, options)
     translation_context = _translation_context(root)
     inputs = _inputs_digest(root, options, contents, translation_context, _plugged(formats, rules))
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
-        return BuildReport(previous.briefs, len(previous.live.files), time.perf_counter() - started, options.output)
+        return BuildReport(previous.briefs, len(previous.live.files), 0.0, options.output)
     # Only cards are kept for every brief; full briefs are read again, one at a time, to be rendered.
     report = validate(root, list(options.paths), keep=False, digests=contents)
     if report.errors:
@@ -120,21 +142,30 @@ def build(
     )
     fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
     key = digest(repr(replace(options, jobs=0)), _plugged(formats, rules))
-    site = Site(root, config, briefs, fills, options.views, formats, rules, options.output, key)
-    output = Output(target, previous.live, previous.spare)
+    site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
+    output = Output(target, previous.live, previous.spare, work)
     tree = _write_site(site, output, editions, progress, options.jobs)
-    save_state(root, target, BuildState(inputs, len(briefs), tree), output.spared)
-    seconds = time.perf_counter() - started
+    save_state(work, BuildState(inputs, len(briefs), tree), output.spared)
+    _prune(root / STATE_DIR, work)
     return BuildReport(
         len(briefs),
         len(output.written),
-        seconds,
+        0.0,
         options.output,
         report.warnings,
         translation.texts_remembered,
         translation.translated,
         len(translation.missing),
     )
+
+
+def _prune(cache: Path, work: Path) -> None:
+    """Forget the work folders (spare, state) of outputs in the publication that are gone."""
+    forget_old_states(cache)
+    with contextlib.suppress(OSError):
+        for other in (cache / OUTPUTS).iterdir():
+            if other != work:
+                forget_output(other)
 
 
 def _write_site(site: Site, output: Output, editions: list[str], progress: Progress | None, jobs: int) -> Tree:
@@ -145,7 +176,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
             todo = _plan(site, output, editions)
         with template_errors(site.root):
             _render_briefs(site, output, todo, (jobs, progress), lambda: _edition_files(site, output, editions))
-        retire_state(site.root, output.target)
+        retire_state(output.work, known=bool(output.live.files))
         tree = output.commit()
         site.fragments.save()
         return tree
@@ -154,6 +185,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         site.fragments.discard()
 
 
+_PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 Task = tuple[LoadedBrief, list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
 
 
@@ -233,7 +265,7 @@ def _render_briefs(
     done = 0
     # Forked workers inherit the initializer's arguments (never pickled); each task is a chunk's index.
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_Worker.start, initargs=(site, output, chunks)) as pool:
+    with context.Pool(jobs, initializer=_Worker.start, initargs=(os.getpid(), site, output, chunks)) as pool:
         results = pool.imap_unordered(_Worker.render, range(len(chunks)))
         meanwhile()
         for count, written, steps_done in results:
@@ -252,7 +284,8 @@ class _Worker:
     build: tuple[Site, Output, list[list[Task]]] | None = None
 
     @classmethod
-    def start(cls, site: Site, output: Output, chunks: list[list[Task]]) -> None:
+    def start(cls, parent: int, site: Site, output: Output, chunks: list[list[Task]]) -> None:
+        _worker_started(parent)
         output.written, output.steps = set(), {}
         cls.build = (site, output, chunks)
 
@@ -266,6 +299,14 @@ class _Worker:
             for item, editions in chunks[index]:
                 _brief_files(site, output, item, editions)
         return len(chunks[index]), output.written, output.steps
+
+
+def _worker_started(parent: int) -> None:
+    """Die with the build: a killed build's workers must not write on into its hidden folder."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
 
 
 def _inputs_digest(

@@ -48,11 +48,11 @@ class Site:
         views: tuple[str, ...],
         formats: Sequence[type[OutputFormat]],
         rules: Sequence[EditionRule],
-        output: Path,
+        work: Path,
         key: str,
     ):
-        """`output` is the output folder as given (its fragments are kept by it); `key` is a hash of
-        the build's options, formats and rules."""
+        """`work` is the output's work folder (its fragments are kept there); `key` is a hash of the
+        build's options, formats and rules."""
         self.root = root
         self.config = config
         self.briefs = briefs
@@ -66,7 +66,7 @@ class Site:
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
         self._card_keys: dict[str, str] = {}
-        self.fragments = Fragments(fragments_file(root, output), self.base_key)
+        self.fragments = Fragments(fragments_file(work), self.base_key)
         self.formats = [kind(self) for kind in formats]
 
     def filled(self, item: LoadedBrief) -> Brief:
