@@ -251,7 +251,7 @@ def _render_briefs(
     """Render the briefs that changed, in `jobs` worker processes (0: one per core) when it pays;
     `meanwhile` (the index pages, feeds and sitemaps) runs here while the workers render."""
     jobs, progress = following
-    jobs = jobs or (os.cpu_count() or 1)
+    jobs = worker_count(jobs)
     steps = sum(len(editions) for _, editions in todo)
     if jobs <= 1 or steps < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         for done, (item, editions) in enumerate(todo, 1):
@@ -274,6 +274,16 @@ def _render_briefs(
             done += count
             if progress:
                 progress(done, len(todo))
+
+
+def worker_count(jobs: int) -> int:
+    """Return `jobs`, or when 0 the number of cores this process may run on: its affinity mask, as
+    `taskset` or a container's cpuset sets it (`os.cpu_count()` counts every core of the machine)."""
+    if jobs:
+        return jobs
+    if hasattr(os, "sched_getaffinity"):  # not on macOS
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 class _Worker:

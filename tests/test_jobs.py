@@ -1,0 +1,50 @@
+"""The build's default worker count follows the cores the process may use, not the machine's."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+
+from signalbrief import build
+
+
+@pytest.fixture
+def three_of_64_cores(monkeypatch):
+    """A process allowed on 3 cores (`taskset -c 0-2`) of a 64-core machine."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+
+
+def test_default_worker_count_follows_the_affinity_mask(three_of_64_cores):
+    assert build.worker_count(0) == 3
+
+
+def test_an_explicit_worker_count_is_kept(three_of_64_cores):
+    assert build.worker_count(5) == 5
+
+
+def test_without_affinity_masks_the_machine_cores_count(monkeypatch):
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert build.worker_count(0) == 6
+
+
+class _PoolStarted(Exception):
+    """Raised by the stand-in pool instead of starting processes."""
+
+
+def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monkeypatch):
+    started = []
+
+    class Context:
+        def Pool(self, processes, **kwargs):  # noqa: N802 (multiprocessing's name)
+            started.append(processes)
+            raise _PoolStarted
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
+    todo = [(None, ("public",))] * build.PARALLEL_FROM
+    with pytest.raises(_PoolStarted):
+        build._render_briefs(None, None, todo, (0, None), lambda: None)
+    assert started == [3]
