@@ -39,7 +39,7 @@ def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monk
     started = []
 
     class Context:
-        def Pool(self, processes, **kwargs):  # noqa: N802 (multiprocessing's name)
+        def Pool(self, processes, **kwargs):  # multiprocessing's name
             started.append(processes)
             raise _PoolStarted
 
