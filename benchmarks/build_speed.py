@@ -1,162 +1,213 @@
-"""Full build of N generated briefs (all editions, en/zh/bi, HTML and Markdown) against Hugo.
+"""Build speed on equal work, against Hugo, against `cp -r`, and across core counts.
 
-Usage: python benchmarks/build_speed.py [N] [--repeat R] [--no-hugo]
-Measures signalbrief's pages per second and peak RSS (each in a fresh process, median of R), and
-Hugo (Debian package `hugo`, installed here if missing) building the same briefs as Markdown content
-with a comparable template, in the same run. Appends the table to benchmarks/RESULTS.md.
+Usage: python benchmarks/build_speed.py [N] [--repeat R] [--parts hugo,copy,jobs] [--jobs 1,2,4,8,16]
+
+Every figure is a whole process as a user runs it (`signalbrief build ...` from the console script,
+startup included), each build a full one (the output and `.signalbrief/` removed first, untimed),
+after one untimed warm-up round, with the anchor run interleaved (ours, anchor, ours, ...) and the
+ratio taken per round: the tables give the median with its min–max.
+
+- hugo: the same N briefs rendered only as public English HTML, by
+  `signalbrief build --edition public --lang en --format html` and by Hugo (Debian's `hugo`,
+  installed here if missing) with a template showing the same blocks (see hugo_site.py). Both
+  write the brief pages, the list page, an Atom feed, a JSON Feed, a sitemap, the style sheet and
+  an entry page; the table counts each side's files, and how many brief pages are the same text.
+- copy: the full build (every edition, view and format) against `cp -r` of the output it wrote.
+- jobs: the full build with the process pinned to the first J usable cores, for each J of `--jobs`
+  (the build's worker count follows the cores it may use); a J above the usable cores is skipped.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import record
+from common import Run, Session, fresh, interleaved, ratios, record, run, seconds, session, signalbrief_command, spread
+from hugo_site import write_site
 from make_corpus import make_corpus
 
-MEASURE = """
-import json, resource, sys, time
-from pathlib import Path
-from signalbrief.build import BuildOptions, build
-start = time.perf_counter()
-report = build(Path(sys.argv[1]), BuildOptions(output=Path(sys.argv[2]), allow_untranslated=True))
-seconds = time.perf_counter() - start
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "files": report.files, "rss_kb": own, "worker_rss_kb": workers}))
-"""
-
-
-def signalbrief_run(folder: Path, out: Path) -> dict:
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(folder / ".signalbrief", ignore_errors=True)  # a full build, not an incremental one
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(folder), str(out)], check=True, capture_output=True, text=True
-    )
-    result = json.loads(done.stdout)
-    result["wall"] = time.perf_counter() - start
-    return result
-
-
-def hugo_site(folder: Path, hugo: Path) -> None:
-    """The same briefs as Hugo content: front matter plus the body paragraphs, watch list and sources."""
-    import yaml
-
-    (hugo / "content" / "briefs").mkdir(parents=True)
-    (hugo / "layouts" / "_default").mkdir(parents=True)
-    (hugo / "hugo.toml").write_text(
-        'baseURL = "https://example.org/"\ntitle = "Briefs"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n',
-        encoding="utf-8",
-    )
-    (hugo / "layouts" / "_default" / "baseof.html").write_text(
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>'
-        '<body><header><a href="/">{{ .Site.Title }}</a></header><main>{{ block "main" . }}{{ end }}</main></body></html>',
-        encoding="utf-8",
-    )
-    (hugo / "layouts" / "_default" / "single.html").write_text(
-        '{{ define "main" }}<article><h1>{{ .Title }}</h1><p>{{ .Params.summary }}</p>'
-        '<dl><dt>Type</dt><dd>{{ .Params.kind }}</dd><dt>Regions</dt><dd>{{ delimit .Params.regions " / " }}</dd></dl>'
-        "{{ .Content }}<h2>What To Watch</h2><ul>{{ range .Params.watch }}<li>{{ . }}</li>{{ end }}</ul>"
-        '<h2>Sources</h2><ol>{{ range .Params.sources }}<li><a href="{{ .url }}">{{ .title }}</a></li>{{ end }}</ol>'
-        "</article>{{ end }}",
-        encoding="utf-8",
-    )
-    (hugo / "layouts" / "_default" / "list.html").write_text(
-        '{{ define "main" }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}',
-        encoding="utf-8",
-    )
-    for path in sorted((folder / "briefs").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-
-        def pick(text: dict) -> str:
-            return text.get("en") or text.get("zh") or ""
-
-        front = {
-            "title": pick(data["signal"]),
-            "date": str(data["date"]),
-            "summary": pick(data["summary"]),
-            "kind": data["type"],
-            "regions": data["regions"],
-            "watch": [pick(t) for t in data.get("watch_list", [])],
-            "sources": data.get("sources", []),
-        }
-        body = "\n\n".join(pick(p) for p in data["body"])
-        (hugo / "content" / "briefs" / f"{path.stem}.md").write_text(
-            "---\n" + json.dumps(front, ensure_ascii=False) + "\n---\n\n" + body + "\n", encoding="utf-8"
-        )
+EQUAL_WORK = ["--edition", "public", "--lang", "en", "--format", "html", "--allow-untranslated"]
 
 
 def ensure_hugo() -> str | None:
     found = shutil.which("hugo")
-    if found:
-        return found
-    subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], check=False, capture_output=True)
-    return shutil.which("hugo")
+    if not found:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], check=False, capture_output=True)
+        found = shutil.which("hugo")
+    return found
 
 
-def hugo_run(hugo_bin: str, hugo: Path) -> tuple[float, int]:
-    out = hugo / "public"
-    shutil.rmtree(out, ignore_errors=True)
-    start = time.perf_counter()
-    subprocess.run([hugo_bin, "--quiet", "--source", str(hugo), "--destination", str(out)], check=True)
-    seconds = time.perf_counter() - start
-    return seconds, len(list(out.rglob("*.html")))
+def our_build(folder: Path, out: Path, options: list[str], cpus: set[int] | None = None) -> Run:
+    fresh(out, folder / ".signalbrief")  # a full build, not an incremental one
+    return run([*signalbrief_command(), "build", "-o", str(out), *options], cwd=folder, cpus=cpus)
+
+
+def hugo_build(hugo: str, site: Path, out: Path) -> Run:
+    fresh(out)
+    return run([hugo, "--quiet", "--source", str(site), "--destination", str(out)])
+
+
+def kinds(out: Path) -> Counter:
+    """Count an output's files by what they are."""
+    counted: Counter = Counter()
+    for path in out.rglob("*"):
+        if path.is_file():
+            counted[kind(path.relative_to(out).as_posix())] += 1
+    return counted
+
+
+def kind(name: str) -> str:
+    if re.search(r"brief-\d+/index\.html$", name):
+        return "brief pages"
+    if name == "index.html":
+        return "entry page"
+    labels = {"index.html": "list page", "feed.xml": "Atom feed", "feed.json": "JSON Feed"}
+    labels |= {"sitemap.xml": "sitemap", "style.css": "style sheet"}
+    return labels.get(name.rsplit("/", 1)[-1], f"other ({name})")
+
+
+def same_pages(ours: Path, theirs: Path) -> int:
+    """How many brief pages have the same text on both sides (blank lines aside)."""
+    same = 0
+    for page in theirs.glob("en/brief-*/index.html"):
+        mine = ours / "public" / page.relative_to(theirs)
+        if mine.is_file() and _lines(mine) == _lines(page):
+            same += 1
+    return same
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
+    hugo = ensure_hugo()
+    if not hugo:
+        print("hugo is not installed and apt-get could not install it: skipping the Hugo comparison")
+        return
+    site, ours_out, hugo_out = bench.path("hugo"), bench.path("ours-html"), bench.path("hugo-public")
+    write_site(folder, site)
+    runs = interleaved(
+        {
+            "ours": lambda: our_build(folder, ours_out, EQUAL_WORK),
+            "hugo": lambda: hugo_build(hugo, site, hugo_out),
+        },
+        repeat,
+    )
+    mine, theirs = kinds(ours_out), kinds(hugo_out)
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True, check=False).stdout.split()[:2]
+    rows = [
+        [
+            "`signalbrief build " + " ".join(EQUAL_WORK) + "`",
+            seconds(runs["ours"]),
+            f"{sum(mine.values()):,}",
+            f"{statistics.median(r.cpu for r in runs['ours']):.2f}",
+            f"{max(r.peak_mb for r in runs['ours']):.0f}",
+        ],
+        [
+            f"{' '.join(version)}, same briefs and blocks",
+            seconds(runs["hugo"]),
+            f"{sum(theirs.values()):,}",
+            f"{statistics.median(r.cpu for r in runs['hugo']):.2f}",
+            f"{max(r.peak_mb for r in runs['hugo']):.0f}",
+        ],
+        ["Hugo's time / ours, per round (target ≥ 1.0×)", spread(ratios(runs["hugo"], runs["ours"])), "", "", ""],
+    ]
+    note = "Files written, side by side: " + "; ".join(
+        f"{name} {mine.get(name, 0):,} / {theirs.get(name, 0):,}" for name in sorted(mine.keys() | theirs.keys())
+    )
+    note += f" (signalbrief / Hugo). Brief pages with the same text on both sides: {same_pages(ours_out, hugo_out):,}"
+    note += f" of {mine['brief pages']:,}."
+    record(
+        f"equal work against Hugo, {count} briefs, public/en/html ({repeat} interleaved rounds)",
+        ["what", "wall s, median (min–max)", "files", "CPU s", "peak RSS MB"],
+        rows,
+        bench,
+        note,
+    )
+
+
+def versus_copy(bench: Session, folder: Path, count: int, repeat: int) -> None:
+    out, copy = bench.path("site"), bench.path("copy")
+
+    def copied() -> Run:
+        fresh(copy)
+        return run(["cp", "-r", str(out), str(copy)])
+
+    runs = interleaved({"build": lambda: our_build(folder, out, ["--allow-untranslated"]), "cp": copied}, repeat)
+    files = sum(kinds(out).values())
+    record(
+        f"full build against `cp -r` of its output, {count} briefs ({repeat} interleaved rounds)",
+        ["what", "wall s, median (min–max)", "CPU s", "peak RSS MB"],
+        [
+            [
+                f"`signalbrief build` ({files:,} files)",
+                seconds(runs["build"]),
+                f"{statistics.median(r.cpu for r in runs['build']):.2f}",
+                f"{max(r.peak_mb for r in runs['build']):.0f}",
+            ],
+            ["`cp -r` of that output", seconds(runs["cp"]), f"{statistics.median(r.cpu for r in runs['cp']):.2f}", ""],
+            ["build / copy, per round (target ≤ 2×)", spread(ratios(runs["build"], runs["cp"])), "", ""],
+        ],
+        bench,
+    )
+
+
+def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[int]) -> None:
+    usable = sorted(os.sched_getaffinity(0))
+    skipped = [j for j in jobs if j > len(usable)]
+    jobs = [j for j in jobs if j <= len(usable)]
+    out = bench.path("site")
+    work = {
+        j: (lambda cpus=set(usable[:j]): our_build(folder, out, ["--allow-untranslated"], cpus=cpus)) for j in jobs
+    }
+    runs = interleaved({str(j): job for j, job in work.items()}, repeat)
+    first = str(jobs[0])
+    rows = [
+        [
+            str(j),
+            seconds(runs[str(j)]),
+            f"{statistics.median(r.cpu for r in runs[str(j)]):.2f}",
+            f"{max(r.peak_mb for r in runs[str(j)]):.0f}",
+            spread(ratios(runs[first], runs[str(j)])) if j != jobs[0] else "1.00×",
+        ]
+        for j in jobs
+    ]
+    note = f"Skipped (more than the {len(usable)} usable cores): {', '.join(map(str, skipped))}." if skipped else ""
+    record(
+        f"full build by cores, {count} briefs ({repeat} interleaved rounds; pinned to the first J usable cores)",
+        ["cores (= workers)", "wall s, median (min–max)", "CPU s", "peak RSS MB", f"speed-up over {first}, per round"],
+        rows,
+        bench,
+        note + " Target: ≥ 8× from 1 to 16 cores.",
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("count", nargs="?", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--parts", default="hugo,copy,jobs", help="Comma-separated: hugo, copy, jobs.")
+    parser.add_argument("--jobs", default="1,2,4,8,16", help="Core counts for the jobs part (comma-separated).")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as temp:
-        folder = Path(temp) / "pub"
+    parts = {p.strip() for p in args.parts.split(",")}
+    with session() as bench:
+        folder = bench.path("pub")
         make_corpus(folder, args.count)
-        hugo_bin = None if args.no_hugo else ensure_hugo()
-        if hugo_bin:
-            hugo_site(folder, Path(temp) / "hugo")
-        # Interleaved (signalbrief, hugo, signalbrief, hugo, ...): this machine's speed drifts over
-        # minutes, and each pair then sees the same conditions.
-        runs, hugo_runs = [], []
-        for _ in range(args.repeat):
-            runs.append(signalbrief_run(folder, Path(temp) / "site"))
-            if hugo_bin:
-                hugo_runs.append(hugo_run(hugo_bin, Path(temp) / "hugo"))
-        wall = statistics.median(r["wall"] for r in runs)
-        files = runs[0]["files"]
-        rss = max(r["rss_kb"] for r in runs) / 1024
-        worker_rss = max(r["worker_rss_kb"] for r in runs) / 1024
-        rows = [
-            [
-                f"signalbrief build ({files:,} pages)",
-                f"{wall:.2f}",
-                f"{files / wall:,.0f}",
-                f"{rss:.0f} / {worker_rss:.0f}",
-            ]
-        ]
-        if hugo_runs:
-            hugo_wall = statistics.median(r[0] for r in hugo_runs)
-            pages = hugo_runs[0][1]
-            rows.append([f"hugo ({pages:,} pages)", f"{hugo_wall:.2f}", f"{pages / hugo_wall:,.0f}", "-"])
-            ratio = (files / wall) / (pages / hugo_wall)
-            rows.append(["signalbrief / hugo pages per second, of the medians", "", f"{ratio:.2f}×", ""])
-            pairs = sorted((r["files"] / r["wall"]) / (h[1] / h[0]) for r, h in zip(runs, hugo_runs, strict=True))
-            listed = ", ".join(f"{x:.2f}×" for x in pairs)
-            rows.append(["the same, median of the side-by-side pairs", "", f"{statistics.median(pairs):.2f}×", listed])
-    record(
-        f"full build, {args.count} briefs (median of {args.repeat}, fresh process each)",
-        ["what", "wall (s)", "pages/s", "peak RSS MB (main / largest worker)"],
-        rows,
-    )
+        if "hugo" in parts:
+            versus_hugo(bench, folder, args.count, args.repeat)
+        if "copy" in parts:
+            versus_copy(bench, folder, args.count, args.repeat)
+        if "jobs" in parts:
+            scaling(bench, folder, args.count, args.repeat, sorted({int(j) for j in args.jobs.split(",")}))
 
 
 if __name__ == "__main__":

@@ -1,30 +1,28 @@
-"""Incremental rebuilds of N generated briefs: after one brief changes, after a brief's title changes
-(other briefs show it in "see also"), and after nothing changes; each against the full build.
+"""Incremental rebuilds of N generated briefs as a user meets them: each a whole `signalbrief build`
+process (startup included), as a share of a full build through the same command in the same round.
 
 Usage: python benchmarks/incremental_speed.py [N] [--repeat R]
+
+Each round: a full build (the output and `.signalbrief/`, which holds the spare output folder, removed
+first), then a build with nothing changed, then the first change after that full build (no spare
+output yet), then three times: one brief's body edited and built, its title edited and built (other
+briefs show the title in "see also", every list and feed has a row for it). Every incremental build
+is divided by the full build of its round; the table gives the median of those shares with their
+min–max.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import record
+from common import Run, fresh, record, run, session, signalbrief_command, spread
 from make_corpus import make_corpus
 
-from signalbrief.build import BuildOptions, build
-
-
-def timed(root: Path, options: BuildOptions) -> float:
-    start = time.perf_counter()
-    build(root, options)
-    return time.perf_counter() - start
+BUILD = ["build", "--allow-untranslated"]
 
 
 def edit_body(path: Path, run: int) -> None:
@@ -39,45 +37,56 @@ def edit_title(path: Path, run: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("count", nargs="?", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    full, first, body, title, nothing = [], [], [], [], []
-    with tempfile.TemporaryDirectory() as temp:
-        root = Path(temp)
+    shares: dict[str, list[float]] = {"body": [], "title": [], "nothing": [], "first": []}
+    times: dict[str, list[float]] = {key: [] for key in shares}
+    full: list[Run] = []
+    with session() as bench:
+        root = bench.path("pub")
         make_corpus(root, args.count)
-        options = BuildOptions(output=root / "site", allow_untranslated=True)
         target = root / "briefs" / f"brief-{args.count // 2:05d}.yaml"
         other = root / "briefs" / f"brief-{args.count // 3:05d}.yaml"
-        for run in range(args.repeat):
-            for name in (".signalbrief", "site", ".site.previous"):
-                shutil.rmtree(root / name, ignore_errors=True)
-            full.append(timed(root, options))
-            nothing.append(timed(root, options))
-            # The first change after a full build has no spare yet: it links every unchanged file.
-            edit_body(other, run)
-            first.append(timed(root, options))
-            for step in range(3):  # then the steady state an editor sees: change, build, change, build
-                edit_body(target, 10 * run + step)
-                body.append(timed(root, options))
-                edit_title(target, 10 * run + step)
-                title.append(timed(root, options))
-    base = statistics.median(full)
-    rows = [["full build", f"{base:.2f}", "100 %", ""]]
-    for name, runs, goal in [
-        ("one brief's body changed", body, "≤ 5 %"),
-        ("one brief's title changed (shown in others' see also, indexes, feeds)", title, "≤ 5 %"),
-        ("nothing changed", nothing, "≤ 2 %"),
-        ("first change after a full build (no spare folder yet: links every file)", first, "-"),
-    ]:
-        value = statistics.median(runs)
-        rows.append([name, f"{value:.3f}", f"{100 * value / base:.1f} %", goal])
-    record(
-        f"incremental rebuilds, {args.count} briefs (median of {len(body)} edits, {args.repeat} full builds)",
-        ["build", "seconds", "of full", "target"],
-        rows,
-    )
+
+        def build() -> Run:
+            return run([*signalbrief_command(), *BUILD], cwd=root)
+
+        def incremental(key: str, base: Run) -> None:
+            seconds = build().seconds
+            times[key].append(seconds)
+            shares[key].append(100 * seconds / base.seconds)
+
+        build()  # warm-up: the page cache, Python's bytecode and Jinja's compiled templates
+        for round_ in range(args.repeat):
+            fresh(root / "site", root / ".signalbrief", root / ".site.previous")
+            base = build()
+            full.append(base)
+            incremental("nothing", base)
+            edit_body(other, round_)
+            incremental("first", base)
+            for step in range(3):  # the steady state an editor sees: change, build, change, build
+                edit_body(target, 10 * round_ + step)
+                incremental("body", base)
+                edit_title(target, 10 * round_ + step)
+                incremental("title", base)
+        base_seconds = statistics.median(r.seconds for r in full)
+        rows = [["full build", f"{base_seconds:.2f}", "100 %", ""]]
+        for key, name, goal in [
+            ("body", "one brief's body changed", "≤ 5 %"),
+            ("title", "one brief's title changed (shown in others' see also, lists, feeds)", "-"),
+            ("nothing", "nothing changed", "≤ 2 %"),
+            ("first", "first change after a full build (no spare output yet)", "-"),
+        ]:
+            rows.append([name, f"{statistics.median(times[key]):.3f}", spread(shares[key], " %", 1), goal])
+        record(
+            f"incremental rebuilds through the CLI, {args.count} briefs ({args.repeat} rounds, "
+            f"{len(shares['body'])} edits; every build a whole `signalbrief build` process)",
+            ["build", "seconds, median", "of its round's full build, median (min–max)", "target"],
+            rows,
+            bench,
+        )
 
 
 if __name__ == "__main__":

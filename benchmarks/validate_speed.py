@@ -1,49 +1,63 @@
-"""Validate N generated briefs and compare with a bare `yaml.load(CSafeLoader)` of the same files.
+"""`signalbrief validate` of N generated briefs through the command line, against a bare loop of
+`yaml.load(..., Loader=yaml.CSafeLoader)` over the same files in its own Python process.
 
 Usage: python benchmarks/validate_speed.py [N] [--repeat R]
-Ratios are measured side by side in one run; each figure is the median of R repeats.
+
+Each is a fresh process, interleaved (loop, cold validate, warm validate, loop, ...), after one untimed
+warm-up round. Cold: `.signalbrief/` removed first, so every brief is checked (the target is on this
+one); warm: the files are unchanged since the previous validate, whose outcomes are remembered.
+Ratios are per round, median with min–max.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import median_seconds, record
+from common import fresh, interleaved, ratios, record, run, seconds, session, signalbrief_command, spread
 from make_corpus import make_corpus
 
-from signalbrief.validate import brief_files, validate
-
-
-def bare_parse(folder: Path) -> None:
-    for path in brief_files(folder / "briefs"):
-        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+BARE_LOOP = (
+    "import pathlib, yaml\n"
+    "for path in sorted(pathlib.Path('briefs').glob('*.yaml')):\n"
+    "    yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)\n"
+)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("count", nargs="?", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as temp:
-        folder = Path(temp)
-        make_corpus(folder, args.count)
-        assert not validate(folder).errors
-        parse = median_seconds(lambda: bare_parse(folder), args.repeat)
-        check = median_seconds(lambda: validate(folder), args.repeat)
-    record(
-        f"validate, {args.count} briefs (median of {args.repeat})",
-        ["what", "seconds", "ratio"],
-        [
-            ["bare yaml.load(CSafeLoader)", f"{parse:.3f}", "1.00×"],
-            ["signalbrief validate", f"{check:.3f}", f"{check / parse:.2f}×"],
-        ],
-    )
+    with session() as bench:
+        root = bench.path("pub")
+        make_corpus(root, args.count)
+        validate = [*signalbrief_command(), "validate"]
+
+        def cold():
+            fresh(root / ".signalbrief")
+            return run(validate, cwd=root)
+
+        runs = interleaved(
+            {
+                "bare": lambda: run([sys.executable, "-c", BARE_LOOP], cwd=root),
+                "cold": cold,
+                "warm": lambda: run(validate, cwd=root),
+            },
+            args.repeat,
+        )
+        record(
+            f"validate through the CLI, {args.count} briefs ({args.repeat} interleaved rounds, each a fresh process)",
+            ["what", "wall s, median (min–max)", "ratio to the bare loop, per round"],
+            [
+                ["`python -c` bare `yaml.load(CSafeLoader)` loop", seconds(runs["bare"]), "1.00×"],
+                ["`signalbrief validate`, cold (target ≤ 2×)", seconds(runs["cold"]), spread(ratios(runs["cold"], runs["bare"]))],
+                ["`signalbrief validate`, outcomes remembered", seconds(runs["warm"]), spread(ratios(runs["warm"], runs["bare"]))],
+            ],
+            bench,
+        )
 
 
 if __name__ == "__main__":
