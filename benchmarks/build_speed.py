@@ -12,6 +12,8 @@ ratio taken per round: the tables give the median with its min–max.
   installed here if missing) with a template showing the same blocks (see hugo_site.py). Both
   write the brief pages, the list page, an Atom feed, a JSON Feed, a sitemap, the style sheet and
   an entry page; the table counts each side's files, and how many brief pages are the same text.
+  A second Hugo site escapes texts without parsing them as Markdown: less work than signalbrief
+  does, a lower bound for Hugo's time on these pages.
 - copy: the full build (every edition, view and format) against `cp -r` of the output it wrote.
 - jobs: the full build with the process pinned to the first J usable cores, for each J of `--jobs`
   (the build's worker count follows the cores it may use); a J above the usable cores is skipped.
@@ -93,12 +95,15 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
     if not hugo:
         print("hugo is not installed and apt-get could not install it: skipping the Hugo comparison")
         return
-    site, ours_out, hugo_out = bench.path("hugo"), bench.path("ours-html"), bench.path("hugo-public")
+    site, light, ours_out = bench.path("hugo"), bench.path("hugo-light"), bench.path("ours-html")
+    hugo_out, light_out = bench.path("hugo-public"), bench.path("hugo-light-public")
     write_site(folder, site)
+    write_site(folder, light, markdown=False)
     runs = interleaved(
         {
             "ours": lambda: our_build(folder, ours_out, EQUAL_WORK),
             "hugo": lambda: hugo_build(hugo, site, hugo_out),
+            "light": lambda: hugo_build(hugo, light, light_out),
         },
         repeat,
     )
@@ -120,12 +125,20 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
             f"{max(r.peak_mb for r in runs['hugo']):.0f}",
         ],
         ["Hugo's time / ours, per round (target ≥ 1.0×)", spread(ratios(runs["hugo"], runs["ours"])), "", "", ""],
+        [
+            "Hugo again, texts escaped but not parsed as Markdown (less work than ours)",
+            seconds(runs["light"]),
+            f"{sum(kinds(light_out).values()):,}",
+            f"{statistics.median(r.cpu for r in runs['light']):.2f}",
+            f"{max(r.peak_mb for r in runs['light']):.0f}",
+        ],
+        ["that Hugo's time / ours, per round", spread(ratios(runs["light"], runs["ours"])), "", "", ""],
     ]
     note = "Files written, side by side: " + "; ".join(
         f"{name} {mine.get(name, 0):,} / {theirs.get(name, 0):,}" for name in sorted(mine.keys() | theirs.keys())
     )
     note += f" (signalbrief / Hugo). Brief pages with the same text on both sides: {same_pages(ours_out, hugo_out):,}"
-    note += f" of {mine['brief pages']:,}."
+    note += f" of {mine['brief pages']:,} ({same_pages(ours_out, light_out):,} without Markdown)."
     record(
         f"equal work against Hugo, {count} briefs, public/en/html ({repeat} interleaved rounds)",
         ["what", "wall s, median (min–max)", "files", "CPU s", "peak RSS MB"],

@@ -51,7 +51,7 @@ PARTIALS = {
     "row.html": (
         '{{ $html := .t | markdownify }}'
         '{{ if .pending }}<span class="pending" data-pending="en">Translation pending</span> '
-        '<span lang="zh-Hans">{{ $html }}</span>{{ else }}{{ $html }}{{ end }}'
+        '<span lang="zh-Hans">{{ $html | safeHTML }}</span>{{ else }}{{ $html | safeHTML }}{{ end }}'
     ),
     # A text as one plain line of HTML (link text), labelled like text.html.
     "line.html": (
@@ -228,14 +228,18 @@ HOME = """<!DOCTYPE html>
 """
 
 
-def write_site(publication: Path, hugo: Path) -> None:
-    """Write the Hugo site for the briefs of `publication` into the folder `hugo`."""
+def write_site(publication: Path, hugo: Path, markdown: bool = True) -> None:
+    """Write the Hugo site for the briefs of `publication` into the folder `hugo`; with `markdown`
+    false, texts are only escaped, not parsed as Markdown (less work than signalbrief does: the
+    same pages only while no text holds Markdown, as in make_corpus.py's briefs)."""
     shutil.rmtree(hugo, ignore_errors=True)
     layouts = hugo / "layouts"
     for folder in ("content/en", "layouts/_default", "layouts/partials", "data", "static/assets"):
         (hugo / folder).mkdir(parents=True)
     (hugo / "hugo.toml").write_text(CONFIG, encoding="utf-8")
     for name, text in PARTIALS.items():
+        if not markdown:
+            text = text.replace(" | markdownify | plainify", "").replace("markdownify", "htmlEscape")
         (layouts / "partials" / name).write_text(text, encoding="utf-8")
     for name, text in {
         "baseof.html": BASEOF,
