@@ -200,7 +200,7 @@ def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[in
         ["cores (= workers)", "wall s, median (min–max)", "CPU s", "peak RSS MB", f"speed-up over {first}, per round"],
         rows,
         bench,
-        note + " Target: ≥ 8× from 1 to 16 cores.",
+        (note + " Target: ≥ 8× from 1 to 16 cores.").strip(),
     )
 
 
