@@ -31,9 +31,10 @@ from signalbrief.incremental import (
     theme_digest,
     untouched,
 )
+from signalbrief.languages import BI, View, for_codes, views
 from signalbrief.loader import read_limited
 from signalbrief.model import Brief, Card
-from signalbrief.render import HTML_LANG, TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick, xml_chars
+from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick, xml_chars
 from signalbrief.translate import models
 from signalbrief.translate.fill import (
     GLOSSARY_FILE,
@@ -58,7 +59,6 @@ from signalbrief.validate import (
 )
 from signalbrief.writer import Output, Tree
 
-VIEWS = ("en", "zh", "bi")
 FORMATS = ("html", "md")
 
 
@@ -69,7 +69,7 @@ class BuildOptions:
     output: Path = Path("site")
     formats: tuple[str, ...] = FORMATS
     editions: tuple[str, ...] = ()  # empty: every edition
-    views: tuple[str, ...] = VIEWS
+    views: tuple[str, ...] = ()  # view ids (en, zh, bi); empty: every view of the publication
     drafts: bool = False
     paths: tuple[Path, ...] = ()
     allow_untranslated: bool = False
@@ -118,6 +118,7 @@ def build(
         raise InvalidInput(report.problems)
     config = report.config
     editions = _editions(config, options.editions)
+    _views(config, options.views)  # an unknown view is a usage error before anything is translated
     briefs = sorted(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),
@@ -298,6 +299,18 @@ def _template_location(exc: TemplateError, root: Path) -> Location:
     return found or Location(TEMPLATES_DIR)
 
 
+def _views(config: Config, selected: tuple[str, ...]) -> list[View]:
+    """The selected views, in the publication's order (every one when none is selected)."""
+    known = views(config.languages)
+    ids = [view.id for view in known]
+    unknown = [v for v in selected if v not in ids]
+    if unknown:
+        raise UsageError(
+            f"unknown view {unknown[0]!r} for --lang; this publication's (its `languages:`): {', '.join(ids)}"
+        )
+    return [view for view in known if not selected or view.id in selected]
+
+
 def _editions(config: Config, selected: tuple[str, ...]) -> list[str]:
     unknown = [e for e in selected if e not in config.edition_ids]
     if unknown:
@@ -328,6 +341,7 @@ class Site:
         self.briefs = briefs
         self.fills = fills
         self.options = options
+        self.views = _views(config, options.views)
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
@@ -370,19 +384,18 @@ class Site:
 
     def _render_brief(self, output: Output, edition: str, brief_id: str, brief: Brief, memo: dict) -> None:
         gated = gate(brief_id, brief, edition, self.config)
-        for view in self.options.views:
-            base = f"{edition}/{view}/{brief_id}"
+        for view in self.views:
+            base = f"{edition}/{view.id}/{brief_id}"
             context = self._brief_context(gated, edition, view)
             context.update(memo=memo, cites_key=tuple(context["cites"]))
             if "html" in self.options.formats:
-                template = "brief_bi.html" if view == "bi" else "brief.html"
+                template = "brief_bi.html" if view.id == BI else "brief.html"
                 output.add(f"{base}/index.html", self.html.get_template(template).render(context))
             if "md" in self.options.formats:
-                template = "brief_bi.md" if view == "bi" else "brief.md"
+                template = "brief_bi.md" if view.id == BI else "brief.md"
                 output.add(f"{base}.md", _tidy(self.markdown.get_template(template).render(context)))
 
-    def _brief_context(self, gated: GatedBrief, edition: str, view: str) -> dict[str, Any]:
-        lang = "en" if view == "bi" else view
+    def _brief_context(self, gated: GatedBrief, edition: str, view: View) -> dict[str, Any]:
         band = band_for(gated.brief.confidence.score, self.config.grades)
         visible = list(gated.sources)
         for section in gated.sections:
@@ -394,9 +407,8 @@ class Site:
         ]
         return {
             **self._page(edition, view, depth=3, page=f"{gated.id}/"),
-            "lang": lang if view != "bi" else "bi",
-            "page_title": marked_plain(gated.brief.signal, lang),
-            "description": marked_plain(gated.brief.summary, lang),
+            "page_title": marked_plain(gated.brief.signal, view.ui),
+            "description": marked_plain(gated.brief.summary, view.ui),
             "g": gated,
             "band": band,
             "rows": band_ranges(self.config.grades),
@@ -404,32 +416,25 @@ class Site:
             "visible_sources": visible,
             "see_also": see_also,
             # Markdown is pasted elsewhere: link to the published pages when the base URL is known.
-            "page_base": f"{self._edition_url(edition)}{view}/" if self.config.base_url else "",
+            "page_base": f"{self._edition_url(edition)}{view.id}/" if self.config.base_url else "",
         }
 
-    def _page(self, edition: str, view: str, depth: int, page: str) -> dict[str, Any]:
+    def _page(self, edition: str, view: View, depth: int, page: str) -> dict[str, Any]:
         """Links and labels every page of an edition shares; `depth` is folders below the edition root."""
         up = "../" * (depth - 1)
-        lang = "en" if view == "bi" else view
-        names = {"en": "English", "zh": "中文", "bi": "English / 中文"}
         switch = [
-            {
-                "label": names[v],
-                "href": f"{up}{v}/{page}",
-                "hreflang": HTML_LANG[v] if v != "bi" else "en",
-                "current": v == view,
-            }
-            for v in self.options.views
+            {"label": v.label, "href": f"{up}{v.id}/{page}", "hreflang": v.html_lang, "current": v == view}
+            for v in self.views
         ]
-        alternates = [{"hreflang": HTML_LANG[v], "href": f"{up}{v}/{page}"} for v in self.options.views if v != "bi"]
-        feed = f"{up}{view}/feed.xml" if view != "bi" and "html" in self.options.formats else ""
+        alternates = [{"hreflang": v.html_lang, "href": f"{up}{v.id}/{page}"} for v in self.views if v.id != BI]
+        feed = f"{up}{view.id}/feed.xml" if view.id != BI and "html" in self.options.formats else ""
         return {
-            "lang": view,
-            "html_lang": HTML_LANG[view],
+            "lang": view.lang,
+            "html_lang": view.html_lang,
             "root": up,
-            "home": f"{up}{view}/",
-            "site_title": pick(self.config.title, lang),
-            "edition_label": self.edition_label(edition, lang),
+            "home": f"{up}{view.id}/",
+            "site_title": pick(self.config.title, view.ui),
+            "edition_label": self.edition_label(edition, view.ui),
             "config": self.config,
             "switch": switch,
             "alternates": alternates,
@@ -458,28 +463,28 @@ class Site:
         output.add(f"{edition}/assets/style.css", _asset("style.css"))
         if "html" not in self.options.formats:
             return
-        for view in self.options.views:
+        for view in self.views:
             context = {**self._page(edition, view, depth=2, page=""), "briefs": self.listed, "page_title": ""}
             context["page_title"] = context["site_title"]
             context["brief_list"] = self._brief_list(view)
-            output.add(f"{edition}/{view}/index.html", self.html.get_template("index.html").render(context))
-            if view != "bi":
-                output.add(f"{edition}/{view}/feed.xml", self._feed(edition, view))
+            output.add(f"{edition}/{view.id}/index.html", self.html.get_template("index.html").render(context))
+            if view.id != BI:
+                output.add(f"{edition}/{view.id}/feed.xml", self._feed(edition, view))
 
-    def _brief_list(self, view: str) -> Markup:
+    def _brief_list(self, view: View) -> Markup:
         """The list of briefs of an index page: the same in every edition, so rendered once per view."""
-        if view not in self._list_html:
-            rows = self._rows("brief_row.html", {"lang": view})
-            html = self.html.get_template("brief_list.html").render({"lang": view, "rows": rows})
-            self._list_html[view] = Markup(html.rstrip("\n"))
-        return self._list_html[view]
+        if view.id not in self._list_html:
+            rows = self._rows("brief_row.html", {"lang": view.lang})
+            html = self.html.get_template("brief_list.html").render({"lang": view.lang, "rows": rows})
+            self._list_html[view.id] = Markup(html.rstrip("\n"))
+        return self._list_html[view.id]
 
-    def _feed(self, edition: str, view: str) -> str:
+    def _feed(self, edition: str, view: View) -> str:
         base = self._edition_url(edition)
         entry = {
-            "lang": view,
-            "link_prefix": f"{base}{view}/" if base else "",
-            "entry_id_prefix": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}:",
+            "lang": view.lang,
+            "link_prefix": f"{base}{view.id}/" if base else "",
+            "entry_id_prefix": f"{base}{view.id}/" if base else f"urn:signalbrief:{edition}:{view.id}:",
             "entry_id_suffix": "/" if base else "",
         }
         context = {
@@ -487,9 +492,9 @@ class Site:
             **entry,
             "briefs": self.listed,
             "entries": self._rows("feed_entry.xml", entry),
-            "feed_id": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}",
-            "self_href": f"{base}{view}/feed.xml" if base else "feed.xml",
-            "home_href": f"{base}{view}/" if base else "./",
+            "feed_id": f"{base}{view.id}/" if base else f"urn:signalbrief:{edition}:{view.id}",
+            "self_href": f"{base}{view.id}/feed.xml" if base else "feed.xml",
+            "home_href": f"{base}{view.id}/" if base else "./",
             "updated": f"{self.listed[0].brief.date.isoformat()}T00:00:00Z" if self.listed else "",
         }
         return xml_chars(self.html.get_template("feed.xml").render(context))
@@ -524,20 +529,20 @@ class Site:
 
     def _sitemap(self, edition: str) -> str:
         base = self._edition_url(edition)
-        views = self.options.views
         pages = []
         for page, lastmod in [("", "")] + [(f"{b.id}/", b.brief.date.isoformat()) for b in self.listed]:
-            alternates = [{"hreflang": HTML_LANG[v], "href": f"{base}{v}/{page}"} for v in views if v != "bi"]
-            for view in views:
-                pages.append({"loc": f"{base}{view}/{page}", "lastmod": lastmod, "alternates": alternates})
+            alternates = [{"hreflang": v.html_lang, "href": f"{base}{v.id}/{page}"} for v in self.views if v.id != BI]
+            for view in self.views:
+                pages.append({"loc": f"{base}{view.id}/{page}", "lastmod": lastmod, "alternates": alternates})
         return xml_chars(self.html.get_template("sitemap.xml").render({"pages": pages, "lang": "en"}))
 
     def _entry_file(self, output: Output, editions: list[str]) -> None:
         if "html" not in self.options.formats or PUBLIC not in editions:
             return
-        labels = {"en": "English", "zh": "中文", "bi": "English / 中文"}
-        views = [{"id": v, "label": labels[v], "hreflang": HTML_LANG[v]} for v in self.options.views]
-        context = {"title": self.config.title, "views": views, "lang": "en"}
+        views = [{"id": v.id, "label": v.label, "hreflang": v.html_lang} for v in self.views]
+        languages = for_codes(self.config.languages)
+        titles = [(pick(self.config.title, lang.code), lang.html_lang) for lang in languages]
+        context = {"titles": titles, "views": views, "lang": languages[0].code, "html_lang": languages[0].html_lang}
         output.add("index.html", self.html.get_template("entry.html").render(context))
 
 

@@ -1,0 +1,142 @@
+"""Languages as data: one registry filled through the `signalbrief_languages` hook, a publication's
+`languages:` list, and every view, text and label keyed by language code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from signalbrief import languages, plugins
+from signalbrief.build import BuildOptions, build
+from signalbrief.config import load_config
+from tests.conftest import BETA, VALID
+from tests.test_plugins import install_plugin
+
+
+@pytest.fixture
+def fresh_plugins():
+    plugins.plugin_manager.cache_clear()
+    yield
+    plugins.plugin_manager.cache_clear()
+
+
+# A plugin language derived from English: its texts are the English ones in capitals.
+SHOUT = """\
+from signalbrief.hookspecs import hookimpl
+from signalbrief.languages import DERIVED, Language
+
+
+@hookimpl
+def signalbrief_languages():
+    return [
+        Language(
+            code="en-shout", html_lang="en-x-shout", locale="en", path="shout",
+            labels={"en": "Shouted English", "en-shout": "SHOUTED"},
+            obtained=DERIVED, source="en", derive=str.upper,
+        )
+    ]
+"""
+
+
+@pytest.fixture
+def shout(tmp_path, monkeypatch, fresh_plugins):
+    """A third-party plugin that adds a derived language, installed by its entry point."""
+    folder = tmp_path / "plugin"
+    folder.mkdir()
+    install_plugin(folder, "sb_demo_shout", SHOUT)
+    monkeypatch.syspath_prepend(str(folder))
+
+
+def test_the_built_in_languages_come_from_the_default_plugin():
+    assert "signalbrief.languages_builtin" in plugins.DEFAULT_PLUGINS
+    found = languages.registered()
+    assert list(found)[:2] == ["en", "zh"]
+    assert [(found[c].html_lang, found[c].locale, found[c].path) for c in ("en", "zh")] == [
+        ("en", "en", "en"),
+        ("zh-Hans", "zh_Hans", "zh"),
+    ]
+    assert languages.written_codes()[:2] == ["en", "zh"]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("languages: [en, ZH]", "signalbrief.yaml:1:17: error: languages[1]: unknown language 'ZH' (did you mean 'zh'?)"),
+        ("languages: [en, fr]", "signalbrief.yaml:1:17: error: languages[1]: unknown language 'fr'; languages: en, zh"),
+        ("languages: [en, en]", "signalbrief.yaml:1:17: error: languages[1]: language 'en' is listed twice"),
+        ("languages: []", "signalbrief.yaml:1:12: error: languages: needs at least one item"),
+    ],
+)
+def test_a_wrong_languages_list_is_a_positioned_error(publication, run, written, expected):
+    result = run(publication(config=written + "\n"), "validate")
+    assert result.exit_code == 1
+    assert expected in result.output
+
+
+def test_the_default_languages_are_english_and_chinese(publication):
+    assert load_config(publication()).languages == ("en", "zh")
+    assert [v.id for v in languages.views(("en", "zh"))] == ["en", "zh", "bi"]
+
+
+def test_an_english_only_publication_builds_english_pages_and_translates_nothing_into_chinese(publication):
+    english_only = VALID.replace("  zh: 美英签署AI安全测试备忘录\n", "")
+    root = publication({"alpha": english_only, "beta": BETA.replace("{zh: 第二}", "{en: Second summary}")})
+    (root / "signalbrief.yaml").write_text("languages: [en]\n", encoding="utf-8")
+    report = build(root, BuildOptions(output=Path("site")))  # no model: anything to translate would stop it
+    assert report.pending == 0
+    assert sorted(p.name for p in (root / "site" / "public").iterdir()) == ["assets", "en", "sitemap.xml"]
+    page = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
+    assert 'hreflang="zh-Hans"' not in page and "Translation pending" not in page
+
+
+def test_a_view_the_publication_does_not_have_is_a_usage_error(publication, run):
+    root = publication()
+    (root / "signalbrief.yaml").write_text("languages: [en]\n", encoding="utf-8")
+    result = run(root, "build", "--lang", "zh", "--allow-untranslated")
+    assert result.exit_code == 2
+    assert "unknown view 'zh'" in result.output and "en" in result.output
+    assert not (root / "site").exists()
+
+
+def test_a_plugin_language_derived_from_english_gets_its_own_views(publication, shout):
+    root = publication()
+    (root / "signalbrief.yaml").write_text("languages: [en, zh, en-shout]\n", encoding="utf-8")
+    build(root, BuildOptions(output=Path("site"), allow_untranslated=True))
+    page = (root / "site/public/shout/alpha/index.html").read_text(encoding="utf-8")
+    assert '<html lang="en-x-shout">' in page
+    assert "US AND UK SIGN AI SAFETY TESTING MEMORANDUM" in page
+    assert 'hreflang="en-x-shout" href="../../shout/alpha/"' in page
+    english = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
+    assert ">SHOUTED</a>" in english  # the language switch names each language in itself
+    assert (root / "site/public/shout/feed.xml").is_file() and (root / "site/public/shout/alpha.md").is_file()
+    assert "<loc>shout/alpha/</loc>" in (root / "site/public/sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_a_derived_language_is_never_written_in_a_brief(publication, run, shout):
+    brief = VALID.replace("  zh: 美英签署AI安全测试备忘录\n", "  en-shout: HELLO\n")
+    result = run(publication({"alpha": brief}), "validate")
+    assert result.exit_code == 1
+    assert "briefs/alpha.yaml:5:13: error: signal.en-shout: en-shout (Shouted English) is never written" in result.output
+    assert "write the text under en" in result.output
+
+
+def test_a_derived_language_needs_its_source_in_the_list(publication, run, shout):
+    result = run(publication(config="languages: [zh, en-shout]\n"), "validate")
+    assert result.exit_code == 1
+    assert "languages[1]: en-shout is derived from en: list en too" in result.output
+
+
+def test_the_schema_lists_the_written_languages_only(publication, run, shout):
+    schema = json.loads(run(publication(), "schema").stdout)
+    text = schema["$defs"]["Text"]
+    assert list(text["properties"]) == ["en", "zh"] and text["additionalProperties"] is False
+
+
+def test_a_language_registered_twice_is_one_clear_error(tmp_path, monkeypatch, fresh_plugins, publication, run):
+    source = SHOUT.replace('code="en-shout"', 'code="en"')
+    install_plugin(tmp_path, "sb_demo_clash", source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(languages.LanguageError, match="language 'en' is registered twice"):
+        languages.registered()
