@@ -140,3 +140,90 @@ def test_a_language_registered_twice_is_one_clear_error(tmp_path, monkeypatch, f
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(languages.LanguageError, match="language 'en' is registered twice"):
         languages.registered()
+
+
+# Traditional Chinese: derived from the Simplified Chinese text with OpenCC (s2twp).
+HANT = "languages: [en, zh, zh-Hant]\n"
+MACHINE = VALID.replace("  zh: 美英签署AI安全测试备忘录\n", "  zh: !mt 美英签署AI安全测试备忘录\n")
+
+
+@pytest.fixture
+def hant_site(publication) -> Path:
+    root = publication({"alpha": MACHINE, "beta": BETA}, config=HANT)
+    build(root, BuildOptions(output=Path("site"), allow_untranslated=True))
+    return root / "site"
+
+
+def test_zh_hant_is_registered_by_its_own_plugin_derived_from_zh():
+    assert "signalbrief.languages_zh_hant" in plugins.DEFAULT_PLUGINS
+    hant = languages.language("zh-Hant")
+    assert (hant.html_lang, hant.locale, hant.path, hant.source, hant.written) == (
+        "zh-Hant", "zh_Hant", "zh-hant", "zh", False
+    )
+    assert hant.derive("软件信息网络") == "軟體資訊網路"  # s2twp: characters and Taiwan phrasing
+    assert languages.written_codes() == ["en", "zh"]  # never machine translated on its own
+
+
+def test_zh_hant_pages_are_traditional_and_marked_as_such(hant_site):
+    page = (hant_site / "public/zh-hant/alpha/index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant">' in page
+    assert "美英簽署AI安全測試備忘錄" in page and "美英签署" not in page
+    assert ">訊號<" in page and "戰略圈" in page and "美國" in page  # catalog, tier name, CLDR region
+    for hreflang, href in [("en", "en"), ("zh-Hans", "zh"), ("zh-Hant", "zh-hant")]:
+        assert f'<link rel="alternate" hreflang="{hreflang}" href="../../{href}/alpha/">' in page
+    assert 'lang="zh-Hant" aria-current="page">繁體中文</a>' in page
+
+
+def test_text_derived_from_machine_chinese_stays_labelled_as_machine_text(hant_site):
+    page = (hant_site / "public/zh-hant/alpha/index.html").read_text(encoding="utf-8")
+    assert '<span data-mt="zh-Hant">美英簽署AI安全測試備忘錄</span><span class="mt-label">機器翻譯</span>' in page
+    assert "<title>美英簽署AI安全測試備忘錄（機器翻譯）</title>" in page
+    markdown = (hant_site / "public/zh-hant/alpha.md").read_text(encoding="utf-8")
+    assert "# 美英簽署AI安全測試備忘錄 *(機器翻譯)*" in markdown
+    # A text with no Chinese yet shows the pending notice in Traditional Chinese, then the English.
+    assert '<span class="pending" data-pending="zh-Hant">翻譯待完成</span> <span lang="en">' in page
+
+
+def test_zh_hant_has_feeds_sitemap_entries_and_a_place_on_the_entry_page(hant_site):
+    feed = (hant_site / "public/zh-hant/feed.xml").read_text(encoding="utf-8")
+    assert 'xml:lang="zh-Hant"' in feed and "<title>美英簽署AI安全測試備忘錄（機器翻譯）</title>" in feed
+    sitemap = (hant_site / "public/sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>zh-hant/alpha/</loc>" in sitemap
+    assert '<xhtml:link rel="alternate" hreflang="zh-Hant" href="zh-hant/alpha/"/>' in sitemap
+    entry = (hant_site / "index.html").read_text(encoding="utf-8")
+    assert '<a href="public/zh-hant/" hreflang="zh-Hant" lang="zh-Hant">繁體中文</a>' in entry
+
+
+def test_the_bilingual_view_stays_english_and_simplified_chinese(hant_site):
+    page = (hant_site / "public/bi/alpha/index.html").read_text(encoding="utf-8")
+    article = page[page.index("<article") :]
+    assert 'lang="zh-Hans"' in article and "美英签署AI安全测试备忘录" in article
+    assert "zh-Hant" not in article and "美英簽署" not in article
+
+
+def test_zh_hant_is_never_written_in_a_brief(publication, run):
+    brief = VALID.replace("  zh: 美英签署AI安全测试备忘录\n", "  zh-Hant: 美英簽署\n")
+    result = run(publication({"alpha": brief}, config=HANT), "validate")
+    assert result.exit_code == 1
+    assert "briefs/alpha.yaml:5:12: error: signal.zh-Hant: zh-Hant (Traditional Chinese) is never written" in result.output
+    assert "write the text under zh" in result.output
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("languages: [en, zh-Hant]", "languages[1]: zh-Hant is derived from zh: list zh too"),
+        ("languages: [en, zh, zh-hant]", "languages[2]: unknown language 'zh-hant' (did you mean 'zh-Hant'?)"),
+    ],
+)
+def test_zh_hant_in_the_languages_list(publication, run, written, expected):
+    result = run(publication(config=written + "\n"), "validate")
+    assert result.exit_code == 1 and expected in result.output
+
+
+def test_zh_hant_pages_only_where_the_publication_has_them(publication, run):
+    root = publication()
+    result = run(root, "build", "--lang", "zh-hant", "--allow-untranslated")
+    assert result.exit_code == 2 and "unknown view 'zh-hant'" in result.output
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert not (root / "site/public/zh-hant").exists()
