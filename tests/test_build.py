@@ -86,11 +86,11 @@ def test_rebuild_replaces_output_and_leaves_no_temporary_folders(publication, ru
     (root / "briefs" / "alpha.yaml").write_text(VALID.replace("see_also: [beta]", "see_also: []"), encoding="utf-8")
     assert run(root, "build", "--allow-untranslated").exit_code == 0
     assert not (root / "site/public/en/beta").exists()
-    # The replaced output is kept hidden as the spare the next build starts from; no temporary folders.
-    assert sorted(p.name for p in root.iterdir()) == [".signalbrief", ".site.previous", "briefs", "site"]
+    # The replaced output is kept in .signalbrief/ as the spare the next build starts from; no temporary folders.
+    assert sorted(p.name for p in root.iterdir()) == [".signalbrief", "briefs", "site"]
     assert run(root, "build", "--allow-untranslated", "--drafts").exit_code == 0
-    assert sorted(p.name for p in root.iterdir()) == [".signalbrief", ".site.previous", "briefs", "site"]
-    assert (root / ".site.previous/public/en/alpha/index.html").is_file()
+    assert sorted(p.name for p in root.iterdir()) == [".signalbrief", "briefs", "site"]
+    assert (root / ".signalbrief/outputs/site/previous/public/en/alpha/index.html").is_file()
 
 
 def test_refuses_to_replace_a_folder_it_did_not_write(publication, run):

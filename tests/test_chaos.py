@@ -30,6 +30,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def hidden_builds(folder: Path) -> list[Path]:
+    """The temporary folders of builds anywhere under a folder (in work folders, or beside outputs)."""
+    return [p for p in folder.rglob("*build-*") if p.is_dir()]
+
+
 def start(args: list[str], env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "signalbrief", *args],
@@ -70,10 +75,10 @@ def test_killed_builds_leave_the_old_or_the_new_output(publication, tmp_path):
             outcomes["new"] += 1
         else:
             outcomes["old"] += 1
-        leftovers = [p for p in root.iterdir() if p.name.startswith(".site.build-")]
+        leftovers = hidden_builds(root)
         assert len(leftovers) <= 1  # a killed build leaves at most its own; the next one removes it
     build(root, BuildOptions(allow_untranslated=True))
-    assert not [p for p in root.iterdir() if p.name.startswith(".site.build-")]
+    assert not hidden_builds(root)
     # Whatever state the kills left (spare folder, caches), a finished build is right.
     assert snapshot(root / "site") == expected[target]
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills hit both before and after the swap
@@ -180,13 +185,17 @@ def test_killed_models_install_leaves_no_model_or_a_complete_one(glossary_packag
     env = {**os.environ, "SIGNALBRIEF_MODELS": str(folder)}
     install = [sys.executable, "-m", "signalbrief", "models", "install", "--file"]
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "signalbrief", "--version"], env=env, capture_output=True)
+    # Python's start and the imports of `models` (`--version` imports far less since startup got lazy).
+    subprocess.run([sys.executable, "-m", "signalbrief", "models", "list"], env=env, capture_output=True)
     startup = time.monotonic() - started
     assert subprocess.run([*install, str(archives["1.0"])], env=env, capture_output=True).returncode == 0
     longest = time.monotonic() - started - startup
     rng = random.Random(7)
     seen = set()
-    for run in range(max(RUNS // 2, 2)):
+    runs = max(RUNS // 2, 2)
+    for run in range(runs * 3):  # more runs only while the kills have not yet hit both sides of the rename
+        if run >= runs and len(seen) >= 2:
+            break
         process = subprocess.Popen([*install, str(archives["2.0" if run % 2 else "1.0"])], env=env, stderr=subprocess.DEVNULL)
         time.sleep(startup * 0.8)  # kill while it installs, not while Python starts
         kill_at_random(process, rng, longest - startup * 0.6)
@@ -257,3 +266,180 @@ echo $? > {tmp_path}/status.txt
     assert (tmp_path / "status.txt").read_text().strip() == "4", stderr
     assert "translations.sqlite: cannot write the translation memory: " in stderr
     assert "Traceback" not in stderr
+
+# --- Killed and concurrent builds: workers, locks, hidden folders (issue 15, points 8 and 12) ---
+
+MEMBER_TEXT = b"Member text"  # only in VALID's strategy-circle section
+
+
+def many_briefs(count: int, heavy: int = 0) -> dict[str, str]:
+    """Enough briefs that a full build renders in forked workers (more than PARALLEL_FROM steps);
+    with `heavy`, the newest (rendered first) has that many member paragraphs, so the worker that
+    renders it is busy writing member pages for a while."""
+    brief = VALID.replace("see_also: [beta]", "see_also: []")
+    briefs = {f"b{n:03}": brief.replace("id: alpha", f"id: b{n:03}") for n in range(count)}
+    if heavy:
+        extra = "".join(f"      - en: Member text, paragraph {n} [2].\n" for n in range(heavy))
+        briefs["heavy"] = (
+            brief.replace("id: alpha", "id: heavy")
+            .replace("2024-04-01", "2024-05-01")
+            .replace("      - en: Member text [2].\n", "      - en: Member text [2].\n" + extra)
+        )
+    return briefs
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def member_text_outside_member_editions(folder: Path, root: Path) -> list[str]:
+    """Files holding member text anywhere but in a member edition's folder (briefs and caches aside)."""
+    from signalbrief.config import PUBLIC, load_config
+
+    members = set(load_config(root).edition_ids) - {PUBLIC}
+    found = []
+    for path in folder.rglob("*"):
+        parts = path.relative_to(folder).parts
+        if not path.is_file() or "briefs" in parts or members & set(parts) or parts[-2:-1] == (".signalbrief",):
+            continue
+        if MEMBER_TEXT in path.read_bytes():
+            found.append(str(path.relative_to(folder)))
+    return found
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the build renders in one process on one core")
+def test_a_build_killed_while_its_workers_render_leaves_no_member_pages_behind(publication, tmp_path):
+    root = publication(many_briefs(24, heavy=10000))
+    assert build(root, BuildOptions(allow_untranslated=True)).files > 0
+    rng = random.Random(8)
+    for run_number in range(max(3, RUNS // 16)):
+        title = f"title: {{en: Run {run_number}, zh: 第{run_number}次}}\n"
+        (root / "signalbrief.yaml").write_text(title, encoding="utf-8")  # every page is rendered again
+        process = start(["-C", str(root), "build", "--allow-untranslated"])
+        while process.poll() is None and not children(process.pid):
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.1, 0.5))
+        process.send_signal(signal.SIGKILL)  # the build only: its workers are orphaned
+        process.wait()
+        after = start(["-C", str(root), "build", "--allow-untranslated"])
+        assert after.wait(timeout=120) == 0
+        assert hidden_builds(tmp_path) == []
+        assert member_text_outside_member_editions(tmp_path, root) == []
+    assert MEMBER_TEXT in (root / "site/strategy-circle/en/b000/index.html").read_bytes()
+
+
+WORKERS = """
+import multiprocessing, os, sys, time
+from signalbrief.build import _worker_started
+
+def pid(_):
+    return os.getpid()
+
+pool = multiprocessing.get_context("fork").Pool(2, _worker_started, (os.getpid(),))
+pids = set()
+while len(pids) < 2:
+    pids.update(pool.map(pid, range(8), chunksize=1))
+pool.map_async(time.sleep, [60, 60], chunksize=1)
+print(*pids, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_render_workers_die_with_their_build():
+    process = subprocess.Popen([sys.executable, "-c", WORKERS], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in process.stdout.readline().split()]
+    assert len(workers) == 2
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 5
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    alive = [pid for pid in workers if _alive(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
+
+
+def test_two_builds_of_one_output_at_once_both_succeed(publication, tmp_path):
+    root = publication(many_briefs(40))
+    expected = {}
+    for flags in ([], ["--drafts"]):
+        build(root, BuildOptions(output=tmp_path / "expected", allow_untranslated=True, drafts=bool(flags)))
+        expected[bool(flags)] = snapshot(tmp_path / "expected")
+    for run_number in range(max(4, RUNS // 8)):
+        flags = ["--drafts"] if run_number % 2 == 0 else []
+        pair = [
+            subprocess.Popen(
+                [sys.executable, "-m", "signalbrief", "-C", str(root), "build", "--allow-untranslated", *flags],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        for process in pair:
+            _, stderr = process.communicate(timeout=120)
+            assert process.returncode == 0, stderr
+            assert "No such file" not in stderr
+        assert snapshot(root / "site") == expected[bool(flags)]
+        assert hidden_builds(tmp_path) == []
+
+
+def _hold(lock: Path) -> int:
+    import fcntl
+
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_a_second_build_waits_for_the_first_and_then_builds(publication):
+    root = publication()
+    fd = _hold(root / ".signalbrief/outputs/site/lock")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "signalbrief", "-C", str(root), "build", "--allow-untranslated"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr.readline() == "site: waiting for another build of this output to finish\n"
+        assert process.poll() is None and not (root / "site").exists()
+    finally:
+        os.close(fd)
+    assert process.wait(timeout=60) == 0
+    assert (root / "site/public/en/alpha/index.html").is_file()
+
+
+def test_a_build_that_waits_too_long_exits_4_and_says_why(publication, run, monkeypatch):
+    import signalbrief.writer
+
+    monkeypatch.setattr(signalbrief.writer, "PATIENCE", 0.3)
+    root = publication()
+    fd = _hold(root / ".signalbrief/outputs/site/lock")
+    try:
+        result = run(root, "build", "--allow-untranslated")
+    finally:
+        os.close(fd)
+    assert result.exit_code == 4
+    assert result.stderr.splitlines() == [
+        "site: waiting for another build of this output to finish",
+        "error: site: another build of this output is running; try again when it has finished",
+    ]
+    assert not (root / "site").exists()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0  # the lock of a finished holder is free

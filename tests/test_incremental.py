@@ -3,13 +3,18 @@ and the result is always byte-identical to a fresh build."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import pytest
+
 from signalbrief.build import BuildOptions, build
-from tests.conftest import BETA
+from tests.conftest import BETA, VALID, replace_line
 
 OPTIONS = BuildOptions(allow_untranslated=True)
+POLICY = replace_line(VALID, (13, 14), "summary:\n  en: The trade policy agreement [1].")  # the tiny model fills it
+STATE = Path(".signalbrief/outputs/site")  # the work folder of site/: its spare and state
 
 
 def inodes(folder: Path) -> dict[str, int]:
@@ -81,7 +86,7 @@ def test_a_hand_edited_output_file_is_rendered_again(publication):
 def test_deleting_the_state_only_costs_time(publication, tmp_path):
     root = publication()
     build(root, OPTIONS)
-    for state in (root / ".signalbrief").glob("build-*.json"):
+    for state in (root / STATE).glob("state*.json"):
         state.unlink()
     build(root, OPTIONS)
     build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
@@ -141,7 +146,7 @@ def test_a_tampered_state_cannot_point_the_build_outside_its_folders(publication
     build(root, OPTIONS)  # now there is a spare and a state for it
     outside = root / "outside.txt"
     outside.write_text("keep", encoding="utf-8")
-    for state in (root / ".signalbrief").glob("build-*.json"):
+    for state in (root / STATE).glob("state*.json"):
         text = state.read_text(encoding="utf-8").replace('"public/en/alpha.md"', '"../outside.txt"')
         state.write_text(text, encoding="utf-8")
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")
@@ -199,3 +204,72 @@ def test_a_row_template_override_reaches_every_list(publication):
     build(root, OPTIONS)
     page = (root / "site/public/en/index.html").read_text(encoding="utf-8")
     assert "<li>ROW alpha</li>" in page and "<li>ROW beta</li>" in page
+
+
+# --- Every cache file read back damaged (issue 15, point 14) ---
+
+CACHES = [
+    ".signalbrief/checked.json",
+    ".signalbrief/filled.json",
+    ".signalbrief/outputs/site/state.json",
+    ".signalbrief/outputs/site/state.spare.json",
+    ".signalbrief/outputs/site/fragments.json",
+]
+
+
+def _wrong(value):
+    """The same data with every value of another type (lists become objects, texts numbers, ...)."""
+    if isinstance(value, dict):
+        return {key: _wrong(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return {str(n): _wrong(inner) for n, inner in enumerate(value)}
+    if isinstance(value, str):
+        return 7
+    return [value] if value is None or isinstance(value, bool) else str(value)
+
+
+def _wrong_shape(data: bytes) -> bytes:
+    """Keep each file's own keys (version, rules, context, base), give everything else the wrong type."""
+    lines = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    head = {key: value if isinstance(value, str) else _wrong(value) for key, value in lines[0].items()}
+    return "\n".join(json.dumps(line) for line in [head, *map(_wrong, lines[1:])]).encode()
+
+
+def _other_version(data: bytes) -> bytes:
+    lines = data.decode("utf-8").split("\n")
+    lines[0] = json.dumps({**json.loads(lines[0]), "version": "0.0.1-other"})
+    return "\n".join(lines).encode()
+
+
+DAMAGE = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "garbage": lambda data: b"\x00\xff\x89PNG not a cache \xe4\xb8",
+    "wrong-shape": _wrong_shape,
+    "other-version": _other_version,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+@pytest.mark.parametrize("cache", CACHES)
+def test_a_damaged_cache_file_is_ignored_with_a_warning(installed_models, publication, run, tmp_path, cache, damage):
+    root = publication({"alpha": POLICY, "beta": BETA})
+    assert run(root, "build").exit_code == 0
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 1."), encoding="utf-8")
+    assert run(root, "build").exit_code == 0  # now there is a spare, and a state for it
+    kept = {str(p.relative_to(root)) for p in (root / ".signalbrief").rglob("*") if p.is_file()}
+    ours = {p for p in kept if "/previous/" not in p and not p.endswith(("/lock", "translations.sqlite"))}
+    assert ours == set(CACHES)  # every cache file is in this test
+    path = root / cache
+    path.write_bytes(DAMAGE[damage](path.read_bytes()))
+    (root / "briefs/beta.yaml").write_text(BETA.replace("{en: Second}", "{en: Renamed}"), encoding="utf-8")
+    result = run(root, "build")
+    assert result.exit_code == 0 and "Traceback" not in result.stderr
+    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    why = "written by another signalbrief version" if damage == "other-version" else "damaged ("
+    assert len(warned) == 1 and warned[0].startswith(f"{path}: warning: {why}"), result.stderr
+    assert warned[0].endswith("; ignored")
+    assert run(root, "build", "-o", str(tmp_path / "fresh")).exit_code == 0
+    assert contents(root / "site") == contents(tmp_path / "fresh")
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")
+    again = run(root, "build")
+    assert again.exit_code == 0 and "warning" not in again.stderr  # the cache was written anew

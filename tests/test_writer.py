@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
 from signalbrief.errors import OutputError
 from signalbrief.writer import MARKER, Output
+from tests.conftest import BETA
 
 
 def opened(target):
@@ -47,8 +49,9 @@ def test_commit_swaps_in_the_new_folder_and_marks_it(tmp_path):
     second.add("a/new.html", "new")
     second.commit()
     assert sorted(p.name for p in target.rglob("*") if p.is_file()) == [MARKER, "new.html"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.previous", "site"]
-    assert (tmp_path / ".site.previous/a/old.html").read_text() == "old"  # the spare: the replaced output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.signalbrief", "site"]
+    assert os.listdir(tmp_path / ".site.signalbrief") == ["previous"]
+    assert (tmp_path / ".site.signalbrief/previous/a/old.html").read_text() == "old"  # the spare: the replaced output
 
 
 def built(target, files, live=None, spare=None):
@@ -74,15 +77,15 @@ def test_a_build_starts_from_the_spare_and_never_writes_through_a_shared_file(tm
     second, reused = built(target, steps, one)  # links the unchanged files from the output
     assert reused == ["a", "b"]
     two = second.commit()
-    assert os.stat(target / "a/page.html").st_ino == os.stat(tmp_path / ".site.previous/a/page.html").st_ino
+    assert os.stat(target / "a/page.html").st_ino == os.stat(tmp_path / ".site.signalbrief/previous/a/page.html").st_ino
     changed = {"a2": {"a/page.html": "two"}, "b": steps["b"]}
     third, reused = built(target, changed, two, one)  # starts from the spare, in place
     assert third.in_place and reused == ["b"]
     assert (target / "a/page.html").read_text() == "one"  # the live output is untouched before commit
     third.commit()
     assert (target / "a/page.html").read_text() == "two"
-    assert (tmp_path / ".site.previous/a/page.html").read_text() == "one"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.previous", "site"]
+    assert (tmp_path / ".site.signalbrief/previous/a/page.html").read_text() == "one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.signalbrief", "site"]
 
 
 def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path):
@@ -92,7 +95,7 @@ def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path
     one = first.commit()
     second, _ = built(target, {"c": {"c/page.html": "sea"}, **steps}, one)
     two = second.commit()
-    spare = tmp_path / ".site.previous"
+    spare = tmp_path / ".site.signalbrief/previous"
     (spare / "a/extra.html").write_text("added by hand")
     (spare / "stray").mkdir()
     (spare / "stray/x.html").write_text("x")
@@ -123,3 +126,90 @@ def test_unwritable_parent_is_an_output_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError):
         opened(blocker / "site")
+
+
+# --- Output layout: symbolic links, the work folder, pruning (issue 15, points 2 and 13) ---
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_an_output_that_is_a_symbolic_link_is_built_at_its_target(publication, run, tmp_path):
+    root = publication()
+    www = tmp_path / "www"
+    www.mkdir()
+    (root / "site").symlink_to(www / "site")  # dangling until the first build
+    for body in ("Body 1.", "Body 2."):
+        (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", body), encoding="utf-8")
+        result = run(root, "build", "--allow-untranslated")
+        assert result.exit_code == 0, result.stderr
+        assert (root / "site").is_symlink() and os.readlink(root / "site") == str(www / "site")
+        assert body in (www / "site/public/en/beta/index.html").read_text(encoding="utf-8")
+        assert (www / "site" / MARKER).is_file()
+        assert listing(root) == [".signalbrief", "briefs", "site"]
+        assert listing(www) == [".site.signalbrief", "site"]  # the spare and state: hidden, private
+        assert os.stat(www / ".site.signalbrief").st_mode & 0o777 == 0o700
+    assert "Body 1." in (www / ".site.signalbrief/previous/public/en/beta/index.html").read_text(encoding="utf-8")
+
+
+def test_a_symbolic_link_to_a_missing_folder_is_refused_before_anything_is_written(publication, run, tmp_path):
+    root = publication()
+    (root / "site").symlink_to(tmp_path / "gone/site")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 4
+    assert result.stderr.startswith("error: ") and "symbolic link" in result.stderr and "does not exist" in result.stderr
+    assert not (tmp_path / "gone").exists() and (root / "site").is_symlink()
+    assert listing(root) in (["briefs", "site"], [".signalbrief", "briefs", "site"])
+
+
+def test_a_loop_of_symbolic_links_is_refused(publication, run):
+    root = publication()
+    (root / "site").symlink_to(root / "other")
+    (root / "other").symlink_to(root / "site")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 4 and "loop of symbolic links" in result.stderr
+    assert (root / "site").is_symlink() and (root / "other").is_symlink()
+
+
+def test_hidden_folders_of_an_output_in_the_publication_live_under_signalbrief(publication, run):
+    root = publication()
+    for body in ("Body 1.", "Body 2."):
+        (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", body), encoding="utf-8")
+        assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert listing(root) == [".signalbrief", "briefs", "site"]  # nothing hidden beside the output
+    work = root / ".signalbrief/outputs/site"
+    assert os.stat(work).st_mode & 0o777 == 0o700
+    assert listing(work) == ["fragments.json", "lock", "previous", "state.json", "state.spare.json"]
+
+
+def test_the_hidden_folders_older_versions_left_beside_the_output_are_removed(publication, run):
+    root = publication()
+    old = [root / ".site.previous", root / ".site.build-x1y2"]
+    for folder in old:
+        (folder / "strategy-circle").mkdir(parents=True)
+        (folder / MARKER).write_text("x")
+    (root / ".signalbrief").mkdir()
+    (root / ".signalbrief/build-0123456789abcdef.json").write_text("{}")
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert listing(root) == [".signalbrief", "briefs", "site"]
+    assert not list((root / ".signalbrief").glob("build-*"))
+
+
+def test_work_folders_of_outputs_that_are_gone_are_pruned(publication, run):
+    root = publication()
+    for name in ("one", "two", "out/three"):
+        assert run(root, "build", "--allow-untranslated", "-o", name).exit_code == 0
+    assert listing(root / ".signalbrief/outputs") == ["one", "out%2Fthree", "two"]
+    shutil.rmtree(root / "one")
+    shutil.rmtree(root / "out")
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert listing(root / ".signalbrief/outputs") == ["site", "two"]
+
+
+def test_a_failed_first_build_leaves_nothing_beside_its_output(publication, run, tmp_path):
+    root = publication({"beta": BETA.replace("funding", "fundng")})
+    www = tmp_path / "www"
+    www.mkdir()
+    assert run(root, "build", "--allow-untranslated", "-o", str(www / "site")).exit_code == 1
+    assert listing(www) == []

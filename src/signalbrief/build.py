@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +23,12 @@ from signalbrief.errors import InvalidInput, Location, UsageError, display_path,
 from signalbrief.gating import GatedBrief, gate
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import (
+    STATE_DIR,
     BuildState,
     Fragments,
     digest,
     folder_digest,
+    forget_old_states,
     fragments_file,
     load_state,
     retire_state,
@@ -57,7 +62,7 @@ from signalbrief.validate import (
     validate,
     without_gc_pauses,
 )
-from signalbrief.writer import Output, Tree
+from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
 
 FORMATS = ("html", "md")
 
@@ -103,15 +108,32 @@ def build(
     `progress` follows the rendering; `translating` gets the count of each batch of sentences the
     model translates (only called when a model runs)."""
     started = time.perf_counter()
-    target = (root / options.output if not options.output.is_absolute() else options.output).absolute()
+    given = options.output if options.output.is_absolute() else root / options.output
+    target = real_output(given)
+    work = work_folder(target, root / STATE_DIR)
+    with locked(work, options.output):
+        report = _build(root, options, target, work, progress, translating)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(
+    root: Path,
+    options: BuildOptions,
+    target: Path,
+    work: Path,
+    progress: Progress | None,
+    translating: Callable[[int], None] | None,
+) -> BuildReport:
+    """Build while holding the output's lock (see `build`)."""
     with without_gc_pauses():  # large JSON: many containers, no cycles
-        previous = load_state(root, target)
+        previous = load_state(work)
     contents = _brief_digests(root, options)
     translation_context = _translation_context(root)
     inputs = _inputs_digest(root, options, contents, translation_context)
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
-        return BuildReport(previous.briefs, len(previous.live.files), time.perf_counter() - started, options.output)
+        return BuildReport(previous.briefs, len(previous.live.files), 0.0, options.output)
     # Only cards are kept for every brief; full briefs are read again, one at a time, to be rendered.
     report = validate(root, list(options.paths), keep=False, digests=contents)
     if report.errors:
@@ -124,21 +146,30 @@ def build(
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
     fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
-    site = Site(root, config, briefs, fills, options)
-    output = Output(target, previous.live, previous.spare)
+    site = Site(root, config, briefs, fills, options, work)
+    output = Output(target, previous.live, previous.spare, work)
     tree = _write_site(site, output, editions, progress)
-    save_state(root, target, BuildState(inputs, len(briefs), tree), output.spared)
-    seconds = time.perf_counter() - started
+    save_state(work, BuildState(inputs, len(briefs), tree), output.spared)
+    _prune(root / STATE_DIR, work)
     return BuildReport(
         len(briefs),
         len(output.written),
-        seconds,
+        0.0,
         options.output,
         report.warnings,
         translation.texts_remembered,
         translation.translated,
         len(translation.missing),
     )
+
+
+def _prune(cache: Path, work: Path) -> None:
+    """Forget the work folders (spare, state) of outputs in the publication that are gone."""
+    forget_old_states(cache)
+    with contextlib.suppress(OSError):
+        for other in (cache / OUTPUTS).iterdir():
+            if other != work:
+                forget_output(other)
 
 
 def _write_site(site: Site, output: Output, editions: list[str], progress: Progress | None) -> Tree:
@@ -149,7 +180,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
             todo = site.plan(output, editions)
         with template_errors(site.root):
             _render_briefs(site, output, todo, progress, lambda: site.edition_files(output, editions))
-        retire_state(site.root, output.target)
+        retire_state(output.work, known=bool(output.live.files))
         tree = output.commit()
         site.fragments.save()
         return tree
@@ -158,6 +189,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         site.fragments.discard()
 
 
+_PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 _WORK: tuple[Any, ...] = ()  # what forked workers render: (site, output, chunks)
 Task = tuple[LoadedBrief, list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
 
@@ -182,7 +214,7 @@ def _render_briefs(
     _WORK = (site, output, chunks)
     try:
         done = 0
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, _worker_started, (os.getpid(),)) as pool:
             results = pool.imap_unordered(_render_chunk, range(len(chunks)))
             meanwhile()
             for count, written, steps_done in results:
@@ -193,6 +225,14 @@ def _render_briefs(
                     progress(done, len(todo))
     finally:
         _WORK = ()
+
+
+def _worker_started(parent: int) -> None:
+    """Die with the build: a killed build's workers must not write on into its hidden folder."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
 
 
 def _render_chunk(index: int) -> tuple[int, set[str], dict[str, list[str]]]:
@@ -331,7 +371,13 @@ class Site:
     """Renders the files of one build from validated briefs."""
 
     def __init__(
-        self, root: Path, config: Config, briefs: list[LoadedBrief], fills: dict[str, Fills], options: BuildOptions
+        self,
+        root: Path,
+        config: Config,
+        briefs: list[LoadedBrief],
+        fills: dict[str, Fills],
+        options: BuildOptions,
+        work: Path,
     ):
         self.root = root
         self.base_key = digest(
@@ -348,7 +394,7 @@ class Site:
         self.cards = {item.id: item.brief for item in self.listed}
         self._list_html: dict[str, Markup] = {}
         self._card_keys: dict[str, str] = {}
-        self.fragments = Fragments(fragments_file(root, options.output), self.base_key)
+        self.fragments = Fragments(fragments_file(work), self.base_key)
 
     def plan(self, output: Output, editions: list[str]) -> list[Task]:
         """Take every unchanged brief page from the previous build; return what must be rendered."""

@@ -2,7 +2,7 @@
 
 A file whose bytes, publication rules (tiers, terms, grades) and signalbrief version are the same as
 at the last build is not parsed again; its problems, card and untranslated texts are taken from
-`.signalbrief/checked.json`. The file is a cache: anything unreadable in it is ignored.
+`.signalbrief/checked.json`. The file is a cache: anything unreadable in it is ignored, with a warning.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from signalbrief import __version__
 from signalbrief.errors import Location, OutputError, Problem
+from signalbrief.incremental import Damage, read_cache
 from signalbrief.model import Card, Text
 from signalbrief.writer import Pairs, write_json
 
@@ -29,21 +30,29 @@ class CheckCache:
         self.rules = json.dumps([__version__, context], sort_keys=True, default=str)
         self.known: dict[str, dict] = {}
         self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data["rules"] == self.rules:
-                self.known = data["files"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        self.damaged = Damage(self.path)
+        data = read_cache(self.path)
+        if data is not None and data.get("rules") == self.rules:
+            files = data.get("files")
+            if isinstance(files, dict) and all(isinstance(found, dict) for found in files.values()):
+                self.known = files
+            else:
+                self.damaged()
 
     def recall(self, entry: Any) -> bool:
         """Fill a checked file's entry from the last build, if its content is unchanged."""
         found = self.known.get(entry.shown)
-        if found is None or found.get("digest") != entry.digest:
+        if found is None:
+            return False
+        if not isinstance(found.get("digest"), str):
+            self.damaged()
+            return False
+        if found["digest"] != entry.digest:
             return False
         try:
             values = _decode(found)
-        except (ValueError, KeyError, TypeError, IndexError):
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            self.damaged()
             return False
         for name, value in values.items():
             setattr(entry, name, value)
@@ -61,7 +70,7 @@ class CheckCache:
         fresh = self.fresh
         files = Pairs(lambda: ((shown, _entry_data(found)) for shown, found in fresh.items()))
         with contextlib.suppress(OutputError):  # a cache: the next build checks every file again
-            write_json(self.path, {"rules": self.rules, "files": files})
+            write_json(self.path, {"version": __version__, "rules": self.rules, "files": files})
 
 
 def _entry_data(found: Any) -> dict:
@@ -119,6 +128,8 @@ def _problem(path: object, line: object, col: object, severity: object, field: o
 
 def _untext(value: list) -> Text:
     words, machine = value
+    if not isinstance(words, dict):
+        raise TypeError("texts by language")
     texts = {json_text(lang): json_text(text) for lang, text in words.items()}
     return Text.model_construct(**texts, machine=frozenset(json_text(m) for m in machine))
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
+import hashlib
 import itertools
 import json
 import os
 import shutil
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from signalbrief.errors import OutputError
 
@@ -95,17 +100,20 @@ class Tree:
 
 
 class Output:
-    """The files of one build, written into a hidden folder beside the target, then swapped in whole.
+    """The files of one build, written into a hidden folder, then swapped in whole.
 
-    Nothing is visible at the target until `commit()`; a failed build calls `discard()`, a killed one
-    leaves its hidden folder for the next build to remove. The output folder a build replaces is kept
-    hidden beside it as the spare; the next build starts from the spare and rewrites only the files
-    that differ, instead of writing every file anew. Worker processes forked during a build write
-    through the same object into the same hidden folder, each to its own paths.
+    The hidden folders live in the output's work folder (see `work_folder`), never beside the
+    output itself. Nothing is visible at the target until `commit()`; a failed build calls
+    `discard()`, a killed one leaves its folder for the next build to remove. The output folder a
+    build replaces is kept in the work folder as the spare; the next build starts from the spare
+    and rewrites only the files that differ, instead of writing every file anew. Worker processes
+    forked during a build write through the same object into the same hidden folder, each to its
+    own paths. The caller holds the work folder's lock (`locked`) while it builds.
     """
 
-    def __init__(self, target: Path, live: Tree | None = None, spare: Tree | None = None):
-        self.target = target.absolute()
+    def __init__(self, target: Path, live: Tree | None = None, spare: Tree | None = None, work: Path | None = None):
+        self.target = real_output(target)
+        self.work = work or beside(self.target)
         self.live = live or Tree()
         self.spare = spare or Tree()
         self.written: set[str] = set()
@@ -120,22 +128,23 @@ class Output:
 
     @property
     def spare_folder(self) -> Path:
-        return self.target.with_name(f".{self.target.name}.previous")
+        return self.work / "previous"
 
     def open(self) -> None:
         """Check the target may be replaced and prepare the hidden folder (from the spare if it is sound)."""
         _check_replaceable(self.target)
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            _remove_stale_builds(self.target)
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.build-", dir=self.target.parent))
+            _make_private(self.work)
+            _remove_stale_builds(self.target, self.work)
+            self.staging = Path(tempfile.mkdtemp(prefix="build-", dir=self.work))
             self.from_live = (self.target / MARKER).is_file()
             if self.spare.files and (self.spare_folder / MARKER).is_file():
                 os.replace(self.spare_folder, self.staging)  # a killed build leaves it as a stale build
                 self.in_place = True
                 self.touched = _tidy(self.staging, self.spare)
             else:
-                _remove_ours(self.spare_folder)
+                _remove(str(self.spare_folder))
                 (self.staging / MARKER).write_bytes(_MARKER_TEXT)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot create the output folder: {exc.strerror or exc}") from None
@@ -258,6 +267,159 @@ class Output:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
+            with contextlib.suppress(OSError):
+                os.rmdir(self.work)  # only when nothing else is kept there
+
+
+def real_output(target: Path) -> Path:
+    """The folder a build replaces: an output that is a symbolic link (`site -> /srv/www/site`) is
+    built at the link's target, so the link stays; a link whose target's folder is missing, or a
+    loop of links, is refused before anything is written."""
+    target = Path(os.path.abspath(target))
+    real = Path(os.path.realpath(target))
+    if real.is_symlink():  # realpath stops at a link only in a loop
+        raise OutputError(f"{target}: a loop of symbolic links; nothing was written")
+    if target.is_symlink() and not real.parent.is_dir():
+        raise OutputError(
+            f"{target}: a symbolic link to {real}, whose folder {real.parent} does not exist; nothing was written"
+        )
+    return real
+
+
+def beside(target: Path) -> Path:
+    """The work folder of an output kept outside the publication: hidden beside it, private to its owner."""
+    return target.with_name(f".{target.name}.signalbrief")
+
+
+def work_folder(target: Path, cache: Path) -> Path:
+    """Where a build keeps its hidden folders, its spare and its state for a (real) output folder:
+    under the publication's cache folder when the output lies inside the publication on the same
+    file system (so nothing of it sits in a folder that is deployed), else hidden beside the output.
+    In the cache folder it is named by the output's path, so a build can tell when that output is gone."""
+    publication = cache.parent.resolve()
+    if target.parent == publication or publication in target.parent.parents:
+        with contextlib.suppress(OSError):
+            if os.stat(_existing(cache)).st_dev == os.stat(_existing(target.parent)).st_dev:
+                name = quote(target.relative_to(publication).as_posix(), safe="")
+                if len(name) > 200:
+                    name = "~" + hashlib.sha256(name.encode()).hexdigest()[:32]
+                return cache / OUTPUTS / name
+    return beside(target)
+
+
+def output_of(work: Path) -> Path | None:
+    """The output folder a work folder in the publication's cache folder belongs to (None if unknown)."""
+    relative = unquote(work.name)
+    if work.name.startswith("~") or not inside(relative):
+        return None
+    return work.parent.parent.parent / relative
+
+
+def _existing(path: Path) -> Path:
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def _make_private(folder: Path) -> None:
+    """Create a work folder readable by its owner only: it holds member editions (the spare)."""
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is narrowed by the umask, never widened; be exact
+
+
+LOCK_FILE = "lock"
+OUTPUTS = "outputs"  # work folders in the cache folder, by output path
+PATIENCE = 600.0  # seconds a build waits for another build of the same output
+
+
+@contextmanager
+def locked(work: Path, shown: object, patience: float | None = None) -> Iterator[None]:
+    """Hold the lock of an output's work folder while building it. A second build of the same
+    output waits (saying so once), then gives up with exit 4. The lock is an flock: the kernel
+    drops it when its holders die, and a build's forked workers hold it too, so a killed build's
+    workers are gone before the next build touches their folder."""
+    waited = False
+    deadline = time.monotonic() + (PATIENCE if patience is None else patience)
+    while True:
+        fd = _open_lock(work)
+        if fd is not None:
+            if _try_lock(fd) and _still_there(fd, work / LOCK_FILE):
+                break
+            os.close(fd)
+        if time.monotonic() > deadline:
+            raise OutputError(f"{shown}: another build of this output is running; try again when it has finished")
+        if not waited:
+            print(f"{shown}: waiting for another build of this output to finish", file=sys.stderr, flush=True)
+            waited = True
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        _forget_if_empty(work)
+        os.close(fd)
+
+
+def _open_lock(work: Path) -> int | None:
+    """Open (or create) a work folder's lock file; None when another build removed the folder meanwhile."""
+    try:
+        _make_private(work)
+        return os.open(work / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"{work}: cannot create the work folder: {exc.strerror or exc}") from None
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _still_there(fd: int, path: Path) -> bool:
+    """Whether a lock just taken is on the file at its path (not on one a pruning build removed)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except OSError:
+        return False
+
+
+def _forget_if_empty(work: Path) -> None:
+    """Remove a work folder that holds nothing but its lock (a first build that failed), so a
+    failed build leaves nothing behind; its lock file goes first, while still held."""
+    with contextlib.suppress(OSError):
+        if {entry.name for entry in os.scandir(work)} <= {LOCK_FILE}:
+            os.unlink(work / LOCK_FILE)
+            os.rmdir(work)
+
+
+def try_locked(work: Path) -> int | None:
+    """Take a work folder's lock without waiting: its file descriptor, or None while a build holds it."""
+    try:
+        fd = os.open(work / LOCK_FILE, os.O_RDWR)
+    except OSError:
+        return None
+    if _try_lock(fd) and _still_there(fd, work / LOCK_FILE):
+        return fd
+    os.close(fd)
+    return None
+
+
+def forget_output(work: Path) -> None:
+    """Remove a work folder of the publication's cache folder whose output is gone (no folder with
+    our marker), unless a build of that output holds it."""
+    output = output_of(work)
+    if output is None or (output / MARKER).is_file():
+        return
+    fd = try_locked(work)
+    if fd is not None:
+        try:
+            shutil.rmtree(work, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def inside(relative: str) -> bool:
@@ -361,14 +523,18 @@ def _check_replaceable(target: Path) -> None:
         )
 
 
-def _remove_stale_builds(target: Path) -> None:
-    """Remove temporary folders that killed builds left beside the output folder."""
-    for stale in target.parent.glob(f".{target.name}.build-*"):
-        _remove_ours(stale)
+def _remove_stale_builds(target: Path, work: Path) -> None:
+    """Remove the folders killed builds left: every build folder in the work folder (whoever holds
+    its lock is the only build of this output, and a killed build's workers held it until they died),
+    and the hidden folders older versions kept beside the output."""
+    for stale in work.glob("build-*"):
+        _remove(str(stale))
+    for old in [target.with_name(f".{target.name}.previous"), *target.parent.glob(f".{target.name}.build-*")]:
+        _remove_ours(old)
 
 
 def _remove_ours(folder: Path) -> None:
-    if folder.is_dir() and (folder / MARKER).is_file():
+    if not folder.is_symlink() and folder.is_dir() and (folder / MARKER).is_file():
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -382,7 +548,7 @@ def _swap_into_place(temp: Path, target: Path, spare: Path) -> bool:
         os.rename(target, old)
         os.rename(temp, target)
         temp = old
-    _remove_ours(spare)
+    _remove(str(spare))
     if (temp / MARKER).is_file():
         os.rename(temp, spare)
         return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,10 +10,12 @@ from typing import Protocol
 
 from pydantic import Field
 
+from signalbrief import __version__
 from signalbrief.checkcache import json_path, json_text
 from signalbrief.config import Words
 from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, OutputError, SignalbriefError, error
 from signalbrief.fields import Strict, read_model
+from signalbrief.incremental import Damage, read_cache
 from signalbrief.languages import written_codes
 from signalbrief.loader import dotted, load_file
 from signalbrief.model import Brief, Card, Text
@@ -231,20 +232,25 @@ class FilledStore:
         self.context = context
         self.known: dict = {}
         self.kept: dict[str, list] = {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data["context"] == context:
+        self.damaged = Damage(self.path)
+        data = read_cache(self.path)
+        if data is not None and data.get("context") == context:
+            if isinstance(data.get("briefs"), dict):
                 self.known = data["briefs"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+            else:
+                self.damaged()
 
     def recall(self, item: LoadedBrief) -> Fills | None:
         found = self.known.get(item.id)
-        if not isinstance(found, list) or len(found) != 2 or found[0] != item.digest:
+        if found is not None and (not isinstance(found, list) or len(found) != 2 or not isinstance(found[0], str)):
+            self.damaged()
+            return None
+        if found is None or found[0] != item.digest:
             return None
         try:
             fills = {(json_path(path), _lang(lang)): json_text(text) for path, lang, text in found[1]}
         except (ValueError, TypeError):
+            self.damaged()
             return None
         self.kept[item.id] = found
         return fills
@@ -257,7 +263,7 @@ class FilledStore:
         same = self.kept.keys() == self.known.keys() and all(self.known[k] is v for k, v in self.kept.items())
         if same and context == self.context:
             return
-        data = {"context": context, "briefs": self.kept}
+        data = {"version": __version__, "context": context, "briefs": self.kept}
         with contextlib.suppress(OutputError):
             write_json(self.path, data)
 
