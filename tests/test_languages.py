@@ -96,7 +96,7 @@ def test_a_view_the_publication_does_not_have_is_a_usage_error(publication, run)
     (root / "signalbrief.yaml").write_text("languages: [en]\n", encoding="utf-8")
     result = run(root, "build", "--lang", "zh", "--allow-untranslated")
     assert result.exit_code == 2
-    assert "unknown view 'zh'" in result.output and "en" in result.output
+    assert "--lang: 'zh' is not one of en (the views of this publication's languages)" in result.output
     assert not (root / "site").exists()
 
 
@@ -224,6 +224,11 @@ def test_zh_hant_in_the_languages_list(publication, run, written, expected):
 def test_zh_hant_pages_only_where_the_publication_has_them(publication, run):
     root = publication()
     result = run(root, "build", "--lang", "zh-hant", "--allow-untranslated")
-    assert result.exit_code == 2 and "unknown view 'zh-hant'" in result.output
+    assert result.exit_code == 2 and "'zh-hant' is not one of en, zh, bi" in result.output
     assert run(root, "build", "--allow-untranslated").exit_code == 0
     assert not (root / "site/public/zh-hant").exists()
+
+
+def test_the_preview_refuses_a_view_the_publication_does_not_have(publication, run):
+    result = run(publication(), "serve", "--lang", "zh-hant", "--port", "0")
+    assert result.exit_code == 2 and "'zh-hant' is not one of en, zh, bi" in result.output

@@ -36,7 +36,7 @@ from signalbrief.incremental import (
     theme_digest,
     untouched,
 )
-from signalbrief.languages import BI, View, for_codes, views
+from signalbrief.languages import BI, View, for_codes, selected_views
 from signalbrief.loader import read_limited
 from signalbrief.model import Brief, Card
 from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick, xml_chars
@@ -140,7 +140,7 @@ def _build(
         raise InvalidInput(report.problems)
     config = report.config
     editions = _editions(config, options.editions)
-    _views(config, options.views)  # an unknown view is a usage error before anything is translated
+    selected_views(config.languages, options.views)  # an unknown view is a usage error before anything is translated
     briefs = sorted(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),
@@ -339,18 +339,6 @@ def _template_location(exc: TemplateError, root: Path) -> Location:
     return found or Location(TEMPLATES_DIR)
 
 
-def _views(config: Config, selected: tuple[str, ...]) -> list[View]:
-    """The selected views, in the publication's order (every one when none is selected)."""
-    known = views(config.languages)
-    ids = [view.id for view in known]
-    unknown = [v for v in selected if v not in ids]
-    if unknown:
-        raise UsageError(
-            f"unknown view {unknown[0]!r} for --lang; this publication's (its `languages:`): {', '.join(ids)}"
-        )
-    return [view for view in known if not selected or view.id in selected]
-
-
 def _editions(config: Config, selected: tuple[str, ...]) -> list[str]:
     unknown = [e for e in selected if e not in config.edition_ids]
     if unknown:
@@ -387,7 +375,7 @@ class Site:
         self.briefs = briefs
         self.fills = fills
         self.options = options
-        self.views = _views(config, options.views)
+        self.views = selected_views(config.languages, options.views)
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]

@@ -179,13 +179,12 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 def build_command(settings: Settings, paths, output, formats, editions, views, drafts, allow_untranslated) -> None:
     """Render the editions as HTML and Markdown (default: into site/)."""
     from signalbrief.build import FORMATS, BuildOptions, build
-    from signalbrief.languages import view_ids
 
     options = BuildOptions(
         output=settings.base / output if output is not None else Path("site"),
         formats=_choices(formats, FORMATS, "--format"),
         editions=tuple(e.strip() for e in (editions or "").split(",") if e.strip()),
-        views=_choices(views, tuple(view_ids()), "--lang") if views else (),
+        views=tuple(v.strip() for v in (views or "").split(",") if v.strip()),  # checked by the build
         drafts=drafts,
         paths=tuple(settings.given(paths)),
         allow_untranslated=allow_untranslated,
@@ -244,16 +243,14 @@ def serve_command(settings: Settings, port: int, edition: str, view: str, drafts
     open pages reload themselves."""
     from signalbrief.build import BuildOptions
     from signalbrief.config import load_config
-    from signalbrief.languages import views
+    from signalbrief.languages import selected_views
     from signalbrief.serve import Preview
 
     config = load_config(settings.root)
     editions = config.edition_ids
     if edition not in editions:
         raise UsageError(f"unknown edition {edition!r}; editions: {', '.join(editions)}")
-    shown = [v.id for v in views(config.languages)]
-    if view not in shown:
-        raise UsageError(f"unknown view {view!r} for --lang; views: {', '.join(shown)}")
+    selected_views(config.languages, (view,))
     # Binds the port first: a busy port is reported before anything is built.
     options = BuildOptions(drafts=drafts, allow_untranslated=True)
     preview = Preview(settings.root, options, port, f"/{edition}/{view}/", _echo_err)

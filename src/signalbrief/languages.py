@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import pluggy
 
+from signalbrief.errors import UsageError
 from signalbrief.plugins import PluginError, plugin_manager
 
 WRITTEN = "written"
@@ -176,6 +177,13 @@ def views(codes: Sequence[str]) -> list[View]:
     return found
 
 
-def view_ids() -> list[str]:
-    """Every view any publication can have (what `--lang` accepts)."""
-    return [*(lang.path for lang in registered().values()), BI]
+def selected_views(codes: Sequence[str], selected: Sequence[str]) -> list[View]:
+    """The views `--lang` selects, in the publication's order (every one when none is selected)."""
+    known = views(codes)
+    ids = [view.id for view in known]
+    unknown = [v for v in selected if v not in ids]
+    if unknown:
+        raise UsageError(
+            f"--lang: {unknown[0]!r} is not one of {', '.join(ids)} (the views of this publication's languages)"
+        )
+    return [view for view in known if not selected or view.id in selected]
