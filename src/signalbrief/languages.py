@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
-import pluggy
-
-from signalbrief.errors import UsageError
-from signalbrief.plugins import PluginError, plugin_manager
+from signalbrief.errors import SignalbriefError, UsageError
 
 WRITTEN = "written"
 DERIVED = "derived"
@@ -61,17 +59,19 @@ class Language:
         return self.obtained == WRITTEN
 
 
-class LanguageError(PluginError):
+class LanguageError(SignalbriefError):
     """Registered languages that contradict each other."""
 
 
 def registered() -> dict[str, Language]:
     """Every registered language by code, signalbrief's own first."""
+    from signalbrief.plugins import plugin_manager  # loaded when asked: importing this module stays cheap
+
     return _collect(plugin_manager())
 
 
 @lru_cache(maxsize=4)
-def _collect(manager: pluggy.PluginManager) -> dict[str, Language]:
+def _collect(manager: Any) -> dict[str, Language]:
     found: dict[str, Language] = {}
     # pluggy calls the last registered plugin first; the built-ins were registered first.
     for batch in reversed(manager.hook.signalbrief_languages()):
