@@ -187,6 +187,9 @@ def test_text_derived_from_machine_chinese_stays_labelled_as_machine_text(hant_s
 def test_zh_hant_has_feeds_sitemap_entries_and_a_place_on_the_entry_page(hant_site):
     feed = (hant_site / "public/zh-hant/feed.xml").read_text(encoding="utf-8")
     assert 'xml:lang="zh-Hant"' in feed and "<title>美英簽署AI安全測試備忘錄（機器翻譯）</title>" in feed
+    json_feed = json.loads((hant_site / "public/zh-hant/feed.json").read_text(encoding="utf-8"))
+    assert json_feed["language"] == "zh-Hant"
+    assert "美英簽署AI安全測試備忘錄（機器翻譯）" in [item["title"] for item in json_feed["items"]]
     sitemap = (hant_site / "public/sitemap.xml").read_text(encoding="utf-8")
     assert "<loc>zh-hant/alpha/</loc>" in sitemap
     assert '<xhtml:link rel="alternate" hreflang="zh-Hant" href="zh-hant/alpha/"/>' in sitemap
