@@ -85,7 +85,7 @@ def _encode(entry: Any, problems: list[Problem]) -> dict:
     return {
         "id": entry.id,
         "draft": entry.draft,
-        "see_also": list(entry.see_also),
+        "see_also": [[list(path), target] for path, target in entry.see_also],
         "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in problems],
         "card": None if card is None else card.plain(),
         "needs": [[list(path), source, target, text] for path, source, target, text in entry.needs],
@@ -101,7 +101,7 @@ def _decode(data: dict) -> dict:
     return {
         "id": _str_or_none(data["id"]),
         "draft": bool(data["draft"]),
-        "see_also": tuple(_str_or_none(t) for t in data["see_also"]),
+        "see_also": tuple((json_path(path), _str_or_none(t)) for path, t in data["see_also"]),
         "problems": [_problem(*p) for p in data["problems"]],
         "card": None
         if card is None

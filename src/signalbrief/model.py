@@ -197,7 +197,7 @@ class Text(ByLanguage):
             )
         if not isinstance(data, dict):
             return data
-        wrong = language_key_errors(data)
+        wrong = language_key_errors({k: v for k, v in data.items() if k not in cls.own_keys()})
         if wrong:
             raise ValidationError.from_exception_data("Text", wrong)
         machine = frozenset(lang for lang in codes if isinstance(data.get(lang), MachineText))
@@ -212,6 +212,11 @@ class Text(ByLanguage):
             raise fail("empty_text", f"a text needs a non-empty {' or '.join(written_codes())}")
         return self
 
+    @classmethod
+    def own_keys(cls) -> list[str]:
+        """The keys beside the languages that a mapping of this kind of text may have."""
+        return [name for name, info in cls.model_fields.items() if not info.exclude]
+
     def get(self, lang: str) -> str | None:
         """The text in a language: as written (or filled), derived from its source, or None."""
         return pick(self.words, lang)
@@ -222,12 +227,40 @@ class Text(ByLanguage):
 
     def with_text(self, lang: str, words: str) -> Text:
         """This text with a machine translation into a language added."""
-        return Text.model_construct(**{**self.words, lang: words}, machine=self.machine | {lang})
+        own = {name: getattr(self, name) for name in self.own_keys()}
+        return type(self).model_construct(**own, **{**self.words, lang: words}, machine=self.machine | {lang})
 
     def plain(self) -> list:
         """The text as plain values (for JSON, and for hashing into build keys)."""
         words = {code: self.words[code] for code in written_codes() if self.words.get(code) is not None}
         return [words, sorted(self.machine)]
+
+
+def _paragraph_schema(schema: dict[str, Any]) -> None:
+    """A text's schema, plus the paragraph's own keys."""
+    own = {name: schema["properties"][name] for name in Paragraph.own_keys()}
+    _text_schema(schema)
+    schema["properties"].update(own)
+
+
+class Paragraph(Text):
+    """A paragraph: prose keyed by language code, and optionally one related brief linked at its end."""
+
+    model_config = Text.model_config | {"json_schema_extra": _paragraph_schema}
+    see_also: Slug | None = Field(
+        None, description="Id of one related brief, linked at the end of the paragraph as 'See also: <title>'."
+    )
+
+    @field_validator("see_also", mode="before")
+    @classmethod
+    def _one_id(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            raise fail("one_id", "a paragraph links one brief id; list more under the brief's see_also")
+        return value
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [*written_codes(), *cls.own_keys()]
 
 
 def language_key_errors(data: dict) -> list[InitErrorDetails]:
@@ -308,7 +341,7 @@ class Section(Strict):
     )
     title: Text = Field(description="Heading, shown on the lock card too.")
     teaser: Text | None = Field(None, description="Optional line shown on the lock card.")
-    body: list[Text] = Field(min_length=1, description="Paragraphs; inline Markdown.")
+    body: list[Paragraph] = Field(min_length=1, description="Paragraphs; inline Markdown.")
     sources: list[Source] = Field(
         default_factory=list, description="Sources gated with the section; numbered after the brief's."
     )
@@ -321,6 +354,9 @@ class Brief(Strict):
     date: IsoDate = Field(description="Date of the brief, YYYY-MM-DD.")
     draft: Flag = Field(False, description="Drafts are left out of builds unless --drafts.")
     signal: Text = Field(description="The signal in one line.")
+    dek: Text | None = Field(
+        None, description="Optional standfirst under the title; also the page's description (else the summary)."
+    )
     type: vocabulary_term("type") = Field(  # type: ignore[valid-type]
         description="Signal type.", json_schema_extra={"x-vocabulary": "type"}
     )
@@ -330,7 +366,10 @@ class Brief(Strict):
     )
     confidence: Confidence = Field(description="Confidence score, grade and basis.")
     summary: Text = Field(description="The summary paragraph.")
-    body: list[Text] = Field(min_length=1, description="Paragraphs; inline Markdown, no raw HTML.")
+    takeaway: Text | None = Field(
+        None, description="Optional 'why it matters' line, shown highlighted before the body."
+    )
+    body: list[Paragraph] = Field(min_length=1, description="Paragraphs; inline Markdown, no raw HTML.")
     operating_surface: list[Text] = Field(default_factory=list, description="Where the signal acts.")
     market_context: MarketContext | None = Field(None, description="Market context block.")
     watch_list: list[Text] = Field(default_factory=list, description="What to watch.")
@@ -343,6 +382,11 @@ class Brief(Strict):
         found: list[tuple[tuple[str | int, ...], Text]] = []
         _collect_texts(self, (), found)
         return found
+
+    def links(self) -> tuple[str, ...]:
+        """Every brief id this brief links to: its see_also list, then its paragraphs' (sections' too)."""
+        paragraphs = [*self.body, *(p for section in self.sections for p in section.body)]
+        return tuple(dict.fromkeys([*self.see_also, *(p.see_also for p in paragraphs if p.see_also)]))
 
 
 def _collect_texts(value: object, path: tuple, found: list) -> None:
@@ -367,11 +411,11 @@ class Card:
     summary: Text
     type: str
     regions: tuple[str, ...]
-    see_also: tuple[str, ...]
+    see_also: tuple[str, ...]  # every brief it links to (so its pages are rebuilt when one changes)
 
     @classmethod
     def of(cls, brief: Brief) -> Card:
-        regions, see_also = tuple(brief.regions), tuple(brief.see_also)
+        regions, see_also = tuple(brief.regions), brief.links()
         return cls(brief.date, brief.draft, brief.signal, brief.summary, brief.type, regions, see_also)
 
     def plain(self) -> list:

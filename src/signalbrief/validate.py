@@ -118,7 +118,7 @@ class _Entry:
     card: Card | None = None
     needs: tuple[Need_, ...] = ()
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
-    see_also: tuple[str | None, ...] = ()  # as written; None where a target is not text
+    see_also: tuple[tuple[Path_, str | None], ...] = ()  # (where, target) of each link as written; None: not text
     guessed_id: str | None = None  # of a file that could not be parsed, so links to it are not "unknown"
     problems: list[Problem] = field(default_factory=list)
 
@@ -290,13 +290,28 @@ def _needs(brief: Brief, targets: list[str]) -> Iterator[Need_]:
                 yield path, source, target, text.words[source] or ""
 
 
-def _raw_links(data: object) -> tuple[bool, tuple[str | None, ...]]:
-    """`draft` and `see_also` as written."""
+def _raw_links(data: object) -> tuple[bool, tuple[tuple[Path_, str | None], ...]]:
+    """`draft`, and every link as written: the `see_also` list's, then each paragraph's `see_also`."""
     data = data if isinstance(data, dict) else {}
     draft = data.get("draft")
     see_also = data.get("see_also")
-    targets = [str(t) if isinstance(t, str | Scalar) else None for t in see_also] if isinstance(see_also, list) else []
-    return isinstance(draft, Scalar) and draft.raw == "true", tuple(targets)
+    links = [(("see_also", i), t) for i, t in enumerate(see_also)] if isinstance(see_also, list) else []
+    for path, paragraph in _raw_paragraphs(data):
+        if "see_also" in paragraph and not isinstance(paragraph["see_also"], list):
+            links.append(((*path, "see_also"), paragraph["see_also"]))
+    targets = tuple((path, str(t) if isinstance(t, str | Scalar) else None) for path, t in links)
+    return isinstance(draft, Scalar) and draft.raw == "true", targets
+
+
+def _raw_paragraphs(data: dict) -> Iterator[tuple[Path_, dict]]:
+    """Each body paragraph written as a mapping, the brief's and its sections', with its path."""
+    bodies = [(("body",), data.get("body"))]
+    sections = data.get("sections")
+    if isinstance(sections, list):
+        bodies += [(("sections", i, "body"), s.get("body")) for i, s in enumerate(sections) if isinstance(s, dict)]
+    for where, body in bodies:
+        if isinstance(body, list):
+            yield from (((*where, i), p) for i, p in enumerate(body) if isinstance(p, dict))
 
 
 def stale_translations(brief: Brief, document: Document) -> list[Problem]:
@@ -447,7 +462,7 @@ def _check_across(entries: list[_Entry]) -> None:
     drafts = {e.id for e in entries if e.draft}
     unparsed = {e.guessed_id for e in entries if e.guessed_id is not None}
     for entry in entries:
-        for i, target in enumerate(entry.see_also):
+        for path, target in entry.see_also:
             if target is None or not SLUG.match(target):
                 continue  # the model check already reported it
             if target not in first and target in unparsed:
@@ -455,7 +470,7 @@ def _check_across(entries: list[_Entry]) -> None:
             found = _see_also_problem(target, entry.id, first, known, drafts)
             if found is not None:
                 report, message = found
-                entry.problems.append(report(entry.locate(("see_also", i)), f"see_also[{i}]", message))
+                entry.problems.append(report(entry.locate(path), dotted(path), message))
 
 
 def _see_also_problem(target: str, own: str | None, first: dict, known: list[str], drafts: set) -> tuple | None:

@@ -14,11 +14,11 @@ from markupsafe import Markup
 from signalbrief.config import PUBLIC, Config
 from signalbrief.editions import EditionRule
 from signalbrief.formats import BriefView, HeadLink, OutputFormat
-from signalbrief.gating import GatedBrief
+from signalbrief.gating import GatedBrief, OpenSection
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import Fragments, digest, folder_digest, fragments_file, theme_digest
 from signalbrief.languages import BI, View, selected_views
-from signalbrief.model import Brief, Card
+from signalbrief.model import Brief, Card, Paragraph, Text
 from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
 from signalbrief.translate.fill import Fills, apply, apply_to_card
 
@@ -155,19 +155,27 @@ class Site:
         context = {
             **self.page(edition, view, depth=3, page=f"{gated.id}/"),
             "page_title": marked_plain(gated.brief.signal, lang),
-            "description": marked_plain(gated.brief.summary, lang),
+            "description": marked_plain(gated.brief.dek or gated.brief.summary, lang),
             "g": gated,
             "band": band_for(gated.brief.confidence.score, self.config.grades),
             "rows": band_ranges(self.config.grades),
             "cites": gated.citable(),
             "visible_sources": visible,
             "see_also": see_also,
+            "linked": self.linked(gated),
             # Markdown is pasted elsewhere: link to the published pages when the base URL is known.
             "page_base": f"{self.edition_url(edition)}{view}/" if self.config.base_url else "",
             "memo": memo,
         }
         context["cites_key"] = tuple(context["cites"])
         return BriefView(gated, edition, view, context)
+
+    def linked(self, gated: GatedBrief) -> dict[str, Text]:
+        """The title of each brief a paragraph this edition shows links to, when that brief is in the build
+        (a draft or a brief left out gets no link, so none dangles)."""
+        paragraphs = [*gated.brief.body, *(p for s in gated.sections if isinstance(s, OpenSection) for p in s.body)]
+        targets = [p.see_also for p in paragraphs if isinstance(p, Paragraph) and p.see_also in self.cards]
+        return {target: self.cards[target].signal for target in targets}
 
     def rows(self, kind: str, context: dict[str, str], render: Callable[[Listed], str]) -> list[Markup]:
         """One fragment per listed brief (a row of an index page, an entry of a feed), each taken from
