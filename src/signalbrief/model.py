@@ -29,7 +29,7 @@ from signalbrief.fields import (
 )
 from signalbrief.grading import band_for
 from signalbrief.languages import language, pick, registered, source_of, written, written_codes
-from signalbrief.loader import MachineText, Scalar
+from signalbrief.values import MachineText, Scalar
 
 # CLDR territories that are not ISO 3166-1 alpha-2 countries.
 _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
