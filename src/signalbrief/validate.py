@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from signalbrief.checkcache import CheckCache
-from signalbrief.config import Config, load_config
+from signalbrief.config import Config
+from signalbrief.configfile import load_config
 from signalbrief.errors import (
     InvalidInput,
     Location,
