@@ -33,6 +33,7 @@ def section_yaml(brief: int, number: int, tier: str, teaser: bool) -> str:
         "    body:",
         f"      - en: '*{body_en}* [{number + 2}]'",
         f"        zh: {body_zh}",
+        f"        see_also: {LINKED}",  # the link is member content too
         f"      - {{en: Second {canary('para', brief, number)}}}",
         "    sources:",
         f"      - title: {canary('srctitle', brief, number)}",
@@ -40,6 +41,20 @@ def section_yaml(brief: int, number: int, tier: str, teaser: bool) -> str:
         f"        url: https://example.org/{canary('srcurl', brief, number)}",
     ]
     return "\n".join(lines)
+
+
+LINKED = "linked"  # the brief every section's first paragraph links to
+LINKED_BRIEF = """\
+date: 2024-03-01
+signal: {en: Linked brief}
+type: funding
+regions: [US]
+market_class: flash
+confidence: {score: 0.5, basis: expert-input}
+summary: {en: 'Linked summary'}
+body:
+  - en: Linked body
+"""
 
 
 def brief_yaml(index: int, tiers: list[str], teasers: list[bool]) -> str:
@@ -55,6 +70,8 @@ regions: [US]
 market_class: trend
 confidence: {{score: 0.5, basis: expert-input}}
 summary: {{en: 'Summary {index} [1] {canary("summary", index)}'}}
+dek: {{en: 'Dek {canary("dek", index)}'}}
+takeaway: {{en: 'Takeaway {canary("takeaway", index)}'}}
 body:
   - en: Public body {index} [1]
 sources:
@@ -82,10 +99,10 @@ def expected_canaries(index: int, tiers: list[str]) -> dict[str, list[str]]:
 
 def shown_in(word: str, views: tuple[str, ...]) -> bool:
     """Whether a canary is rendered at all with these views (a text written in both languages
-    shows only the page's language)."""
-    for lang in ("en", "zh"):
+    shows only the page's language; zh-Hant pages show the zh text, converted)."""
+    for lang, shown_by in (("en", ("en", "bi")), ("zh", ("zh", "bi", "zh-hant"))):
         if word.endswith("x" + lang):
-            return lang in views or "bi" in views
+            return any(view in views for view in shown_by)
     return True
 
 
@@ -99,19 +116,31 @@ publications = st.lists(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     publications,
-    st.sampled_from([("en", "zh", "bi"), ("en",), ("zh", "bi")]),
+    st.sampled_from(
+        [
+            ("[en, zh]", ("en", "zh", "bi")),
+            ("[en, zh]", ("en",)),
+            ("[en, zh]", ("zh", "bi")),
+            ("[en, zh, zh-Hant]", ("en", "zh", "zh-hant", "bi")),
+            ("[en, zh, zh-Hant]", ("zh-hant",)),
+        ]
+    ),
     st.sampled_from([("html", "md"), ("md",)]),
 )
-def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, views, formats):
+def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages_and_views, formats):
+    languages, views = languages_and_views
     root = tmp_path_factory.mktemp("pub")
+    (root / "signalbrief.yaml").write_text(f"languages: {languages}\n", encoding="utf-8")
     (root / "briefs").mkdir()
-    secrets: dict[str, list[str]] = {}
+    (root / "briefs" / f"{LINKED}.yaml").write_text(LINKED_BRIEF, encoding="utf-8")
+    secrets: dict[str, list[str]] = {"public": []}
     for index, sections in enumerate(layout):
         tiers = [tier for tier, _ in sections]
         teasers = [teaser for _, teaser in sections]
         (root / "briefs" / f"b{index}.yaml").write_text(brief_yaml(index, tiers, teasers), encoding="utf-8")
         for tier, words in expected_canaries(index, tiers).items():
             secrets.setdefault(tier, []).extend(words)
+        secrets["public"] += [canary("dek", index), canary("takeaway", index)]  # public: in every edition
     build(root, BuildOptions(output=Path("site"), views=views, formats=formats, allow_untranslated=True))
     for rank, edition in enumerate(EDITIONS):
         text = edition_text(root / "site" / edition)
@@ -123,6 +152,9 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, views, fo
                     assert word not in text, (edition, tier, word)
                 elif shown_in(word, views):
                     assert word in text, (edition, tier, word)  # the check can fail: the word is there
+        for index, sections in enumerate(layout):
+            linked = f"{LINKED}/" in brief_text(root / "site" / edition, f"b{index}")
+            assert linked == any(EDITIONS.index(tier) <= rank for tier, _ in sections), (edition, index)
     entry = root / "site" / "index.html"
     if entry.exists():
         text = entry.read_text(encoding="utf-8")
@@ -139,6 +171,12 @@ def edition_text(folder: Path) -> str:
             if path.suffix == ".json":
                 parts += json_strings(json.loads(parts[-1]))
     return "\n".join(parts)
+
+
+def brief_text(folder: Path, brief_id: str) -> str:
+    """A brief's own files in an edition: its page and its Markdown in each view."""
+    files = [*folder.glob(f"*/{brief_id}.md"), *folder.glob(f"*/{brief_id}/index.html")]
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(files))
 
 
 def json_strings(value: object) -> list[str]:

@@ -179,3 +179,28 @@ def test_crlf_file_keeps_its_line_endings(installed_models, publication, run):
     refreshed = path.read_bytes()
     assert b"  zh: !mt The\xe8\xb4\xb8\xe6\x98\x93\xe5\x8d\x8f\xe8\xae\xae  # mt:zh:" in refreshed
     assert refreshed.count(b"\n") == refreshed.count(b"\r\n")
+
+
+LINKED = BRIEF.replace("id: alpha\n", "id: alpha\ndek:\n  en: The trade agreement\n").replace(
+    "      and culture.\n", "      and culture.\n    see_also: beta\n"
+).replace("  - zh: 文化报告。\n    en: Already both, by a person.\n", "  - see_also: beta\n    zh: 文化报告。\n")
+BETA_BRIEF = BRIEF.replace("id: alpha", "id: beta")
+
+
+def test_write_fills_dek_and_linked_paragraphs_keeping_their_link(installed_models, publication, run):
+    root = publication({"alpha": LINKED, "beta": BETA_BRIEF})
+    path = root / "briefs" / "alpha.yaml"
+    result = run(root, "translate", "--write", "briefs/alpha.yaml")
+    assert result.exit_code == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+    assert _only_added_to(LINKED.encode(), after.encode())
+    data = load_file(path).data
+    assert isinstance(data["dek"]["zh"], MachineText)
+    first, second = data["body"]
+    assert first["see_also"] == "beta" and isinstance(first["zh"], MachineText)
+    assert second["see_also"] == "beta" and isinstance(second["en"], MachineText) and second["zh"] == "文化报告。"
+    assert run(root, "validate", "--strict").exit_code == 0
+    assert run(root, "build").exit_code == 0  # beta still needs translating: the build fills it
+    page = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
+    assert '<p class="dek"><span data-mt="zh">' in page
+    assert '贸易and文化.</span><span class="mt-label">机器翻译</span> <span class="see-also">另见：<a href="../beta/">' in page

@@ -102,6 +102,26 @@ CASES = [
         "      - en: Member text [3].",
         "25:25: error: sections[0].body[0].en: [3] cites a source that does not exist (the brief has 1, this section 1)",
     ),
+    (5, "  zh: 美英\ndek: A bare dek", "6:6: error: dek: a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}"),
+    (5, "  zh: 美英\ndek: {fr: Un}", "6:7: error: dek.fr: unknown key; expected one of: en, zh"),
+    (14, "  en: Signed [1].\ntakeaway: {en: ''}", "15:11: error: takeaway: a text needs a non-empty en or zh"),
+    (16, "  - en: The agreement turns summit commitments into working channels [1].\n    see_also: gamma", "17:15: error: body[0].see_also: no brief has the id 'gamma'"),
+    (16, "  - en: The agreement turns summit commitments into working channels [1].\n    see_also: bet", "17:15: error: body[0].see_also: no brief has the id 'bet' (did you mean 'beta'?)"),
+    (16, "  - en: The agreement turns summit commitments into working channels [1].\n    see_also: alpha", "17:15: error: body[0].see_also: a brief cannot list itself"),
+    (
+        16,
+        "  - en: The agreement turns summit commitments into working channels [1].\n    see_also: [beta]",
+        "17:15: error: body[0].see_also: a paragraph links one brief id; list more under the brief's see_also",
+    ),
+    (
+        16,
+        "  - en: The agreement turns summit commitments into working channels [1].\n    see_also: Beta",
+        "17:15: error: body[0].see_also: 'Beta' is not a valid id: use lowercase letters, digits and single hyphens (like us-uk-ai-safety-testing)",
+    ),
+    (16, "  - en: The agreement turns summit commitments into working channels [1].\n    see_aslo: beta", "17:5: error: body[0].see_aslo: unknown key (did you mean 'see_also'?)"),
+    (16, "  - see_also: beta", "16:5: error: body[0]: a text needs a non-empty en or zh"),
+    (25, "      - en: Member text [2].\n        see_also: gamma", "26:19: error: sections[0].body[0].see_also: no brief has the id 'gamma'"),
+    (20, "see_also: [beta]\noperating_surface: [{en: x, see_also: beta}]", "21:29: error: operating_surface[0].see_also: unknown key; expected one of: en, zh"),
     (2, "date: 2024-04-01\ndraft: no", "3:8: error: draft: no is ambiguous in YAML; write true or false"),
     (1, "id: alpha\nid: alpha", "2:1: error: id: duplicate key (first written at line 1)"),
     (9, "confidence: &c", "9:13: error: anchor &c is not allowed; write the value out"),
@@ -322,3 +342,25 @@ def test_link_to_a_missing_brief_is_still_unknown_beside_a_broken_one(publicatio
     root = publication({"alpha": replace_line(VALID, 20, "see_also: [gamma]"), "beta": "date: [\n"})
     result = run(root, "validate")
     assert "briefs/alpha.yaml:20:12: error: see_also[0]: no brief has the id 'gamma'" in result.stderr
+
+
+PARAGRAPH_LINK = replace_line(
+    VALID, 16, "  - en: The agreement turns summit commitments into working channels [1].\n    see_also: beta"
+)
+
+
+def test_paragraph_link_to_a_draft_is_a_warning(publication, run):
+    root = publication({"alpha": PARAGRAPH_LINK, "beta": "draft: true\n" + BETA})
+    result = run(root, "validate")
+    assert result.exit_code == 0
+    assert "briefs/alpha.yaml:17:15: warning: body[0].see_also: 'beta' is a draft" in result.stderr
+
+
+def test_paragraph_links_are_checked_again_from_the_remembered_outcome(publication, run):
+    """A file unchanged since the last run is not parsed again: its paragraph links are remembered,
+    so removing the brief they name is still an error, at the link."""
+    root = publication({"alpha": PARAGRAPH_LINK.replace("see_also: [beta]", "see_also: []"), "beta": BETA})
+    assert run(root, "validate").exit_code == 0
+    (root / "briefs" / "beta.yaml").unlink()
+    result = run(root, "validate")
+    assert "briefs/alpha.yaml:17:15: error: body[0].see_also: no brief has the id 'beta'" in result.stderr

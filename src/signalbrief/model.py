@@ -6,12 +6,13 @@ import datetime
 import difflib
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from babel import Locale
 from babel.core import get_global
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import InitErrorDetails
 
 from signalbrief.fields import (
     Flag,
@@ -27,22 +28,36 @@ from signalbrief.fields import (
     vocabulary_term,
 )
 from signalbrief.grading import band_for
-from signalbrief.loader import MachineText, Scalar
+from signalbrief.languages import language, pick, registered, source_of, written, written_codes
+from signalbrief.values import MachineText, Scalar
 
-LANGS = ("en", "zh")
 # CLDR territories that are not ISO 3166-1 alpha-2 countries.
 _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+# CLDR's English territory list is the one every other locale's names are looked up from.
+_REFERENCE_LOCALE = "en"
 
 
 @cache
-def region_names() -> dict[str, tuple[str, str]]:
-    """ISO 3166-1 alpha-2 codes plus EU, with English and Chinese names from CLDR."""
-    en, zh = Locale("en").territories, Locale("zh", script="Hans").territories
+def territories(locale: str) -> dict[str, str]:
+    """CLDR's territory names in a Babel locale."""
+    return dict(Locale.parse(locale).territories)
+
+
+@cache
+def region_names() -> dict[str, dict[str, str]]:
+    """ISO 3166-1 alpha-2 codes plus EU, with their names in each written language from CLDR."""
+    reference = territories(_REFERENCE_LOCALE)
+    names = {lang.code: territories(lang.locale) for lang in written()}
     return {
-        code: (en[code], zh.get(code, en[code]))
-        for code in sorted(en)
+        code: {lang: found.get(code, reference[code]) for lang, found in names.items()}
+        for code in sorted(reference)
         if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     }
+
+
+def region_name(code: str, lang: str) -> str:
+    """A region's name in any registered language (its locale's CLDR name, else the English one)."""
+    return territories(language(lang).locale).get(code) or territories(_REFERENCE_LOCALE)[code]
 
 
 def _region(value: str) -> str:
@@ -54,7 +69,7 @@ def _region(value: str) -> str:
 def _not_a_region(value: str) -> Any:
     code = _meant_region(value)
     if code is not None:
-        name = region_names()[code][0]
+        name = region_name(code, "en")  # messages are in English
         return fail("region", f"{value!r} is not a region code (did you mean {code!r} for {name}?)")
     return fail("region", f"{value!r} is not an ISO 3166-1 alpha-2 code or EU (like GB, US, CN)")
 
@@ -109,7 +124,7 @@ def _region_spellings() -> dict[str, str]:
         if len(targets) == 1 and targets[0] in codes
     }
     for code, names in codes.items():
-        spellings.update({_plain_name(name): code for name in names})
+        spellings.update({_plain_name(name): code for name in names.values()})
     spellings.update(_EVERYDAY_NAMES)
     return spellings
 
@@ -132,42 +147,143 @@ def _tier(value: str, info: ValidationInfo) -> str:
 TierId = Annotated[Name, AfterValidator(_tier)]
 
 
-class Text(Strict):
-    """Prose in English and/or Simplified Chinese; at least one side is written."""
+def _text_schema(schema: dict[str, Any]) -> None:
+    """List each written language as a property (the model keeps its texts keyed by code)."""
+    schema["properties"] = {
+        lang.code: {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "default": None,
+            "description": f"The {lang.label('en')} text.",
+            "title": lang.code.title(),
+        }
+        for lang in written()
+    }
+    schema["additionalProperties"] = False
+    schema["minProperties"] = 1
 
-    en: Prose | None = Field(None, description="The English text.")
-    zh: Prose | None = Field(None, description="The Simplified Chinese text.")
+
+class ByLanguage(Strict):
+    """A mapping keyed by language code: only the written languages' codes (en, zh) are accepted."""
+
+    model_config = Strict.model_config | {"extra": "allow"}
+    __pydantic_extra__: dict[str, Prose] = Field(init=False)  # type: ignore[assignment]
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return written_codes()
+
+    @property
+    def words(self) -> dict[str, str | None]:
+        """The words by language code, as written."""
+        return self.__pydantic_extra__ or {}
+
+
+class Text(ByLanguage):
+    """Prose keyed by language code (en, zh); at least one language is written."""
+
+    model_config = ByLanguage.model_config | {"json_schema_extra": _text_schema}
     # Languages whose text is unreviewed machine translation (`!mt`); set by the loader's tags only.
     machine: SkipJsonSchema[frozenset[str]] = Field(frozenset(), exclude=True, repr=False)
-
-    model_config = Strict.model_config | {"json_schema_extra": {"minProperties": 1}}
 
     @model_validator(mode="before")
     @classmethod
     def _drop_empty(cls, data: Any) -> Any:
+        codes = written_codes()
         if isinstance(data, str | Scalar):
+            either = " or ".join(f"{{{code}: ...}}" for code in codes)
             raise fail(
                 "bare_text",
-                "a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}",
+                f"a text is a mapping with {' and/or '.join(codes)}, not a bare value; write it as {either}",
             )
         if not isinstance(data, dict):
             return data
-        if "machine" in data:
-            raise fail("unknown_key", "unknown key 'machine'; expected one of: en, zh")
-        machine = frozenset(lang for lang in LANGS if isinstance(data.get(lang), MachineText))
-        text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null" and k in LANGS)}
+        wrong = language_key_errors({k: v for k, v in data.items() if k not in cls.own_keys()})
+        if wrong:
+            raise ValidationError.from_exception_data("Text", wrong)
+        machine = frozenset(lang for lang in codes if isinstance(data.get(lang), MachineText))
+        text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null")}
         if machine:
             text["machine"] = machine
         return text
 
     @model_validator(mode="after")
     def _not_empty(self) -> Text:
-        if not ((self.en or "").strip() or (self.zh or "").strip()):
-            raise fail("empty_text", "a text needs a non-empty en or zh")
+        if not any((words or "").strip() for words in self.words.values()):
+            raise fail("empty_text", f"a text needs a non-empty {' or '.join(written_codes())}")
         return self
 
+    @classmethod
+    def own_keys(cls) -> list[str]:
+        """The keys beside the languages that a mapping of this kind of text may have."""
+        return [name for name, info in cls.model_fields.items() if not info.exclude]
+
     def get(self, lang: str) -> str | None:
-        return getattr(self, lang)
+        """The text in a language: as written (or filled), derived from its source, or None."""
+        return pick(self.words, lang)
+
+    def is_machine(self, lang: str) -> bool:
+        """Whether the text in a language is (or is derived from) unreviewed machine translation."""
+        return source_of(lang) in self.machine
+
+    def with_text(self, lang: str, words: str) -> Text:
+        """This text with a machine translation into a language added."""
+        own = {name: getattr(self, name) for name in self.own_keys()}
+        return type(self).model_construct(**own, **{**self.words, lang: words}, machine=self.machine | {lang})
+
+    def plain(self) -> list:
+        """The text as plain values (for JSON, and for hashing into build keys)."""
+        words = {code: self.words[code] for code in written_codes() if self.words.get(code) is not None}
+        return [words, sorted(self.machine)]
+
+
+def _paragraph_schema(schema: dict[str, Any]) -> None:
+    """A text's schema, plus the paragraph's own keys."""
+    own = {name: schema["properties"][name] for name in Paragraph.own_keys()}
+    _text_schema(schema)
+    schema["properties"].update(own)
+
+
+class Paragraph(Text):
+    """A paragraph: prose keyed by language code, and optionally one related brief linked at its end."""
+
+    model_config = Text.model_config | {"json_schema_extra": _paragraph_schema}
+    see_also: Slug | None = Field(
+        None, description="Id of one related brief, linked at the end of the paragraph as 'See also: <title>'."
+    )
+
+    @field_validator("see_also", mode="before")
+    @classmethod
+    def _one_id(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            raise fail("one_id", "a paragraph links one brief id; list more under the brief's see_also")
+        return value
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [*written_codes(), *cls.own_keys()]
+
+
+def language_key_errors(data: dict) -> list[InitErrorDetails]:
+    """An error at each key of a mapping by language that is not a written language's code."""
+    codes = written_codes()
+    return [_wrong_key(key, value) for key, value in data.items() if key not in codes]
+
+
+def missing(key: str, data: object) -> InitErrorDetails:
+    """The error of a required key that is not there."""
+    return InitErrorDetails(type="missing", loc=(key,), input=data)
+
+
+def _wrong_key(key: object, value: object) -> InitErrorDetails:
+    """An error at a key a text may not have; a derived language's says where its text comes from."""
+    derived = registered().get(key) if isinstance(key, str) else None
+    if derived is None or derived.written:
+        return InitErrorDetails(type="extra_forbidden", loc=(str(key),), input=value)
+    message = (
+        f"{key} ({derived.label('en')}) is never written: it is made from the {derived.source} text "
+        f"when pages are built; write the text under {derived.source}"
+    )
+    return InitErrorDetails(type=fail("derived_language", message), loc=(key,), input=value)
 
 
 class Source(Strict):
@@ -225,7 +341,7 @@ class Section(Strict):
     )
     title: Text = Field(description="Heading, shown on the lock card too.")
     teaser: Text | None = Field(None, description="Optional line shown on the lock card.")
-    body: list[Text] = Field(min_length=1, description="Paragraphs; inline Markdown.")
+    body: list[Paragraph] = Field(min_length=1, description="Paragraphs; inline Markdown.")
     sources: list[Source] = Field(
         default_factory=list, description="Sources gated with the section; numbered after the brief's."
     )
@@ -238,6 +354,9 @@ class Brief(Strict):
     date: IsoDate = Field(description="Date of the brief, YYYY-MM-DD.")
     draft: Flag = Field(False, description="Drafts are left out of builds unless --drafts.")
     signal: Text = Field(description="The signal in one line.")
+    dek: Text | None = Field(
+        None, description="Optional standfirst under the title; also the page's description (else the summary)."
+    )
     type: vocabulary_term("type") = Field(  # type: ignore[valid-type]
         description="Signal type.", json_schema_extra={"x-vocabulary": "type"}
     )
@@ -247,7 +366,10 @@ class Brief(Strict):
     )
     confidence: Confidence = Field(description="Confidence score, grade and basis.")
     summary: Text = Field(description="The summary paragraph.")
-    body: list[Text] = Field(min_length=1, description="Paragraphs; inline Markdown, no raw HTML.")
+    takeaway: Text | None = Field(
+        None, description="Optional 'why it matters' line, shown highlighted before the body."
+    )
+    body: list[Paragraph] = Field(min_length=1, description="Paragraphs; inline Markdown, no raw HTML.")
     operating_surface: list[Text] = Field(default_factory=list, description="Where the signal acts.")
     market_context: MarketContext | None = Field(None, description="Market context block.")
     watch_list: list[Text] = Field(default_factory=list, description="What to watch.")
@@ -260,6 +382,11 @@ class Brief(Strict):
         found: list[tuple[tuple[str | int, ...], Text]] = []
         _collect_texts(self, (), found)
         return found
+
+    def links(self) -> tuple[str, ...]:
+        """Every brief id this brief links to: its see_also list, then its paragraphs' (sections' too)."""
+        paragraphs = [*self.body, *(p for section in self.sections for p in section.body)]
+        return tuple(dict.fromkeys([*self.see_also, *(p.see_also for p in paragraphs if p.see_also)]))
 
 
 def _collect_texts(value: object, path: tuple, found: list) -> None:
@@ -284,18 +411,29 @@ class Card:
     summary: Text
     type: str
     regions: tuple[str, ...]
-    see_also: tuple[str, ...]
+    see_also: tuple[str, ...]  # every brief it links to (so its pages are rebuilt when one changes)
 
     @classmethod
     def of(cls, brief: Brief) -> Card:
-        regions, see_also = tuple(brief.regions), tuple(brief.see_also)
+        regions, see_also = tuple(brief.regions), brief.links()
         return cls(brief.date, brief.draft, brief.signal, brief.summary, brief.type, regions, see_also)
 
     def plain(self) -> list:
         """The card as plain values (for JSON, and for hashing into build keys)."""
-        texts = [[t.en, t.zh, sorted(t.machine)] for t in (self.signal, self.summary)]
+        texts = [t.plain() for t in (self.signal, self.summary)]
         return [self.date.isoformat(), self.draft, *texts, self.type, list(self.regions), list(self.see_also)]
 
 
-# (field path, language written, its text) of a text lacking a language
-Need_ = tuple[tuple[str | int, ...], str, str]
+class CheckedBrief(Protocol):
+    """A brief that passed every check, as the output formats take it (`validate.LoadedBrief` is one)."""
+
+    id: str
+    digest: str  # a hash of the file's content
+    card: Card
+
+    @property
+    def brief(self) -> Brief: ...
+
+
+# (field path, language written, language lacking, the written text) of a text lacking a language
+Need_ = tuple[tuple[str | int, ...], str, str, str]

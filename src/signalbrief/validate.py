@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from signalbrief.checkcache import CheckCache
-from signalbrief.config import Config, load_config
+from signalbrief.config import Config
+from signalbrief.configfile import load_config
 from signalbrief.errors import (
     InvalidInput,
     Location,
@@ -24,9 +25,10 @@ from signalbrief.errors import (
     warning,
 )
 from signalbrief.fields import SLUG, read_model, suggest
+from signalbrief.fingerprints import fingerprint, provenance
+from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
 from signalbrief.model import Brief, Card, Need_
-from signalbrief.translate.inplace import fingerprint, provenance
 
 BRIEFS_DIR = "briefs"
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
@@ -117,7 +119,7 @@ class _Entry:
     card: Card | None = None
     needs: tuple[Need_, ...] = ()
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
-    see_also: tuple[str | None, ...] = ()  # as written; None where a target is not text
+    see_also: tuple[tuple[Path_, str | None], ...] = ()  # (where, target) of each link as written; None: not text
     guessed_id: str | None = None  # of a file that could not be parsed, so links to it are not "unknown"
     problems: list[Problem] = field(default_factory=list)
 
@@ -254,7 +256,7 @@ def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache
     if entry.brief is not None:
         entry.problems.extend(stale_translations(entry.brief, document))
         entry.card = Card.of(entry.brief)
-        entry.needs = tuple(_needs(entry.brief))
+        entry.needs = tuple(_needs(entry.brief, context.get("languages") or written_codes()))
     entry.id = _brief_id(entry)
     entry.draft, entry.see_also = _raw_links(document.data)
     entry.problems.extend(check_citations(document))
@@ -280,21 +282,37 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _needs(brief: Brief) -> Iterator[Need_]:
-    """Every text with exactly one language written."""
+def _needs(brief: Brief, targets: list[str]) -> Iterator[Need_]:
+    """Every text lacking one of the publication's written languages, and the text to translate from."""
     for path, text in brief.texts():
-        if (text.en is None) != (text.zh is None):
-            source_lang = "en" if text.en is not None else "zh"
-            yield path, source_lang, text.get(source_lang) or ""
+        for target in targets:
+            source = fallback(text.words, target) if text.words.get(target) is None else None
+            if source is not None:
+                yield path, source, target, text.words[source] or ""
 
 
-def _raw_links(data: object) -> tuple[bool, tuple[str | None, ...]]:
-    """`draft` and `see_also` as written."""
+def _raw_links(data: object) -> tuple[bool, tuple[tuple[Path_, str | None], ...]]:
+    """`draft`, and every link as written: the `see_also` list's, then each paragraph's `see_also`."""
     data = data if isinstance(data, dict) else {}
     draft = data.get("draft")
     see_also = data.get("see_also")
-    targets = [str(t) if isinstance(t, str | Scalar) else None for t in see_also] if isinstance(see_also, list) else []
-    return isinstance(draft, Scalar) and draft.raw == "true", tuple(targets)
+    links = [(("see_also", i), t) for i, t in enumerate(see_also)] if isinstance(see_also, list) else []
+    for path, paragraph in _raw_paragraphs(data):
+        if "see_also" in paragraph and not isinstance(paragraph["see_also"], list):
+            links.append(((*path, "see_also"), paragraph["see_also"]))
+    targets = tuple((path, str(t) if isinstance(t, str | Scalar) else None) for path, t in links)
+    return isinstance(draft, Scalar) and draft.raw == "true", targets
+
+
+def _raw_paragraphs(data: dict) -> Iterator[tuple[Path_, dict]]:
+    """Each body paragraph written as a mapping, the brief's and its sections', with its path."""
+    bodies = [(("body",), data.get("body"))]
+    sections = data.get("sections")
+    if isinstance(sections, list):
+        bodies += [(("sections", i, "body"), s.get("body")) for i, s in enumerate(sections) if isinstance(s, dict)]
+    for where, body in bodies:
+        if isinstance(body, list):
+            yield from (((*where, i), p) for i, p in enumerate(body) if isinstance(p, dict))
 
 
 def stale_translations(brief: Brief, document: Document) -> list[Problem]:
@@ -303,8 +321,9 @@ def stale_translations(brief: Brief, document: Document) -> list[Problem]:
     if "# mt:" not in document.text:
         return found
     for path, text in brief.texts():
-        for lang in ("en", "zh"):
-            source = text.get("zh" if lang == "en" else "en")
+        for lang in written_codes():
+            source_lang = fallback(text.words, lang)
+            source = None if source_lang is None else text.words[source_lang]
             stamp = provenance(document, (*path, lang))
             if stamp is None or source is None or stamp.source == fingerprint(source):
                 continue
@@ -410,16 +429,17 @@ def _citation_message(number: int, own: int, section: int | None, ranges: dict[i
 
 
 def _raw_texts(value: object, path: Path_) -> Iterator[tuple[Path_, str]]:
-    """Every en/zh string of the raw data (outside `sources`), with its path; a loop, not recursion,
-    since this runs over every node of every brief."""
+    """Every string of a written language (en, zh) in the raw data (outside `sources`), with its path;
+    a loop, not recursion, since this runs over every node of every brief."""
     stack: list[tuple[object, Path_]] = [(value, path)]
+    codes = frozenset(written_codes())
     while stack:
         node, where = stack.pop()
         if isinstance(node, dict):
             for key, item in node.items():
                 if key == "sources":
                     continue
-                if (key == "en" or key == "zh") and isinstance(item, str):
+                if key in codes and isinstance(item, str):
                     yield (*where, key), item
                 elif isinstance(item, dict | list):
                     stack.append((item, (*where, key)))
@@ -443,7 +463,7 @@ def _check_across(entries: list[_Entry]) -> None:
     drafts = {e.id for e in entries if e.draft}
     unparsed = {e.guessed_id for e in entries if e.guessed_id is not None}
     for entry in entries:
-        for i, target in enumerate(entry.see_also):
+        for path, target in entry.see_also:
             if target is None or not SLUG.match(target):
                 continue  # the model check already reported it
             if target not in first and target in unparsed:
@@ -451,7 +471,7 @@ def _check_across(entries: list[_Entry]) -> None:
             found = _see_also_problem(target, entry.id, first, known, drafts)
             if found is not None:
                 report, message = found
-                entry.problems.append(report(entry.locate(("see_also", i)), f"see_also[{i}]", message))
+                entry.problems.append(report(entry.locate(path), dotted(path), message))
 
 
 def _see_also_problem(target: str, own: str | None, first: dict, known: list[str], drafts: set) -> tuple | None:

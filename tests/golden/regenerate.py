@@ -30,8 +30,12 @@ def build_golden(output: Path) -> BuildReport:
 
 def main() -> None:
     expected = HERE / "expected"
-    shutil.rmtree(expected, ignore_errors=True)
-    report = build_golden(expected)
+    with tempfile.TemporaryDirectory(prefix="signalbrief-golden-out-") as scratch:
+        # Built elsewhere and copied: a build keeps its work folder beside an output outside the
+        # publication, which must not land in the repository.
+        report = build_golden(Path(scratch) / "site")
+        shutil.rmtree(expected, ignore_errors=True)
+        shutil.copytree(Path(scratch) / "site", expected)
     print(f"wrote {report.files} files to {expected}")
 
 

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from signalbrief.languages import BI
 from signalbrief.plugins import PluginError, hook
 
 if TYPE_CHECKING:
     from signalbrief.formats.site import Site
     from signalbrief.gating import GatedBrief
-    from signalbrief.validate import LoadedBrief
+    from signalbrief.model import CheckedBrief
 
 Files = Iterable[tuple[str, str | bytes]]  # (path below the output folder, content)
 
@@ -57,7 +58,7 @@ class OutputFormat:
     def __init__(self, site: Site):
         self.site = site
 
-    def brief_key(self, item: LoadedBrief) -> object:
+    def brief_key(self, item: CheckedBrief) -> object:
         """What one brief's files are made of, beside the edition: by default the brief itself,
         its filled translations and the cards it links to."""
         return self.site.brief_inputs(item)
@@ -97,11 +98,11 @@ class LanguageFeed(OutputFormat):
 
     def edition_files(self, edition: str) -> Files:
         for view in self.site.views:
-            if view != "bi":
+            if view != BI:
                 yield f"{edition}/{view}/{self.file_name}", self.feed(edition, view)
 
     def head_links(self, edition: str, view: str, up: str) -> list[HeadLink]:
-        return [HeadLink(self.media_type, f"{up}{view}/{self.file_name}")] if view != "bi" else []
+        return [HeadLink(self.media_type, f"{up}{view}/{self.file_name}")] if view != BI else []
 
     def feed(self, edition: str, view: str) -> str:
         """The feed of one edition in one language."""

@@ -7,24 +7,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
 from signalbrief.config import PUBLIC, Config
 from signalbrief.editions import EditionRule
 from signalbrief.formats import BriefView, HeadLink, OutputFormat
-from signalbrief.gating import GatedBrief
+from signalbrief.gating import GatedBrief, OpenSection
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import Fragments, digest, folder_digest, fragments_file, theme_digest
-from signalbrief.model import Brief, Card
-from signalbrief.render import HTML_LANG, TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
-from signalbrief.translate.fill import Fills, apply, apply_to_card
-
-if TYPE_CHECKING:
-    from signalbrief.validate import LoadedBrief
-
-VIEW_NAMES = {"en": "English", "zh": "中文", "bi": "English / 中文"}
+from signalbrief.languages import BI, View, selected_views
+from signalbrief.model import Brief, Card, CheckedBrief, Paragraph, Text
+from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
+from signalbrief.translate.apply import Fills, apply, apply_to_card
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,7 @@ class Site:
         self,
         root: Path,
         config: Config,
-        briefs: list[LoadedBrief],
+        briefs: list[CheckedBrief],
         fills: dict[str, Fills],
         views: tuple[str, ...],
         formats: Sequence[type[OutputFormat]],
@@ -57,7 +53,8 @@ class Site:
         self.config = config
         self.briefs = briefs
         self.fills = fills
-        self.views = views
+        self.chosen = {view.id: view for view in selected_views(config.languages, views)}
+        self.views = tuple(self.chosen)  # view ids (folders), in the publication's order
         self.rules = tuple(rules)
         # What every file is made of: the theme, the publication's templates, the config and `key`.
         self.base_key = digest(theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(config), key)
@@ -69,11 +66,11 @@ class Site:
         self.fragments = Fragments(fragments_file(work), self.base_key)
         self.formats = [kind(self) for kind in formats]
 
-    def filled(self, item: LoadedBrief) -> Brief:
+    def filled(self, item: CheckedBrief) -> Brief:
         """A brief with the texts the fill step translated."""
         return apply(item.brief, self.fills.get(item.id, {}))
 
-    def brief_inputs(self, item: LoadedBrief) -> str:
+    def brief_inputs(self, item: CheckedBrief) -> str:
         """A hash of what a brief's files are rendered from, but the edition."""
         fills = sorted(self.fills.get(item.id, {}).items())
         see_also = [(t, self.card_key(t)) for t in item.card.see_also if t in self.cards]
@@ -95,6 +92,10 @@ class Site:
             self._card_keys[brief_id] = digest(self.cards[brief_id].plain())[:16]
         return self._card_keys[brief_id]
 
+    def view(self, view: str) -> View:
+        """A view of this build by its id: its language, `lang` attribute and name."""
+        return self.chosen[view]
+
     def edition_label(self, edition: str, lang: str) -> str:
         if edition == PUBLIC:
             return gettext_in(lang, "Public edition")
@@ -112,24 +113,20 @@ class Site:
     def page(self, edition: str, view: str, depth: int, page: str) -> dict[str, Any]:
         """Links and labels every page of an edition shares; `depth` is folders below the edition root."""
         up = "../" * (depth - 1)
-        lang = "en" if view == "bi" else view
+        shown = self.view(view)
+        chosen = self.chosen.values()
         switch = [
-            {
-                "label": VIEW_NAMES[v],
-                "href": f"{up}{v}/{page}",
-                "hreflang": HTML_LANG[v] if v != "bi" else "en",
-                "current": v == view,
-            }
-            for v in self.views
+            {"label": v.label, "href": f"{up}{v.id}/{page}", "hreflang": v.html_lang, "current": v == shown}
+            for v in chosen
         ]
-        alternates = [{"hreflang": HTML_LANG[v], "href": f"{up}{v}/{page}"} for v in self.views if v != "bi"]
+        alternates = [{"hreflang": v.html_lang, "href": f"{up}{v.id}/{page}"} for v in chosen if v.id != BI]
         return {
-            "lang": view,
-            "html_lang": HTML_LANG[view],
+            "lang": shown.lang,
+            "html_lang": shown.html_lang,
             "root": up,
             "home": f"{up}{view}/",
-            "site_title": pick(self.config.title, lang),
-            "edition_label": self.edition_label(edition, lang),
+            "site_title": pick(self.config.title, shown.ui),
+            "edition_label": self.edition_label(edition, shown.ui),
             "config": self.config,
             "switch": switch,
             "alternates": alternates,
@@ -143,7 +140,7 @@ class Site:
     def brief_view(self, gated: GatedBrief, view: str, memo: dict) -> BriefView:
         """A gated brief in one view, with the context its templates render from; `memo` keeps each
         text rendered once for all editions and views of the brief."""
-        lang = "en" if view == "bi" else view
+        lang = self.view(view).ui
         edition = gated.edition
         visible = list(gated.sources)
         for section in gated.sections:
@@ -155,21 +152,28 @@ class Site:
         ]
         context = {
             **self.page(edition, view, depth=3, page=f"{gated.id}/"),
-            "lang": lang if view != "bi" else "bi",
             "page_title": marked_plain(gated.brief.signal, lang),
-            "description": marked_plain(gated.brief.summary, lang),
+            "description": marked_plain(gated.brief.dek or gated.brief.summary, lang),
             "g": gated,
             "band": band_for(gated.brief.confidence.score, self.config.grades),
             "rows": band_ranges(self.config.grades),
             "cites": gated.citable(),
             "visible_sources": visible,
             "see_also": see_also,
+            "linked": self.linked(gated),
             # Markdown is pasted elsewhere: link to the published pages when the base URL is known.
             "page_base": f"{self.edition_url(edition)}{view}/" if self.config.base_url else "",
             "memo": memo,
         }
         context["cites_key"] = tuple(context["cites"])
         return BriefView(gated, edition, view, context)
+
+    def linked(self, gated: GatedBrief) -> dict[str, Text]:
+        """The title of each brief a paragraph this edition shows links to, when that brief is in the build
+        (a draft or a brief left out gets no link, so none dangles)."""
+        paragraphs = [*gated.brief.body, *(p for s in gated.sections if isinstance(s, OpenSection) for p in s.body)]
+        targets = [p.see_also for p in paragraphs if isinstance(p, Paragraph) and p.see_also in self.cards]
+        return {target: self.cards[target].signal for target in targets}
 
     def rows(self, kind: str, context: dict[str, str], render: Callable[[Listed], str]) -> list[Markup]:
         """One fragment per listed brief (a row of an index page, an entry of a feed), each taken from
