@@ -293,29 +293,32 @@ def page(data: dict) -> str:
 
 def labels(publication: Path) -> dict[str, object]:
     """The English labels signalbrief shows for this publication: terms, regions, grades, tiers."""
-    from signalbrief.config import load_config
+    try:
+        from signalbrief.configfile import load_config
+    except ImportError:  # before the config file moved out of config.py
+        from signalbrief.config import load_config
     from signalbrief.grading import band_ranges
     from signalbrief.model import region_names
 
     config = load_config(publication)
+    tier_fields = ("name", "access_title", "pitch", "join_label")
     return {
-        "terms": {kind: {term: pair[0] for term, pair in terms.items()} for kind, terms in config.terms.items()},
-        "regions": {code: pair[0] for code, pair in region_names().items()},
+        "terms": {kind: {term: english(label) for term, label in terms.items()} for kind, terms in config.terms.items()},
+        "regions": {code: english(names) for code, names in region_names().items()},
         "grades": [
             {"lower": float(band.lower), "upper": float(upper), "grade": band.grade, "label": band.label("en")}
             for band, upper in band_ranges(config.grades)
         ],
         "tiers": {
-            tier.id: {
-                "name": tier.name[0],
-                "access_title": tier.access_title[0],
-                "pitch": tier.pitch[0],
-                "join_label": tier.join_label[0],
-                "join_url": tier.join_url,
-            }
+            tier.id: {**{name: english(getattr(tier, name)) for name in tier_fields}, "join_url": tier.join_url}
             for tier in config.tiers
         },
     }
+
+
+def english(label: dict[str, str] | tuple[str, str]) -> str:
+    """A label's English: labels are by language code (older versions: an (en, zh) pair)."""
+    return label["en"] if isinstance(label, dict) else label[0]
 
 
 def style_sheet() -> Path:
