@@ -249,45 +249,31 @@ def _labelled_markdown(value: Text, lang: str, body: Callable[[str], str]) -> st
     return body(own)
 
 
-@_remembered
-def _html_text(context: Any, value: Text | None, lang: str) -> Markup:
-    """A text as HTML in one language, labelled when it is machine translation or still missing."""
-    if value is None:
-        return Markup("")
-    cite = _cite(context, _anchor, locked=False)
-    return _labelled_html(value, lang, lambda words: inline_html(words, cite))
+def _text_renderer(markdown: bool, locked: bool) -> Callable[[Any, Text | None, str], Any]:
+    """`text` (or `locked_text`, for a lock card: citations of sources this edition does not show
+    are left out) as HTML or clean Markdown, labelled when machine translation or still missing."""
+    labelled = _labelled_markdown if markdown else _labelled_html
+    inline = inline_markdown if markdown else inline_html
+    target = str if markdown else _anchor  # a Markdown footnote label, or the HTML anchor
+
+    def render(context: Any, value: Text | None, lang: str) -> Any:
+        if value is None:
+            return "" if markdown else Markup("")
+        cite = _cite(context, target, locked=locked)
+        return labelled(value, lang, lambda words: inline(words, cite))
+
+    return _remembered(render)
 
 
-@_remembered
-def _html_locked_text(context: Any, value: Text | None, lang: str) -> Markup:
-    """A lock card's text as HTML: like `text`, less citations of sources this edition does not show."""
-    if value is None:
-        return Markup("")
-    cite = _cite(context, _anchor, locked=True)
-    return _labelled_html(value, lang, lambda words: inline_html(words, cite))
+_html_text = _text_renderer(markdown=False, locked=False)
+_html_locked_text = _text_renderer(markdown=False, locked=True)
+_markdown_text = _text_renderer(markdown=True, locked=False)
+_markdown_locked_text = _text_renderer(markdown=True, locked=True)
 
 
 def _html_line(value: Text, lang: str) -> Markup:
     """A text as one plain line of HTML (a link, a list entry), labelled like `text`."""
     return _labelled_html(value, lang, lambda words: escape(plain_text(words)))
-
-
-@_remembered
-def _markdown_text(context: Any, value: Text | None, lang: str) -> str:
-    """A text as clean Markdown in one language, with the same labels as the HTML."""
-    if value is None:
-        return ""
-    footnote = _cite(context, str, locked=False)
-    return _labelled_markdown(value, lang, lambda words: inline_markdown(words, footnote))
-
-
-@_remembered
-def _markdown_locked_text(context: Any, value: Text | None, lang: str) -> str:
-    """A lock card's text as Markdown: like `text`, less citations of sources this edition does not show."""
-    if value is None:
-        return ""
-    footnote = _cite(context, str, locked=True)
-    return _labelled_markdown(value, lang, lambda words: inline_markdown(words, footnote))
 
 
 def _markdown_line(value: Text, lang: str) -> str:
