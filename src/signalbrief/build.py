@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import TemplateError, TemplateSyntaxError
 from markupsafe import Markup
 
+from signalbrief.cache import stable_hash
 from signalbrief.config import CONFIG_FILE, PUBLIC, Config
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.gating import GatedBrief, gate
@@ -26,7 +27,6 @@ from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
     Fragments,
-    digest,
     folder_digest,
     forget_old_states,
     fragments_file,
@@ -248,8 +248,8 @@ def _inputs_digest(root: Path, options: BuildOptions, briefs: dict[str, str], tr
     context) glossary, memory and models."""
     config = root / CONFIG_FILE
     contents = config.read_bytes() if config.is_file() else b"-"
-    return digest(
-        theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(options), briefs, contents, translation_context
+    return stable_hash(
+        theme_digest(), folder_digest(root / TEMPLATES_DIR), options, briefs, contents, translation_context
     )
 
 
@@ -312,7 +312,7 @@ def _translation_context(root: Path) -> str:
     """What filled texts depend on besides the brief: glossary, installed models, the memory's content."""
     files = [root / GLOSSARY_FILE, root / MEMORY_FILE]
     contents = [f.read_bytes() if f.is_file() else b"-" for f in files]
-    return digest([m.id for m in models.installed()], *contents)
+    return stable_hash([m.id for m in models.installed()], *contents)
 
 
 @contextmanager
@@ -367,8 +367,8 @@ class Site:
         work: Path,
     ):
         self.root = root
-        self.base_key = digest(
-            theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(config), repr(replace(options, jobs=0))
+        self.base_key = stable_hash(
+            theme_digest(), folder_digest(root / TEMPLATES_DIR), config, replace(options, jobs=0)
         )
         self.config = config
         self.briefs = briefs
@@ -387,7 +387,7 @@ class Site:
         todo = []
         for item in self.briefs:
             inputs = self._inputs_key(item)
-            keys = [(edition, digest(inputs, edition)) for edition in editions]
+            keys = [(edition, stable_hash(inputs, edition)) for edition in editions]
             changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
             if changed:
                 todo.append((item, changed))
@@ -405,7 +405,7 @@ class Site:
         """A hash of everything a brief's pages are rendered from, but the edition."""
         fills = sorted(self.fills.get(item.id, {}).items())
         see_also = [(t, self._card_key(t)) for t in item.card.see_also if t in self.cards]
-        return digest(self.base_key, item.id, item.digest, fills, see_also)
+        return stable_hash(self.base_key, item.id, item.digest, fills, see_also)
 
     def edition_label(self, edition: str, lang: str) -> str:
         if edition == PUBLIC:
@@ -484,18 +484,18 @@ class Site:
 
     def edition_files(self, output: Output, editions: list[str]) -> None:
         """Each edition's index pages, feeds, style sheet and sitemap, and the entry page."""
-        listing = digest(*[(item.id, self._card_key(item.id)) for item in self.listed])
-        dates = digest(*[(item.id, item.brief.date) for item in self.listed])
+        listing = stable_hash(*[(item.id, self._card_key(item.id)) for item in self.listed])
+        dates = stable_hash(*[(item.id, item.brief.date) for item in self.listed])
         for edition in editions:
-            key = digest(self.base_key, "lists", edition, listing)
+            key = stable_hash(self.base_key, "lists", edition, listing)
             if not output.reuse(key):
                 with output.step(key):
                     self._lists(output, edition)
-            key = digest(self.base_key, "sitemap", edition, dates)
+            key = stable_hash(self.base_key, "sitemap", edition, dates)
             if "html" in self.options.formats and not output.reuse(key):
                 with output.step(key):
                     output.add(f"{edition}/sitemap.xml", self._sitemap(edition))
-        key = digest(self.base_key, "entry", editions)
+        key = stable_hash(self.base_key, "entry", editions)
         if not output.reuse(key):
             with output.step(key):
                 self._entry_file(output, editions)
@@ -544,7 +544,7 @@ class Site:
         """One fragment per brief (a row of an index page, an entry of a feed), each taken from the
         previous build when neither the brief's card nor the fragment's context changed."""
         template = self.html.get_template(name)
-        shared = digest(name, sorted(context.items()))[:16]
+        shared = stable_hash(name, sorted(context.items()))[:16]
         rows, kept, made = [], {}, 0
         for item in self.listed:
             key = f"{shared}:{item.id}:{self._card_key(item.id)}"
@@ -559,7 +559,7 @@ class Site:
     def _card_key(self, brief_id: str) -> str:
         """A short hash of a brief's card (with its translations), as lists and see-also show it."""
         if brief_id not in self._card_keys:
-            self._card_keys[brief_id] = digest(self.cards[brief_id].plain())[:16]
+            self._card_keys[brief_id] = stable_hash(self.cards[brief_id].plain())[:16]
         return self._card_keys[brief_id]
 
     def _edition_url(self, edition: str) -> str:
