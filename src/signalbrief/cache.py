@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 import enum
 import hashlib
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -35,12 +36,18 @@ def stable_hash(*parts: object) -> str:
     """A hash of plain values, the same in every process and on every machine: bytes are hashed as
     they are, anything else as canonical JSON (dates, paths, sets and dataclasses included);
     anything else, whose only text would be its `repr`, is refused with TypeError."""
+    # Framed so that no two sequences of parts hash alike: each bytes part on its own, each run of
+    # other parts as one JSON array.
     hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        kind, data = (b"b", part) if isinstance(part, bytes) else (b"j", _canonical(part).encode("utf-8"))
-        hasher.update(b"%s%d:" % (kind, len(data)))  # so no two sequences of parts hash alike
-        hasher.update(data)
+    for raw, run in itertools.groupby(parts, key=_is_bytes):
+        for data in run if raw else [_canonical(list(run)).encode("utf-8")]:
+            hasher.update(b"%s%d:" % (b"b" if raw else b"j", len(data)))
+            hasher.update(data)
     return hasher.hexdigest()
+
+
+def _is_bytes(part: object) -> bool:
+    return isinstance(part, bytes)
 
 
 def _plain(value: object) -> object:

@@ -540,17 +540,25 @@ def _swap_into_place(temp: Path, target: Path, spare: Path) -> bool:
     if not target.exists():
         os.rename(temp, target)
         return False
-    if not _exchange(temp, target):
-        old = temp.with_name(temp.name + "-old")
-        os.rename(target, old)
-        os.rename(temp, target)
-        temp = old
+    replace_folder(temp, target)
     _remove(str(spare))
     if (temp / MARKER).is_file():
         os.rename(temp, spare)
         return True
     shutil.rmtree(temp, ignore_errors=True)  # an empty folder the first build replaced
     return False
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put a complete folder at `target` in one step; what was there is left at `new`, for the
+    caller to keep or remove. Where two folders cannot be swapped at once (not Linux), the old one
+    is renamed away first, so for a moment there is none."""
+    if _exchange(new, target):
+        return
+    old = new.with_name(new.name + "-old")
+    os.rename(target, old)
+    os.rename(new, target)
+    os.rename(old, new)
 
 
 def _exchange(first: Path, second: Path) -> bool:
