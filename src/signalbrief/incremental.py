@@ -109,30 +109,24 @@ def _tree(entries: dict) -> Tree:
     build removes files of the spare that it does not write: it must never be pointed elsewhere),
     TypeError where anything has the wrong type."""
     tree = Tree()
+    steps, files, folders = tree.steps, tree.files, tree.folders
     for key, value in entries.items():
-        kind, _, name = key.partition(":")
-        if kind == "step":
-            tree.steps[name] = _step(value, tree.files)
-        elif kind == "folder":
-            if type(value) is not int or (name and not inside(name)):
-                raise ValueError("a folder outside the output folder, or its stamp")
-            tree.folders[name] = value
+        if key.startswith("step:"):
+            if not isinstance(value, list):
+                raise TypeError("files")
+            steps[key[5:]] = [path for path, _ in value]
+            files.update(value)
+        elif key.startswith("folder:"):
+            folders[key[7:]] = value
         elif key not in ("inputs", "briefs"):
             raise KeyError(key)
+    if not all(type(stamp) is int for stamp in [*files.values(), *folders.values()]):
+        raise TypeError("stamp")
+    if not all(isinstance(path, str) and inside(path) for path in files):
+        raise ValueError("a path outside the output folder")
+    if not all(inside(folder) for folder in folders if folder):
+        raise ValueError("a folder outside the output folder")
     return tree
-
-
-def _step(files: object, stamps: dict[str, int]) -> list[str]:
-    """A step's paths, their stamps added to `stamps`."""
-    if not isinstance(files, list):
-        raise TypeError("files")
-    paths = []
-    for path, stamp in files:
-        if not isinstance(path, str) or type(stamp) is not int or not inside(path):
-            raise ValueError("a path outside the output folder, or its stamp")
-        paths.append(path)
-        stamps[path] = stamp
-    return paths
 
 
 def retire_state(work: Path, known: bool) -> None:
