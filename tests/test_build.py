@@ -29,12 +29,12 @@ def test_layout_of_a_full_build(publication, run):
     site = root / "site"
     for edition in ("public", "strategy-circle", "leadership-alliance"):
         for lang in ("en", "zh"):
-            for name in ("index.html", "feed.xml", "alpha/index.html", "alpha.md", "beta/index.html", "beta.md"):
+            for name in ("index.html", "feed.xml", "feed.json", "alpha/index.html", "alpha.md", "beta/index.html", "beta.md"):
                 assert (site / edition / lang / name).is_file(), (edition, lang, name)
         for name in ("bi/index.html", "bi/alpha/index.html", "bi/alpha.md", "sitemap.xml", "assets/style.css"):
             assert (site / edition / name).is_file(), (edition, name)
     assert (site / "index.html").is_file()
-    assert result.stderr.startswith("built 2 briefs into site: 58 files in ")
+    assert result.stderr.startswith("built 2 briefs into site: 64 files in ")
 
 
 def test_pages_carry_lang_hreflang_and_a_language_switch(publication, run):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -53,7 +54,7 @@ type: policy-agreement
 regions: [US]
 market_class: trend
 confidence: {{score: 0.5, basis: expert-input}}
-summary: {{en: 'Summary {index} [1]'}}
+summary: {{en: 'Summary {index} [1] {canary("summary", index)}'}}
 body:
   - en: Public body {index} [1]
 sources:
@@ -113,9 +114,9 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, views, fo
             secrets.setdefault(tier, []).extend(words)
     build(root, BuildOptions(output=Path("site"), views=views, formats=formats, allow_untranslated=True))
     for rank, edition in enumerate(EDITIONS):
-        text = "\n".join(
-            p.read_text(encoding="utf-8") for p in sorted((root / "site" / edition).rglob("*")) if p.is_file()
-        )
+        text = edition_text(root / "site" / edition)
+        if "html" in formats:
+            assert_feeds_list_every_brief(root / "site" / edition, views, len(layout))
         for tier, words in secrets.items():
             for word in words:
                 if EDITIONS.index(tier) > rank:
@@ -126,6 +127,36 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, views, fo
     if entry.exists():
         text = entry.read_text(encoding="utf-8")
         assert not any(word in text for tier, words in secrets.items() if tier != "public" for word in words)
+
+
+def edition_text(folder: Path) -> str:
+    """Every file of an edition as text; a JSON file (feed.json) also with its strings decoded, so
+    an escape such as \\u0063 could hide no word."""
+    parts = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            parts.append(path.read_text(encoding="utf-8"))
+            if path.suffix == ".json":
+                parts += json_strings(json.loads(parts[-1]))
+    return "\n".join(parts)
+
+
+def json_strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in [key, *json_strings(item)]]
+    if isinstance(value, list):
+        return [s for item in value for s in json_strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def assert_feeds_list_every_brief(folder: Path, views: tuple[str, ...], briefs: int) -> None:
+    """The feeds the gating check reads exist and hold each brief's summary (public text)."""
+    for view in (v for v in views if v != "bi"):
+        feed = json.loads((folder / view / "feed.json").read_text(encoding="utf-8"))
+        summaries = "\n".join(item["summary"] for item in feed["items"])
+        assert all(canary("summary", index) in summaries for index in range(briefs)), (folder, view)
+        assert all(canary("summary", index) in (folder / view / "feed.xml").read_text(encoding="utf-8")
+                   for index in range(briefs))
 
 
 def test_gate_never_hands_a_locked_body_to_templates():

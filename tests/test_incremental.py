@@ -174,24 +174,24 @@ def test_a_hand_edit_reaching_the_spare_is_rendered_again(publication):
 
 def test_a_title_change_renders_one_row_of_each_list(publication, monkeypatch):
     """Rows of index pages and feed entries are kept between builds by what they are made from."""
-    import signalbrief.build
+    from signalbrief.formats.site import Site
 
     root = publication()
     build(root, OPTIONS)
     rendered: list[str] = []
-    real = signalbrief.build.Site._rows
+    real = Site.rows
 
-    def spy(self, name, context):
+    def spy(self, kind, context, render):
         made = self.fragments.made
-        rows = real(self, name, context)
+        rows = real(self, kind, context, render)
         rendered.append(self.fragments.made - made)
         return rows
 
-    monkeypatch.setattr(signalbrief.build.Site, "_rows", spy)
+    monkeypatch.setattr(Site, "rows", spy)
     (root / "briefs/beta.yaml").write_text(BETA.replace("{en: Second}", "{en: Renamed}"), encoding="utf-8")
     build(root, OPTIONS)
-    # One new row per list: 3 views (shared by the editions) + 2 feeds in each of 3 editions.
-    assert sum(rendered) == 3 + 2 * 3
+    # One new row per list: 3 views (shared by the editions) + 2 Atom and 2 JSON feeds in each of 3 editions.
+    assert sum(rendered) == 3 + 2 * 3 + 2 * 3
     assert "Renamed" in (root / "site/public/en/index.html").read_text(encoding="utf-8")
     assert "Renamed" in (root / "site/strategy-circle/en/feed.xml").read_text(encoding="utf-8")
 

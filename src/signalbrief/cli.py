@@ -167,7 +167,7 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: site/ in the publication folder)."
 )
-@click.option("--format", "formats", help="Comma-separated: html,md (default both).")
+@click.option("--format", "formats", help="Comma-separated: html,md or a plugin's format (default all).")
 @click.option("--edition", "editions", help="Comma-separated edition ids (default all).")
 @click.option("--lang", "views", help="Comma-separated: en,zh,bi (default all).")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
@@ -179,11 +179,12 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 @reports_errors
 def build_command(settings: Settings, paths, output, formats, editions, views, drafts, allow_untranslated) -> None:
     """Render the editions as HTML and Markdown (default: into site/)."""
-    from signalbrief.build import FORMATS, BuildOptions, build
+    from signalbrief.build import BuildOptions, build
+    from signalbrief.formats import groups
 
     options = BuildOptions(
         output=settings.base / output if output is not None else Path("site"),
-        formats=_choices(formats, FORMATS, "--format"),
+        formats=_choices(formats, groups(), "--format"),
         editions=tuple(e.strip() for e in (editions or "").split(",") if e.strip()),
         views=_choices(views, VIEWS, "--lang"),
         drafts=drafts,

@@ -3,13 +3,16 @@
 A locked section becomes a `LockCard` holding only its title, teaser and tier; its body and sources
 are not copied, so no template can print them. Sources are numbered per edition, in the order the
 edition shows them: a locked section's sources take no numbers, so no number tells how many exist.
+Which sections an edition shows is decided by the edition rules (`signalbrief.editions`), passed in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signalbrief.config import Config, Tier
+from signalbrief.editions import TIER_RANK, EditionRule
 from signalbrief.model import Brief, Source, Text
 
 
@@ -58,22 +61,23 @@ class GatedBrief:
         return {s.cited_as: s.number for s in numbered}
 
 
-def gate(brief_id: str, brief: Brief, edition: str, config: Config) -> GatedBrief:
-    """Return what `edition` may show of `brief`."""
-    rank = config.rank(edition)
+def gate(
+    brief_id: str, brief: Brief, edition: str, config: Config, rules: Sequence[EditionRule] = (TIER_RANK,)
+) -> GatedBrief:
+    """Return what `edition` may show of `brief`: a section every rule allows in full, else its lock card."""
     tiers = {tier.id: tier for tier in config.tiers}
     own = tuple(NumberedSource(i, source, i) for i, source in enumerate(brief.sources, 1))
     cited, shown = len(own), len(own)  # the last number texts cite by, and the last number shown
     sections: list[OpenSection | LockCard] = []
     for section in brief.sections:
         tier = tiers.get(section.tier)
-        if config.rank(section.tier) <= rank:
+        if all(rule.allows(brief_id, section, edition, config) for rule in rules):
             numbered = tuple(NumberedSource(shown + i, s, cited + i) for i, s in enumerate(section.sources, 1))
             shown += len(numbered)
             sections.append(OpenSection(tier, section.title, tuple(section.body), numbered))
-        else:
-            assert tier is not None  # public sections are never locked
+        elif tier is not None:
             sections.append(LockCard(tier, section.title, section.teaser))
+        # A public section another rule locks has no tier to unlock it with: it is left out.
         cited += len(section.sources)
     public_part = brief.model_copy(update={"sections": []})
     return GatedBrief(brief_id, edition, public_part, own, tuple(sections))

@@ -1,0 +1,193 @@
+"""What every output format renders from: the briefs, the URL scheme, shared page context and the
+fragments (rows of lists, entries of feeds) kept between builds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from signalbrief.cache import stable_hash
+from signalbrief.config import PUBLIC, Config
+from signalbrief.editions import EditionRule
+from signalbrief.formats import BriefView, HeadLink, OutputFormat
+from signalbrief.gating import GatedBrief
+from signalbrief.grading import band_for, band_ranges
+from signalbrief.incremental import Fragments, folder_digest, fragments_file, theme_digest
+from signalbrief.model import Brief, Card
+from signalbrief.render import HTML_LANG, TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
+from signalbrief.translate.fill import Fills, apply, apply_to_card
+
+if TYPE_CHECKING:
+    from signalbrief.validate import LoadedBrief
+
+VIEW_NAMES = {"en": "English", "zh": "中文", "bi": "English / 中文"}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A brief as index pages and feeds list it; `brief` is its card (date, draft, signal, summary,
+    type, regions, see_also), with machine translations filled in."""
+
+    id: str
+    brief: Card
+
+
+class Site:
+    """The shared state of one build's rendering; the formats render their files from it."""
+
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        briefs: list[LoadedBrief],
+        fills: dict[str, Fills],
+        views: tuple[str, ...],
+        formats: Sequence[type[OutputFormat]],
+        rules: Sequence[EditionRule],
+        work: Path,
+        key: str,
+    ):
+        """`work` is the output's work folder (its fragments are kept there); `key` is a hash of the
+        build's options, formats and rules."""
+        self.root = root
+        self.config = config
+        self.briefs = briefs
+        self.fills = fills
+        self.views = views
+        self.rules = tuple(rules)
+        # What every file is made of: the theme, the publication's templates, the config and `key`.
+        self.base_key = stable_hash(theme_digest(), folder_digest(root / TEMPLATES_DIR), config, key)
+        self.html = make_environment(root)
+        self.markdown = make_environment(root, markdown=True)
+        self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
+        self.cards = {item.id: item.brief for item in self.listed}
+        self._card_keys: dict[str, str] = {}
+        self.fragments = Fragments(fragments_file(work), self.base_key)
+        self.formats = [kind(self) for kind in formats]
+
+    def filled(self, item: LoadedBrief) -> Brief:
+        """A brief with the texts the fill step translated."""
+        return apply(item.brief, self.fills.get(item.id, {}))
+
+    def brief_inputs(self, item: LoadedBrief) -> str:
+        """A hash of what a brief's files are rendered from, but the edition."""
+        fills = sorted(self.fills.get(item.id, {}).items())
+        see_also = [(t, self.card_key(t)) for t in item.card.see_also if t in self.cards]
+        return stable_hash(item.id, item.digest, fills, see_also)
+
+    @cached_property
+    def listing_key(self) -> str:
+        """A hash of every listed brief's card: what lists and feeds are made of."""
+        return stable_hash(*[(item.id, self.card_key(item.id)) for item in self.listed])
+
+    @cached_property
+    def dates_key(self) -> str:
+        """A hash of every listed brief's id and date: what sitemaps are made of."""
+        return stable_hash(*[(item.id, item.brief.date) for item in self.listed])
+
+    def card_key(self, brief_id: str) -> str:
+        """A short hash of a brief's card (with its translations), as lists and see-also show it."""
+        if brief_id not in self._card_keys:
+            self._card_keys[brief_id] = stable_hash(self.cards[brief_id].plain())[:16]
+        return self._card_keys[brief_id]
+
+    def edition_label(self, edition: str, lang: str) -> str:
+        if edition == PUBLIC:
+            return gettext_in(lang, "Public edition")
+        tier = next(t for t in self.config.tiers if t.id == edition)
+        # TRANSLATORS: the edition a page belongs to; {tier} is a member tier's name.
+        return gettext_in(lang, "{tier} edition").format(tier=pick(tier.name, lang))
+
+    def edition_url(self, edition: str) -> str:
+        """The absolute URL of an edition's folder, or "" without a base URL."""
+        base = self.config.base_url
+        if not base:
+            return ""
+        return f"{base.rstrip('/')}/{edition}/"
+
+    def page(self, edition: str, view: str, depth: int, page: str) -> dict[str, Any]:
+        """Links and labels every page of an edition shares; `depth` is folders below the edition root."""
+        up = "../" * (depth - 1)
+        lang = "en" if view == "bi" else view
+        switch = [
+            {
+                "label": VIEW_NAMES[v],
+                "href": f"{up}{v}/{page}",
+                "hreflang": HTML_LANG[v] if v != "bi" else "en",
+                "current": v == view,
+            }
+            for v in self.views
+        ]
+        alternates = [{"hreflang": HTML_LANG[v], "href": f"{up}{v}/{page}"} for v in self.views if v != "bi"]
+        return {
+            "lang": view,
+            "html_lang": HTML_LANG[view],
+            "root": up,
+            "home": f"{up}{view}/",
+            "site_title": pick(self.config.title, lang),
+            "edition_label": self.edition_label(edition, lang),
+            "config": self.config,
+            "switch": switch,
+            "alternates": alternates,
+            "feeds": self.head_links(edition, view, up),
+        }
+
+    def head_links(self, edition: str, view: str, up: str) -> list[HeadLink]:
+        """The feeds (and any other alternates) the formats of this build offer for a view."""
+        return [link for fmt in self.formats for link in fmt.head_links(edition, view, up)]
+
+    def brief_view(self, gated: GatedBrief, view: str, memo: dict) -> BriefView:
+        """A gated brief in one view, with the context its templates render from; `memo` keeps each
+        text rendered once for all editions and views of the brief."""
+        lang = "en" if view == "bi" else view
+        edition = gated.edition
+        visible = list(gated.sources)
+        for section in gated.sections:
+            visible += list(getattr(section, "sources", ()))
+        see_also = [
+            {"id": target, "signal": self.cards[target].signal}
+            for target in gated.brief.see_also
+            if target in self.cards
+        ]
+        context = {
+            **self.page(edition, view, depth=3, page=f"{gated.id}/"),
+            "lang": lang if view != "bi" else "bi",
+            "page_title": marked_plain(gated.brief.signal, lang),
+            "description": marked_plain(gated.brief.summary, lang),
+            "g": gated,
+            "band": band_for(gated.brief.confidence.score, self.config.grades),
+            "rows": band_ranges(self.config.grades),
+            "cites": gated.citable(),
+            "visible_sources": visible,
+            "see_also": see_also,
+            # Markdown is pasted elsewhere: link to the published pages when the base URL is known.
+            "page_base": f"{self.edition_url(edition)}{view}/" if self.config.base_url else "",
+            "memo": memo,
+        }
+        context["cites_key"] = tuple(context["cites"])
+        return BriefView(gated, edition, view, context)
+
+    def rows(self, kind: str, context: dict[str, str], render: Callable[[Listed], str]) -> list[Markup]:
+        """One fragment per listed brief (a row of an index page, an entry of a feed), each taken from
+        the previous build when neither the brief's card nor the fragment's `context` changed."""
+        shared = stable_hash(kind, sorted(context.items()))[:16]
+        rows, kept, made = [], {}, 0
+        for item in self.listed:
+            key = f"{shared}:{item.id}:{self.card_key(item.id)}"
+            text = self.fragments.take(key)
+            if text is None:
+                text, made = render(item).rstrip("\n"), made + 1
+            kept[key] = text = Markup(text)
+            rows.append(text)
+        self.fragments.keep(kept, made)
+        return rows
+
+    def template_rows(self, name: str, context: dict[str, str]) -> list[Markup]:
+        """`rows` rendered by a template of the theme (or its override)."""
+        template = self.html.get_template(name)
+        return self.rows(name, context, lambda item: template.render({**context, "item": item}))
