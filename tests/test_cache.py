@@ -181,3 +181,22 @@ def test_every_cache_file_has_the_one_shape(installed_models, publication, run):
         namespaces.add(head["namespace"])
     assert namespaces == {"checked", "filled", "state", "fragments"}
 
+
+
+class NoFields:
+    """An edition rule that is not a dataclass: nothing but its address would tell it apart."""
+
+    def allows(self, brief_id, section, edition, config) -> bool:
+        return True
+
+
+def test_an_edition_rule_without_plain_fields_is_refused_naming_it(publication):
+    from signalbrief.build import BuildOptions, build
+    from signalbrief.plugins import PluginError
+    from tests.test_formats import plugged
+
+    root = publication()
+    with plugged(signalbrief_edition_rules=lambda: [NoFields()]), pytest.raises(PluginError) as refused:
+        build(root, BuildOptions(allow_untranslated=True))
+    assert f"{__name__}.NoFields" in str(refused.value) and "dataclass" in str(refused.value)
+    assert not (root / "site").exists()
