@@ -217,8 +217,3 @@ def test_validate_loads_no_renderer_translator_or_server(tmp_path, publication):
     assert {name.split(".")[0] for name in loaded} & HEAVY == set()
     assert loaded & HEAVY == set()
 
-
-def test_the_command_lines_views_are_the_builds():
-    from signalbrief import build, cli
-
-    assert cli.VIEWS == build.VIEWS

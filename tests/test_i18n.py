@@ -158,6 +158,15 @@ def test_a_catalog_is_looked_for_by_babel_locale():
     assert catalog_names("en") == ["en"]
 
 
-def test_a_language_without_a_catalog_shows_the_english_strings(monkeypatch):
-    monkeypatch.setitem(render.BABEL_LOCALE, "fr", "fr")
-    assert translations("fr").gettext("Signal") == "Signal"
+def test_a_language_without_a_catalog_shows_the_english_strings():
+    assert render.catalog("fr").gettext("Signal") == "Signal"
+
+
+def test_every_registered_language_but_english_has_its_catalog():
+    """A language added to the registry (zh-Hant) brings its interface strings with it."""
+    from signalbrief.languages import registered
+
+    found = {catalog_id(path) for path in CATALOGS}
+    missing = [lang.code for lang in registered().values() if lang.locale != "en" and not found & set(catalog_names(lang.locale))]
+    assert missing == []
+    assert gettext_in("zh-Hant", "Signal") not in ("Signal", gettext_in("zh", "Signal"))

@@ -35,6 +35,7 @@ from signalbrief.incremental import (
     theme_digest,
     untouched,
 )
+from signalbrief.languages import selected_views
 from signalbrief.loader import read_limited
 from signalbrief.plugins import PluginError
 from signalbrief.render import TEMPLATES_DIR
@@ -60,8 +61,6 @@ from signalbrief.validate import (
 )
 from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
 
-VIEWS = ("en", "zh", "bi")
-
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -70,7 +69,7 @@ class BuildOptions:
     output: Path = Path("site")
     formats: tuple[str, ...] = ()  # format groups (html, md, a plugin's); empty: every group
     editions: tuple[str, ...] = ()  # empty: every edition
-    views: tuple[str, ...] = VIEWS
+    views: tuple[str, ...] = ()  # view ids (en, zh, bi); empty: every view of the publication
     drafts: bool = False
     paths: tuple[Path, ...] = ()
     allow_untranslated: bool = False
@@ -137,6 +136,7 @@ def _build(
         raise InvalidInput(report.problems)
     config = report.config
     editions = _editions(config, options.editions)
+    selected_views(config.languages, options.views)  # an unknown view is a usage error before anything is translated
     briefs = sorted(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),

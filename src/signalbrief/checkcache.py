@@ -68,7 +68,7 @@ def _encode(entry: Any, problems: list[Problem]) -> dict:
         "see_also": list(entry.see_also),
         "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in problems],
         "card": None if card is None else card.plain(),
-        "needs": [[list(path), lang, text] for path, lang, text in entry.needs],
+        "needs": [[list(path), source, target, text] for path, source, target, text in entry.needs],
     }
 
 
@@ -94,7 +94,10 @@ def _decode(data: dict) -> dict:
             tuple(json_text(r) for r in card[5]),
             tuple(json_text(t) for t in card[6]),
         ),
-        "needs": tuple((json_path(path), json_text(lang), json_text(text)) for path, lang, text in data["needs"]),
+        "needs": tuple(
+            (json_path(path), json_text(source), json_text(target), json_text(text))
+            for path, source, target, text in data["needs"]
+        ),
     }
 
 
@@ -104,9 +107,11 @@ def _problem(path: object, line: object, col: object, severity: object, field: o
 
 
 def _untext(value: list) -> Text:
-    en, zh, machine = value
-    machine_langs = frozenset(json_text(m) for m in machine)
-    return Text.model_construct(en=_str_or_none(en), zh=_str_or_none(zh), machine=machine_langs)
+    words, machine = value
+    if not isinstance(words, dict):
+        raise TypeError("texts by language")
+    texts = {json_text(lang): json_text(text) for lang, text in words.items()}
+    return Text.model_construct(**texts, machine=frozenset(json_text(m) for m in machine))
 
 
 def _str_or_none(value: object) -> str | None:

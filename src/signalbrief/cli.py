@@ -26,7 +26,6 @@ from signalbrief.errors import (
 # The command line imports what a command needs when it runs, so `--version`, `--help` and
 # `validate` start without loading the renderer, the translator or the preview server.
 
-VIEWS = ("en", "zh", "bi")  # as build.VIEWS (a test keeps them equal); importing build is slow
 NO_PUBLICATION = (
     "no publication in {folder} or any folder above it (none holds signalbrief.yaml or briefs/); "
     "start one with `signalbrief init`, or name one with -C DIR"
@@ -169,7 +168,7 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 )
 @click.option("--format", "formats", help="Comma-separated: html,md or a plugin's format (default all).")
 @click.option("--edition", "editions", help="Comma-separated edition ids (default all).")
-@click.option("--lang", "views", help="Comma-separated: en,zh,bi (default all).")
+@click.option("--lang", "views", help="Comma-separated views: en,zh,bi, zh-hant where published (default all).")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
 @click.option(
     "--allow-untranslated", is_flag=True, help="Show a 'translation pending' notice instead of stopping (exit 3)."
@@ -186,7 +185,7 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
         output=settings.base / output if output is not None else Path("site"),
         formats=_choices(formats, groups(), "--format"),
         editions=tuple(e.strip() for e in (editions or "").split(",") if e.strip()),
-        views=_choices(views, VIEWS, "--lang"),
+        views=tuple(v.strip() for v in (views or "").split(",") if v.strip()),  # checked by the build
         drafts=drafts,
         paths=tuple(settings.given(paths)),
         allow_untranslated=allow_untranslated,
@@ -235,7 +234,7 @@ def _tick(bar, done: int, total: int) -> None:
     help="Port on 127.0.0.1 (0: any free port).",
 )
 @click.option("--edition", default="public", show_default=True, help="Edition the preview opens.")
-@click.option("--lang", "view", type=click.Choice(VIEWS), default="en", show_default=True, help="View it opens.")
+@click.option("--lang", "view", default="en", show_default=True, help="View it opens (en, zh, bi, ...).")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
 @folder_option
 @click.pass_obj
@@ -245,11 +244,14 @@ def serve_command(settings: Settings, port: int, edition: str, view: str, drafts
     open pages reload themselves."""
     from signalbrief.build import BuildOptions
     from signalbrief.config import load_config
+    from signalbrief.languages import selected_views
     from signalbrief.serve import Preview
 
-    editions = load_config(settings.root).edition_ids
+    config = load_config(settings.root)
+    editions = config.edition_ids
     if edition not in editions:
         raise UsageError(f"unknown edition {edition!r}; editions: {', '.join(editions)}")
+    selected_views(config.languages, (view,))
     # Binds the port first: a busy port is reported before anything is built.
     options = BuildOptions(drafts=drafts, allow_untranslated=True)
     preview = Preview(settings.root, options, port, f"/{edition}/{view}/", _echo_err)
@@ -424,11 +426,18 @@ def grade_command(settings: Settings, score: str) -> None:
         raise UsageError(f"{score!r} is not a score from 0.00 to 1.00")
     table = load_config(settings.root).grades
     band = band_for(float(score), table)
-    click.echo(f"{score}: {band.grade} — {band.label_en} / {band.label_zh}")
+    click.echo(f"{score}: {band.grade} — {_both(band)}")
     if settings.verbosity >= 0:
         for row, upper in band_ranges(table):
             mark = "*" if row == band else " "
-            click.echo(f"{mark} {row.lower:.2f}–{upper:.2f}  {row.grade:<4} {row.label_en} / {row.label_zh}")
+            click.echo(f"{mark} {row.lower:.2f}–{upper:.2f}  {row.grade:<4} {_both(row)}")
+
+
+def _both(band) -> str:
+    """A grade's label in the bilingual view's languages (English / Chinese)."""
+    from signalbrief.languages import BILINGUAL
+
+    return " / ".join(band.label(lang) for lang in BILINGUAL)
 
 
 @cli.command("init")

@@ -2,54 +2,58 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from signalbrief.errors import InvalidInput, error
-from signalbrief.fields import Link, Name, Prose, Score, Slug, Strict, Url, fail, read_model
+from signalbrief.fields import Link, Name, Score, Slug, Strict, Url, fail, read_model
 from signalbrief.grading import DEFAULT_GRADES, GradeBand
-from signalbrief.loader import load_file
-from signalbrief.model import region_names
+from signalbrief.languages import DEFAULT, Labels, for_codes, written_codes
+from signalbrief.languages import problems as language_problems
+from signalbrief.loader import Scalar, dotted, load_file
+from signalbrief.model import ByLanguage, language_key_errors, missing, region_names
 
 CONFIG_FILE = "signalbrief.yaml"
 PUBLIC = "public"
 
-DEFAULT_VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
+# The built-in copy is written in English and Simplified Chinese.
+DEFAULT_VOCABULARIES: dict[str, dict[str, Labels]] = {
     "type": {
-        "policy-agreement": ("Policy agreement", "政策协议"),
-        "regulatory-action": ("Regulatory action", "监管行动"),
-        "legislation": ("Legislation", "立法"),
-        "market-move": ("Market move", "市场动向"),
-        "funding": ("Funding", "融资"),
-        "product-launch": ("Product launch", "产品发布"),
-        "research-result": ("Research result", "研究成果"),
-        "incident": ("Incident", "事件"),
-        "personnel-change": ("Personnel change", "人事变动"),
+        "policy-agreement": {"en": "Policy agreement", "zh": "政策协议"},
+        "regulatory-action": {"en": "Regulatory action", "zh": "监管行动"},
+        "legislation": {"en": "Legislation", "zh": "立法"},
+        "market-move": {"en": "Market move", "zh": "市场动向"},
+        "funding": {"en": "Funding", "zh": "融资"},
+        "product-launch": {"en": "Product launch", "zh": "产品发布"},
+        "research-result": {"en": "Research result", "zh": "研究成果"},
+        "incident": {"en": "Incident", "zh": "事件"},
+        "personnel-change": {"en": "Personnel change", "zh": "人事变动"},
     },
     "market_class": {
-        "case-file": ("Case File", "案例档案"),
-        "trend": ("Trend", "趋势"),
-        "watch": ("Watch", "观察"),
-        "flash": ("Flash", "快讯"),
+        "case-file": {"en": "Case File", "zh": "案例档案"},
+        "trend": {"en": "Trend", "zh": "趋势"},
+        "watch": {"en": "Watch", "zh": "观察"},
+        "flash": {"en": "Flash", "zh": "快讯"},
     },
     "basis": {
-        "direct-public-sources": ("Direct public sources", "直接公开来源"),
-        "secondary-reporting": ("Secondary reporting", "二手报道"),
-        "expert-input": ("Expert input", "专家意见"),
-        "internal-monitoring": ("Internal monitoring", "内部监测"),
+        "direct-public-sources": {"en": "Direct public sources", "zh": "直接公开来源"},
+        "secondary-reporting": {"en": "Secondary reporting", "zh": "二手报道"},
+        "expert-input": {"en": "Expert input", "zh": "专家意见"},
+        "internal-monitoring": {"en": "Internal monitoring", "zh": "内部监测"},
     },
     "relevance": {
-        "low": ("Low", "低"),
-        "medium": ("Medium", "中"),
-        "high": ("High", "高"),
+        "low": {"en": "Low", "zh": "低"},
+        "medium": {"en": "Medium", "zh": "中"},
+        "high": {"en": "High", "zh": "高"},
     },
     "horizon": {
-        "immediate": ("Immediate", "即时"),
-        "next-quarter": ("Next quarter", "下个季度"),
-        "next-year": ("Next year", "明年"),
-        "long-term": ("Long term", "长期"),
+        "immediate": {"en": "Immediate", "zh": "即时"},
+        "next-quarter": {"en": "Next quarter", "zh": "下个季度"},
+        "next-year": {"en": "Next year", "zh": "明年"},
+        "long-term": {"en": "Long term", "zh": "长期"},
     },
 }
 
@@ -59,35 +63,35 @@ class Tier:
     """A membership tier; editions are built per tier, lowest first."""
 
     id: str
-    name: tuple[str, str]
-    access_title: tuple[str, str]
-    pitch: tuple[str, str]
-    join_label: tuple[str, str]
+    name: Labels
+    access_title: Labels
+    pitch: Labels
+    join_label: Labels
     join_url: str
 
 
 DEFAULT_TIERS: tuple[Tier, ...] = (
     Tier(
         "strategy-circle",
-        ("Strategy Circle", "战略圈"),
-        ("Strategic Circle Access", "战略圈会员权限"),
-        (
-            "Open to all readers. Unlock trend briefings after joining and logging in.",
-            "向所有读者开放。加入并登录后即可解锁趋势简报。",
-        ),
-        ("Join Strategic Circle", "加入战略圈"),
+        {"en": "Strategy Circle", "zh": "战略圈"},
+        {"en": "Strategic Circle Access", "zh": "战略圈会员权限"},
+        {
+            "en": "Open to all readers. Unlock trend briefings after joining and logging in.",
+            "zh": "向所有读者开放。加入并登录后即可解锁趋势简报。",
+        },
+        {"en": "Join Strategic Circle", "zh": "加入战略圈"},
         "/join/strategy-circle/",
     ),
     Tier(
         "leadership-alliance",
-        ("Leadership Alliance", "领导联盟"),
-        ("Leadership Alliance Access", "领导联盟会员权限"),
-        (
-            "For operators, investors, and policy teams that need relationship evidence, "
+        {"en": "Leadership Alliance", "zh": "领导联盟"},
+        {"en": "Leadership Alliance Access", "zh": "领导联盟会员权限"},
+        {
+            "en": "For operators, investors, and policy teams that need relationship evidence, "
             "failure paths, and source notes. Login required to unlock.",
-            "面向需要关系证据、失败路径和来源注释的运营者、投资者和政策团队。需登录后解锁。",
-        ),
-        ("Join Leadership Alliance", "加入领导联盟"),
+            "zh": "面向需要关系证据、失败路径和来源注释的运营者、投资者和政策团队。需登录后解锁。",
+        },
+        {"en": "Join Leadership Alliance", "zh": "加入领导联盟"},
         "/join/leadership-alliance/",
     ),
 )
@@ -97,15 +101,21 @@ DEFAULT_TIERS: tuple[Tier, ...] = (
 class Config:
     """Everything a publication can configure, with the built-in defaults filled in."""
 
-    title: tuple[str, str] = ("Signal Briefs", "信号简报")
+    title: Labels = field(default_factory=lambda: {"en": "Signal Briefs", "zh": "信号简报"})
     base_url: str | None = None
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     grades: tuple[GradeBand, ...] = DEFAULT_GRADES
-    vocabularies: dict[str, dict[str, tuple[str, str]]] | None = None
+    vocabularies: dict[str, dict[str, Labels]] | None = None
+    languages: tuple[str, ...] = DEFAULT  # language codes, in the order views are listed
 
     @property
-    def terms(self) -> dict[str, dict[str, tuple[str, str]]]:
+    def terms(self) -> dict[str, dict[str, Labels]]:
         return self.vocabularies or DEFAULT_VOCABULARIES
+
+    @property
+    def written(self) -> list[str]:
+        """The publication's written languages: every text is filled into each of them."""
+        return [lang.code for lang in for_codes(self.languages) if lang.written]
 
     @property
     def edition_ids(self) -> list[str]:
@@ -122,6 +132,7 @@ class Config:
             "vocabularies": {name: list(terms) for name, terms in self.terms.items()},
             "tiers": self.edition_ids,
             "grades": self.grades,
+            "languages": self.written,
         }
 
     def vocabulary_values(self) -> dict[str, list[str]]:
@@ -133,17 +144,31 @@ class Config:
         return values
 
 
-class _BothLanguages(Strict):
-    en: Prose = Field(description="English.")
-    zh: Prose = Field(description="Simplified Chinese.")
+class Words(ByLanguage):
+    """Words in every written language (en, zh), keyed by language code."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _every_language(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null")}
+            problems = language_key_errors(data)
+            problems += [missing(code, data) for code in written_codes() if code not in data]
+            if problems:
+                raise ValidationError.from_exception_data(cls.__name__, problems)
+        return data
+
+    @property
+    def labels(self) -> Labels:
+        return {code: self.words[code] for code in written_codes()}
 
 
 class _TierEntry(Strict):
     id: Slug = Field(description="Tier id used in briefs' `sections[].tier`.")
-    name: _BothLanguages = Field(description="Tier name.")
-    access_title: _BothLanguages = Field(description="Heading of the lock card.")
-    pitch: _BothLanguages = Field(description="Why to join, on the lock card.")
-    join_label: _BothLanguages = Field(description="Text of the join link.")
+    name: Words = Field(description="Tier name.")
+    access_title: Words = Field(description="Heading of the lock card.")
+    pitch: Words = Field(description="Why to join, on the lock card.")
+    join_label: Words = Field(description="Text of the join link.")
     join_url: Link = Field(description="Join page: http(s) URL or a path starting with /.")
 
     @field_validator("id")
@@ -157,25 +182,26 @@ class _TierEntry(Strict):
 class _GradeEntry(Strict):
     lower: Score = Field(alias="from", description="Lowest score of the band.")
     grade: Name = Field(description="Grade letter(s), like A or B/C.")
-    label: _BothLanguages = Field(description="Label of the band.")
+    label: Words = Field(description="Label of the band.")
 
 
 class _Vocabularies(Strict):
-    type: dict[Slug, _BothLanguages] = Field(default_factory=dict)
-    market_class: dict[Slug, _BothLanguages] = Field(default_factory=dict)
-    basis: dict[Slug, _BothLanguages] = Field(default_factory=dict)
-    relevance: dict[Slug, _BothLanguages] = Field(default_factory=dict)
-    horizon: dict[Slug, _BothLanguages] = Field(default_factory=dict)
+    type: dict[Slug, Words] = Field(default_factory=dict)
+    market_class: dict[Slug, Words] = Field(default_factory=dict)
+    basis: dict[Slug, Words] = Field(default_factory=dict)
+    relevance: dict[Slug, Words] = Field(default_factory=dict)
+    horizon: dict[Slug, Words] = Field(default_factory=dict)
 
 
 class ConfigFile(Strict):
     """The schema of `signalbrief.yaml`; every key is optional."""
 
-    title: _BothLanguages | None = None
+    title: Words | None = None
     base_url: Url | None = None
     tiers: list[_TierEntry] | None = None
     grades: list[_GradeEntry] | None = Field(None, min_length=1)
     vocabularies: _Vocabularies | None = None
+    languages: list[Name] | None = Field(None, min_length=1)
 
 
 def load_config(root: Path) -> Config:
@@ -204,11 +230,14 @@ def _check_order(parsed: ConfigFile, document) -> list:
         problems.append(error(document.locate(("grades",)), "grades", "one band must start from 0.00"))
     if len(set(lowers)) != len(lowers):
         problems.append(error(document.locate(("grades",)), "grades", "two bands start at the same score"))
+    for index, message in language_problems(parsed.languages or []):
+        where = ("languages",) if index is None else ("languages", index)
+        problems.append(error(document.locate(where), dotted(where), message))
     return problems
 
 
-def _pair(text: _BothLanguages) -> tuple[str, str]:
-    return (text.en, text.zh)
+def _pair(text: Words) -> Labels:
+    return text.labels
 
 
 def _to_config(parsed: ConfigFile) -> Config:
@@ -227,7 +256,7 @@ def _to_config(parsed: ConfigFile) -> Config:
     grades = config.grades
     if parsed.grades is not None:
         grades = tuple(
-            GradeBand(row.lower, row.grade, row.label.en, row.label.zh)
+            GradeBand(row.lower, row.grade, row.label.labels)
             for row in sorted(parsed.grades, key=lambda row: -row.lower)
         )
     return Config(
@@ -236,4 +265,5 @@ def _to_config(parsed: ConfigFile) -> Config:
         tiers=tiers,
         grades=grades,
         vocabularies=vocabularies,
+        languages=tuple(parsed.languages) if parsed.languages else config.languages,
     )

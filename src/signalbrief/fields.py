@@ -45,6 +45,11 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
+    @classmethod
+    def keys(cls) -> list[str]:
+        """The keys a mapping of this model may have (error messages list them)."""
+        return [info.alias or name for name, info in cls.model_fields.items() if not info.exclude]
+
     @model_validator(mode="before")
     @classmethod
     def _drop_empty(cls, data: Any) -> Any:
@@ -266,8 +271,8 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> dict:
         if part not in fields:
             return {}
         current = _inner_model(fields[part].annotation)
-    fields = getattr(current, "model_fields", {}).items()
-    return {(info.alias or name): None for name, info in fields if not info.exclude}
+    keys = current.keys() if isinstance(current, type) and issubclass(current, Strict) else []
+    return dict.fromkeys(keys)
 
 
 def _inner_model(annotation: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from signalbrief.languages import Labels, in_language
+
 
 @dataclass(frozen=True)
 class GradeBand:
@@ -12,20 +14,19 @@ class GradeBand:
 
     lower: float
     grade: str
-    label_en: str
-    label_zh: str
+    labels: Labels  # by language code
 
     def label(self, lang: str) -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return in_language(self.labels, lang)
 
 
 DEFAULT_GRADES: tuple[GradeBand, ...] = (
-    GradeBand(0.90, "A", "High — direct sources", "高——直接来源"),
-    GradeBand(0.75, "A/B", "Strong", "强"),
-    GradeBand(0.55, "B/C", "Medium", "中等"),
-    GradeBand(0.35, "C/D", "Weak–medium", "弱至中等"),
-    GradeBand(0.10, "D", "Weak signal", "弱信号"),
-    GradeBand(0.00, "D", "Internal monitoring", "内部监测"),
+    GradeBand(0.90, "A", {"en": "High — direct sources", "zh": "高——直接来源"}),
+    GradeBand(0.75, "A/B", {"en": "Strong", "zh": "强"}),
+    GradeBand(0.55, "B/C", {"en": "Medium", "zh": "中等"}),
+    GradeBand(0.35, "C/D", {"en": "Weak–medium", "zh": "弱至中等"}),
+    GradeBand(0.10, "D", {"en": "Weak signal", "zh": "弱信号"}),
+    GradeBand(0.00, "D", {"en": "Internal monitoring", "zh": "内部监测"}),
 )
 
 

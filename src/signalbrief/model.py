@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 from babel import Locale
 from babel.core import get_global
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import InitErrorDetails
 
 from signalbrief.fields import (
     Flag,
@@ -27,22 +28,36 @@ from signalbrief.fields import (
     vocabulary_term,
 )
 from signalbrief.grading import band_for
+from signalbrief.languages import language, pick, registered, source_of, written, written_codes
 from signalbrief.loader import MachineText, Scalar
 
-LANGS = ("en", "zh")
 # CLDR territories that are not ISO 3166-1 alpha-2 countries.
 _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+# CLDR's English territory list is the one every other locale's names are looked up from.
+_REFERENCE_LOCALE = "en"
 
 
 @cache
-def region_names() -> dict[str, tuple[str, str]]:
-    """ISO 3166-1 alpha-2 codes plus EU, with English and Chinese names from CLDR."""
-    en, zh = Locale("en").territories, Locale("zh", script="Hans").territories
+def territories(locale: str) -> dict[str, str]:
+    """CLDR's territory names in a Babel locale."""
+    return dict(Locale.parse(locale).territories)
+
+
+@cache
+def region_names() -> dict[str, dict[str, str]]:
+    """ISO 3166-1 alpha-2 codes plus EU, with their names in each written language from CLDR."""
+    reference = territories(_REFERENCE_LOCALE)
+    names = {lang.code: territories(lang.locale) for lang in written()}
     return {
-        code: (en[code], zh.get(code, en[code]))
-        for code in sorted(en)
+        code: {lang: found.get(code, reference[code]) for lang, found in names.items()}
+        for code in sorted(reference)
         if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     }
+
+
+def region_name(code: str, lang: str) -> str:
+    """A region's name in any registered language (its locale's CLDR name, else the English one)."""
+    return territories(language(lang).locale).get(code) or territories(_REFERENCE_LOCALE)[code]
 
 
 def _region(value: str) -> str:
@@ -54,7 +69,7 @@ def _region(value: str) -> str:
 def _not_a_region(value: str) -> Any:
     code = _meant_region(value)
     if code is not None:
-        name = region_names()[code][0]
+        name = region_name(code, "en")  # messages are in English
         return fail("region", f"{value!r} is not a region code (did you mean {code!r} for {name}?)")
     return fail("region", f"{value!r} is not an ISO 3166-1 alpha-2 code or EU (like GB, US, CN)")
 
@@ -109,7 +124,7 @@ def _region_spellings() -> dict[str, str]:
         if len(targets) == 1 and targets[0] in codes
     }
     for code, names in codes.items():
-        spellings.update({_plain_name(name): code for name in names})
+        spellings.update({_plain_name(name): code for name in names.values()})
     spellings.update(_EVERYDAY_NAMES)
     return spellings
 
@@ -132,42 +147,110 @@ def _tier(value: str, info: ValidationInfo) -> str:
 TierId = Annotated[Name, AfterValidator(_tier)]
 
 
-class Text(Strict):
-    """Prose in English and/or Simplified Chinese; at least one side is written."""
+def _text_schema(schema: dict[str, Any]) -> None:
+    """List each written language as a property (the model keeps its texts keyed by code)."""
+    schema["properties"] = {
+        lang.code: {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "default": None,
+            "description": f"The {lang.label('en')} text.",
+            "title": lang.code.title(),
+        }
+        for lang in written()
+    }
+    schema["additionalProperties"] = False
+    schema["minProperties"] = 1
 
-    en: Prose | None = Field(None, description="The English text.")
-    zh: Prose | None = Field(None, description="The Simplified Chinese text.")
+
+class ByLanguage(Strict):
+    """A mapping keyed by language code: only the written languages' codes (en, zh) are accepted."""
+
+    model_config = Strict.model_config | {"extra": "allow"}
+    __pydantic_extra__: dict[str, Prose] = Field(init=False)  # type: ignore[assignment]
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return written_codes()
+
+    @property
+    def words(self) -> dict[str, str | None]:
+        """The words by language code, as written."""
+        return self.__pydantic_extra__ or {}
+
+
+class Text(ByLanguage):
+    """Prose keyed by language code (en, zh); at least one language is written."""
+
+    model_config = ByLanguage.model_config | {"json_schema_extra": _text_schema}
     # Languages whose text is unreviewed machine translation (`!mt`); set by the loader's tags only.
     machine: SkipJsonSchema[frozenset[str]] = Field(frozenset(), exclude=True, repr=False)
-
-    model_config = Strict.model_config | {"json_schema_extra": {"minProperties": 1}}
 
     @model_validator(mode="before")
     @classmethod
     def _drop_empty(cls, data: Any) -> Any:
+        codes = written_codes()
         if isinstance(data, str | Scalar):
+            either = " or ".join(f"{{{code}: ...}}" for code in codes)
             raise fail(
                 "bare_text",
-                "a text is a mapping with en and/or zh, not a bare value; write it as {en: ...} or {zh: ...}",
+                f"a text is a mapping with {' and/or '.join(codes)}, not a bare value; write it as {either}",
             )
         if not isinstance(data, dict):
             return data
-        if "machine" in data:
-            raise fail("unknown_key", "unknown key 'machine'; expected one of: en, zh")
-        machine = frozenset(lang for lang in LANGS if isinstance(data.get(lang), MachineText))
-        text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null" and k in LANGS)}
+        wrong = language_key_errors(data)
+        if wrong:
+            raise ValidationError.from_exception_data("Text", wrong)
+        machine = frozenset(lang for lang in codes if isinstance(data.get(lang), MachineText))
+        text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null")}
         if machine:
             text["machine"] = machine
         return text
 
     @model_validator(mode="after")
     def _not_empty(self) -> Text:
-        if not ((self.en or "").strip() or (self.zh or "").strip()):
-            raise fail("empty_text", "a text needs a non-empty en or zh")
+        if not any((words or "").strip() for words in self.words.values()):
+            raise fail("empty_text", f"a text needs a non-empty {' or '.join(written_codes())}")
         return self
 
     def get(self, lang: str) -> str | None:
-        return getattr(self, lang)
+        """The text in a language: as written (or filled), derived from its source, or None."""
+        return pick(self.words, lang)
+
+    def is_machine(self, lang: str) -> bool:
+        """Whether the text in a language is (or is derived from) unreviewed machine translation."""
+        return source_of(lang) in self.machine
+
+    def with_text(self, lang: str, words: str) -> Text:
+        """This text with a machine translation into a language added."""
+        return Text.model_construct(**{**self.words, lang: words}, machine=self.machine | {lang})
+
+    def plain(self) -> list:
+        """The text as plain values (for JSON, and for hashing into build keys)."""
+        words = {code: self.words[code] for code in written_codes() if self.words.get(code) is not None}
+        return [words, sorted(self.machine)]
+
+
+def language_key_errors(data: dict) -> list[InitErrorDetails]:
+    """An error at each key of a mapping by language that is not a written language's code."""
+    codes = written_codes()
+    return [_wrong_key(key, value) for key, value in data.items() if key not in codes]
+
+
+def missing(key: str, data: object) -> InitErrorDetails:
+    """The error of a required key that is not there."""
+    return InitErrorDetails(type="missing", loc=(key,), input=data)
+
+
+def _wrong_key(key: object, value: object) -> InitErrorDetails:
+    """An error at a key a text may not have; a derived language's says where its text comes from."""
+    derived = registered().get(key) if isinstance(key, str) else None
+    if derived is None or derived.written:
+        return InitErrorDetails(type="extra_forbidden", loc=(str(key),), input=value)
+    message = (
+        f"{key} ({derived.label('en')}) is never written: it is made from the {derived.source} text "
+        f"when pages are built; write the text under {derived.source}"
+    )
+    return InitErrorDetails(type=fail("derived_language", message), loc=(key,), input=value)
 
 
 class Source(Strict):
@@ -293,9 +376,9 @@ class Card:
 
     def plain(self) -> list:
         """The card as plain values (for JSON, and for hashing into build keys)."""
-        texts = [[t.en, t.zh, sorted(t.machine)] for t in (self.signal, self.summary)]
+        texts = [t.plain() for t in (self.signal, self.summary)]
         return [self.date.isoformat(), self.draft, *texts, self.type, list(self.regions), list(self.see_also)]
 
 
-# (field path, language written, its text) of a text lacking a language
-Need_ = tuple[tuple[str | int, ...], str, str]
+# (field path, language written, language lacking, the written text) of a text lacking a language
+Need_ = tuple[tuple[str | int, ...], str, str, str]

@@ -13,7 +13,12 @@ from signalbrief.errors import SignalbriefError
 
 ENTRY_POINT_GROUP = "signalbrief"
 # signalbrief's own behaviour, registered through the same hooks as any plugin.
-DEFAULT_PLUGINS: tuple[str, ...] = ("signalbrief.formats.builtin", "signalbrief.editions")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "signalbrief.languages_builtin",
+    "signalbrief.languages_zh_hant",
+    "signalbrief.formats.builtin",
+    "signalbrief.editions",
+)
 
 
 class PluginError(SignalbriefError):

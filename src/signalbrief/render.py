@@ -32,22 +32,36 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from signalbrief.config import Config
+from signalbrief.languages import BI, BILINGUAL, Labels, Language, fallback, for_codes, in_language, language
 from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_escape, plain_text
-from signalbrief.model import Text, region_names
+from signalbrief.model import Text
+from signalbrief.model import region_name as _region_name
 
-LANGS = ("en", "zh")
-HTML_LANG = {"en": "en", "zh": "zh-Hans", "bi": "en"}
-BABEL_LOCALE = {"en": "en", "zh": "zh_Hans", "bi": "en"}
 TEMPLATES_DIR = "templates"
 # Characters XML 1.0 does not allow anywhere, not even as character references.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-@cache
+def ui_language(lang: str) -> Language:
+    """The language of a page's interface: its own, or for the bilingual view its first language's."""
+    return language(BILINGUAL[0] if lang == BI else lang)
+
+
+def html_lang(lang: str) -> str:
+    """The `lang` attribute of a language (or of the bilingual view's interface)."""
+    return ui_language(lang).html_lang
+
+
 def translations(lang: str) -> gettext.NullTranslations:
-    """The theme's catalog for a language or view, read from its .po file (English, the source
+    """The theme's catalog for a language or view."""
+    return catalog(ui_language(lang).locale)
+
+
+@cache
+def catalog(locale: str) -> gettext.NullTranslations:
+    """The theme's catalog for a Babel locale, read from its .po file (English, the source
     language, has none: its strings are the msgids)."""
-    for name in catalog_names(BABEL_LOCALE[lang]):
+    for name in catalog_names(locale):
         po = resources.files("signalbrief").joinpath("theme", "locale", name, "LC_MESSAGES", "messages.po")
         if po.is_file():
             return _read_catalog(po)
@@ -127,6 +141,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         plain=plain,
         marked_plain=marked_plain,
         pick=pick,
+        bilingual=[(lang.code, lang.html_lang) for lang in for_codes(BILINGUAL)],
     )
     if markdown:
         env.globals.update(
@@ -160,11 +175,9 @@ class _ContainedLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
-def pick(value: Text | tuple[str, str], lang: str) -> str:
-    """The plain string of a text or a label pair in a language, falling back to the other one."""
-    if isinstance(value, tuple):
-        return value[1] if lang == "zh" else value[0]
-    return value.get(lang) or value.get("zh" if lang == "en" else "en") or ""
+def pick(value: Text | Labels, lang: str) -> str:
+    """The plain string of a text or a label in a language, else in the first written one that has it."""
+    return in_language(value.words if isinstance(value, Text) else value, lang)
 
 
 def plain(value: Text, lang: str) -> str:
@@ -191,10 +204,6 @@ def _remembered(render: Callable[[Any, Text, str], Any]) -> Callable[[Any, Text 
     return remembered
 
 
-def _other(lang: str) -> str:
-    return "zh" if lang == "en" else "en"
-
-
 def _cite(context: Any, target: Callable[[int], str], locked: bool) -> Cite:
     """Cite a source by the number this edition shows (`target(n)`: its link or footnote label).
     On a lock card (`locked`), a citation of a source this edition does not show is left out."""
@@ -216,13 +225,13 @@ def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Mar
     """A text's `body` in one language, labelled when it is machine translation or still missing."""
     own = value.get(lang)
     if own is None:
-        other = _other(lang)
+        other = fallback(value.words, lang) or lang
         # TRANSLATORS: shown before a text that is not yet in this language (the other one follows).
         notice = escape(gettext_in(lang, "Translation pending"))
         shown = body(value.get(other) or "")
         pending = f'<span class="pending" data-pending="{lang}">{notice}</span>'
-        return Markup(f'{pending} <span lang="{HTML_LANG[other]}">{shown}</span>')
-    if lang in value.machine:
+        return Markup(f'{pending} <span lang="{html_lang(other)}">{shown}</span>')
+    if value.is_machine(lang):
         # TRANSLATORS: shown after a text translated by machine.
         label = escape(gettext_in(lang, "machine translation"))
         return Markup(f'<span data-mt="{lang}">{body(own)}</span><span class="mt-label">{label}</span>')
@@ -234,8 +243,8 @@ def _labelled_markdown(value: Text, lang: str, body: Callable[[str], str]) -> st
     own = value.get(lang)
     if own is None:
         notice = gettext_in(lang, "Translation pending")
-        return f"*({notice})* {body(value.get(_other(lang)) or '')}"
-    if lang in value.machine:
+        return f"*({notice})* {body(value.get(fallback(value.words, lang) or lang) or '')}"
+    if value.is_machine(lang):
         return f"{body(own)} *({gettext_in(lang, 'machine translation')})*"
     return body(own)
 
@@ -293,8 +302,8 @@ def marked_plain(value: Text, lang: str) -> str:
     if own is None:
         notice = gettext_in(lang, "Translation pending")
         # TRANSLATORS: before an untranslated text in feeds and <title>; {label} is "Translation pending".
-        return gettext_in(lang, "({label}) ").format(label=notice) + plain(value, _other(lang))
-    if lang in value.machine:
+        return gettext_in(lang, "({label}) ").format(label=notice) + plain(value, fallback(value.words, lang) or lang)
+    if value.is_machine(lang):
         label = gettext_in(lang, "machine translation")
         # TRANSLATORS: after a machine-translated text in feeds and <title>; {label} is "machine translation".
         return plain_text(own) + gettext_in(lang, " ({label})").format(label=label)
@@ -321,9 +330,9 @@ def term_label(config: Config, vocabulary: str, term: str, lang: str) -> str:
 
 
 def region_name(code: str, lang: str) -> str:
-    return pick(region_names()[code], lang)
+    return _region_name(code, ui_language(lang).code)
 
 
 @cache
 def day(value: date, lang: str) -> str:
-    return format_date(value, "long", locale=BABEL_LOCALE[lang])
+    return format_date(value, "long", locale=ui_language(lang).locale)

@@ -24,6 +24,7 @@ from signalbrief.errors import (
     warning,
 )
 from signalbrief.fields import SLUG, read_model, suggest
+from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
 from signalbrief.model import Brief, Card, Need_
 from signalbrief.translate.inplace import fingerprint, provenance
@@ -254,7 +255,7 @@ def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache
     if entry.brief is not None:
         entry.problems.extend(stale_translations(entry.brief, document))
         entry.card = Card.of(entry.brief)
-        entry.needs = tuple(_needs(entry.brief))
+        entry.needs = tuple(_needs(entry.brief, context.get("languages") or written_codes()))
     entry.id = _brief_id(entry)
     entry.draft, entry.see_also = _raw_links(document.data)
     entry.problems.extend(check_citations(document))
@@ -280,12 +281,13 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _needs(brief: Brief) -> Iterator[Need_]:
-    """Every text with exactly one language written."""
+def _needs(brief: Brief, targets: list[str]) -> Iterator[Need_]:
+    """Every text lacking one of the publication's written languages, and the text to translate from."""
     for path, text in brief.texts():
-        if (text.en is None) != (text.zh is None):
-            source_lang = "en" if text.en is not None else "zh"
-            yield path, source_lang, text.get(source_lang) or ""
+        for target in targets:
+            source = fallback(text.words, target) if text.words.get(target) is None else None
+            if source is not None:
+                yield path, source, target, text.words[source] or ""
 
 
 def _raw_links(data: object) -> tuple[bool, tuple[str | None, ...]]:
@@ -303,8 +305,9 @@ def stale_translations(brief: Brief, document: Document) -> list[Problem]:
     if "# mt:" not in document.text:
         return found
     for path, text in brief.texts():
-        for lang in ("en", "zh"):
-            source = text.get("zh" if lang == "en" else "en")
+        for lang in written_codes():
+            source_lang = fallback(text.words, lang)
+            source = None if source_lang is None else text.words[source_lang]
             stamp = provenance(document, (*path, lang))
             if stamp is None or source is None or stamp.source == fingerprint(source):
                 continue
@@ -410,16 +413,17 @@ def _citation_message(number: int, own: int, section: int | None, ranges: dict[i
 
 
 def _raw_texts(value: object, path: Path_) -> Iterator[tuple[Path_, str]]:
-    """Every en/zh string of the raw data (outside `sources`), with its path; a loop, not recursion,
-    since this runs over every node of every brief."""
+    """Every string of a written language (en, zh) in the raw data (outside `sources`), with its path;
+    a loop, not recursion, since this runs over every node of every brief."""
     stack: list[tuple[object, Path_]] = [(value, path)]
+    codes = frozenset(written_codes())
     while stack:
         node, where = stack.pop()
         if isinstance(node, dict):
             for key, item in node.items():
                 if key == "sources":
                     continue
-                if (key == "en" or key == "zh") and isinstance(item, str):
+                if key in codes and isinstance(item, str):
                     yield (*where, key), item
                 elif isinstance(item, dict | list):
                     stack.append((item, (*where, key)))

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from signalbrief.languages import BI
 from signalbrief.plugins import PluginError, hook
 
 if TYPE_CHECKING:
@@ -97,11 +98,11 @@ class LanguageFeed(OutputFormat):
 
     def edition_files(self, edition: str) -> Files:
         for view in self.site.views:
-            if view != "bi":
+            if view != BI:
                 yield f"{edition}/{view}/{self.file_name}", self.feed(edition, view)
 
     def head_links(self, edition: str, view: str, up: str) -> list[HeadLink]:
-        return [HeadLink(self.media_type, f"{up}{view}/{self.file_name}")] if view != "bi" else []
+        return [HeadLink(self.media_type, f"{up}{view}/{self.file_name}")] if view != BI else []
 
     def feed(self, edition: str, view: str) -> str:
         """The feed of one edition in one language."""

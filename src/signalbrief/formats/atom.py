@@ -16,7 +16,7 @@ class AtomFeed(LanguageFeed):
     def feed(self, edition: str, view: str) -> str:
         base = self.site.edition_url(edition)
         entry = {
-            "lang": view,
+            "lang": self.site.view(view).lang,
             "link_prefix": f"{base}{view}/" if base else "",
             "entry_id_prefix": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}:",
             "entry_id_suffix": "/" if base else "",

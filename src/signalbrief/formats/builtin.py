@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from signalbrief.formats import OutputFormat
-from signalbrief.formats.atom import AtomFeed
-from signalbrief.formats.jsonfeed import JsonFeed
-from signalbrief.formats.markdown import BriefMarkdown
-from signalbrief.formats.pages import BriefPage, EntryPage, IndexLists, StyleSheet
-from signalbrief.formats.sitemap import Sitemap
+from typing import TYPE_CHECKING
+
 from signalbrief.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from signalbrief.formats import OutputFormat
 
 
 @hookimpl
 def signalbrief_output_formats() -> list[type[OutputFormat]]:
+    # Imported when the formats are asked for: loading the plugins (as `validate` does, for the
+    # languages) must not load the renderer.
+    from signalbrief.formats.atom import AtomFeed
+    from signalbrief.formats.jsonfeed import JsonFeed
+    from signalbrief.formats.markdown import BriefMarkdown
+    from signalbrief.formats.pages import BriefPage, EntryPage, IndexLists, StyleSheet
+    from signalbrief.formats.sitemap import Sitemap
+
     return [BriefPage, BriefMarkdown, StyleSheet, IndexLists, AtomFeed, JsonFeed, Sitemap, EntryPage]

@@ -6,7 +6,7 @@ import json
 
 from signalbrief.formats import LanguageFeed
 from signalbrief.formats.site import Listed
-from signalbrief.render import HTML_LANG, marked_plain
+from signalbrief.render import html_lang, marked_plain
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -27,14 +27,14 @@ class JsonFeed(LanguageFeed):
             "title": f"{page['site_title']} · {page['edition_label']}",
             "home_page_url": f"{base}{view}/",
             "feed_url": f"{base}{view}/feed.json",
-            "language": HTML_LANG[view],
+            "language": self.site.view(view).html_lang,
             "authors": [{"name": page["site_title"]}],
         }
         if not base:
             del feed["home_page_url"], feed["feed_url"]
         # The same prefixes as the Atom feed's, so a brief has one id in both feeds.
         entry = {
-            "lang": view,
+            "lang": self.site.view(view).lang,
             "id_prefix": f"{base}{view}/" if base else f"urn:signalbrief:{edition}:{view}:",
             "id_suffix": "/" if base else "",
             "url_prefix": f"{base}{view}/" if base else "",
@@ -53,7 +53,7 @@ class JsonFeed(LanguageFeed):
             "summary": summary,
             "content_text": summary,
             "date_published": f"{item.brief.date.isoformat()}T00:00:00Z",
-            "language": HTML_LANG[lang],
+            "language": html_lang(lang),
         }
         if not entry["url_prefix"]:
             del fields["url"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from signalbrief.formats import BriefView, Files, OutputFormat
+from signalbrief.languages import BI
 
 
 class BriefMarkdown(OutputFormat):
@@ -13,7 +14,7 @@ class BriefMarkdown(OutputFormat):
     per_brief = True
 
     def brief_files(self, brief: BriefView) -> Files:
-        template = "brief_bi.md" if brief.view == "bi" else "brief.md"
+        template = "brief_bi.md" if brief.view == BI else "brief.md"
         yield f"{brief.base}.md", tidy(self.site.markdown.get_template(template).render(brief.context))
 
 

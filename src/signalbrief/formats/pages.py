@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from signalbrief.config import PUBLIC
 from signalbrief.formats import BriefView, Files, OutputFormat
-from signalbrief.formats.site import VIEW_NAMES
-from signalbrief.render import HTML_LANG
+from signalbrief.languages import BI, for_codes
+from signalbrief.render import pick
 
 
 class BriefPage(OutputFormat):
@@ -19,7 +19,7 @@ class BriefPage(OutputFormat):
     per_brief = True
 
     def brief_files(self, brief: BriefView) -> Files:
-        template = "brief_bi.html" if brief.view == "bi" else "brief.html"
+        template = "brief_bi.html" if brief.view == BI else "brief.html"
         yield f"{brief.base}/index.html", self.site.html.get_template(template).render(brief.context)
 
 
@@ -45,8 +45,9 @@ class IndexLists(OutputFormat):
     def _brief_list(self, view: str) -> Markup:
         """The list of briefs of an index page: the same in every edition, so rendered once per view."""
         if view not in self._lists:
-            rows = self.site.template_rows("brief_row.html", {"lang": view})
-            html = self.site.html.get_template("brief_list.html").render({"lang": view, "rows": rows})
+            lang = self.site.view(view).lang
+            rows = self.site.template_rows("brief_row.html", {"lang": lang})
+            html = self.site.html.get_template("brief_list.html").render({"lang": lang, "rows": rows})
             self._lists[view] = Markup(html.rstrip("\n"))
         return self._lists[view]
 
@@ -75,6 +76,9 @@ class EntryPage(OutputFormat):
     def site_files(self, editions: list[str]) -> Files:
         if PUBLIC not in editions:
             return
-        views = [{"id": v, "label": VIEW_NAMES[v], "hreflang": HTML_LANG[v]} for v in self.site.views]
-        context = {"title": self.site.config.title, "views": views, "lang": "en"}
+        views = [{"id": v.id, "label": v.label, "hreflang": v.html_lang} for v in self.site.chosen.values()]
+        config = self.site.config
+        languages = for_codes(config.languages)
+        titles = [(pick(config.title, lang.code), lang.html_lang) for lang in languages]
+        context = {"titles": titles, "views": views, "lang": languages[0].code, "html_lang": languages[0].html_lang}
         yield "index.html", self.site.html.get_template("entry.html").render(context)

@@ -18,15 +18,13 @@ from signalbrief.formats import BriefView, HeadLink, OutputFormat
 from signalbrief.gating import GatedBrief
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import Fragments, folder_digest, fragments_file, theme_digest
+from signalbrief.languages import BI, View, selected_views
 from signalbrief.model import Brief, Card
-from signalbrief.render import HTML_LANG, TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
+from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
 from signalbrief.translate.fill import Fills, apply, apply_to_card
 
 if TYPE_CHECKING:
     from signalbrief.validate import LoadedBrief
-
-VIEW_NAMES = {"en": "English", "zh": "中文", "bi": "English / 中文"}
-
 
 @dataclass(frozen=True)
 class Listed:
@@ -58,7 +56,8 @@ class Site:
         self.config = config
         self.briefs = briefs
         self.fills = fills
-        self.views = views
+        self.chosen = {view.id: view for view in selected_views(config.languages, views)}
+        self.views = tuple(self.chosen)  # view ids (folders), in the publication's order
         self.rules = tuple(rules)
         # What every file is made of: the theme, the publication's templates, the config and `key`.
         self.base_key = stable_hash(theme_digest(), folder_digest(root / TEMPLATES_DIR), config, key)
@@ -96,6 +95,10 @@ class Site:
             self._card_keys[brief_id] = stable_hash(self.cards[brief_id].plain())[:16]
         return self._card_keys[brief_id]
 
+    def view(self, view: str) -> View:
+        """A view of this build by its id: its language, `lang` attribute and name."""
+        return self.chosen[view]
+
     def edition_label(self, edition: str, lang: str) -> str:
         if edition == PUBLIC:
             return gettext_in(lang, "Public edition")
@@ -113,24 +116,20 @@ class Site:
     def page(self, edition: str, view: str, depth: int, page: str) -> dict[str, Any]:
         """Links and labels every page of an edition shares; `depth` is folders below the edition root."""
         up = "../" * (depth - 1)
-        lang = "en" if view == "bi" else view
+        shown = self.view(view)
+        chosen = self.chosen.values()
         switch = [
-            {
-                "label": VIEW_NAMES[v],
-                "href": f"{up}{v}/{page}",
-                "hreflang": HTML_LANG[v] if v != "bi" else "en",
-                "current": v == view,
-            }
-            for v in self.views
+            {"label": v.label, "href": f"{up}{v.id}/{page}", "hreflang": v.html_lang, "current": v == shown}
+            for v in chosen
         ]
-        alternates = [{"hreflang": HTML_LANG[v], "href": f"{up}{v}/{page}"} for v in self.views if v != "bi"]
+        alternates = [{"hreflang": v.html_lang, "href": f"{up}{v.id}/{page}"} for v in chosen if v.id != BI]
         return {
-            "lang": view,
-            "html_lang": HTML_LANG[view],
+            "lang": shown.lang,
+            "html_lang": shown.html_lang,
             "root": up,
             "home": f"{up}{view}/",
-            "site_title": pick(self.config.title, lang),
-            "edition_label": self.edition_label(edition, lang),
+            "site_title": pick(self.config.title, shown.ui),
+            "edition_label": self.edition_label(edition, shown.ui),
             "config": self.config,
             "switch": switch,
             "alternates": alternates,
@@ -144,7 +143,7 @@ class Site:
     def brief_view(self, gated: GatedBrief, view: str, memo: dict) -> BriefView:
         """A gated brief in one view, with the context its templates render from; `memo` keeps each
         text rendered once for all editions and views of the brief."""
-        lang = "en" if view == "bi" else view
+        lang = self.view(view).ui
         edition = gated.edition
         visible = list(gated.sources)
         for section in gated.sections:
@@ -156,7 +155,6 @@ class Site:
         ]
         context = {
             **self.page(edition, view, depth=3, page=f"{gated.id}/"),
-            "lang": lang if view != "bi" else "bi",
             "page_title": marked_plain(gated.brief.signal, lang),
             "description": marked_plain(gated.brief.summary, lang),
             "g": gated,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from signalbrief.formats import Files, OutputFormat
-from signalbrief.render import HTML_LANG, xml_chars
+from signalbrief.languages import BI
+from signalbrief.render import xml_chars
 
 
 class Sitemap(OutputFormat):
@@ -19,7 +20,9 @@ class Sitemap(OutputFormat):
         views = self.site.views
         pages = []
         for page, lastmod in [("", "")] + [(f"{b.id}/", b.brief.date.isoformat()) for b in self.site.listed]:
-            alternates = [{"hreflang": HTML_LANG[v], "href": f"{base}{v}/{page}"} for v in views if v != "bi"]
+            alternates = [
+                {"hreflang": self.site.view(v).html_lang, "href": f"{base}{v}/{page}"} for v in views if v != BI
+            ]
             for view in views:
                 pages.append({"loc": f"{base}{view}/{page}", "lastmod": lastmod, "alternates": alternates})
         sitemap = self.site.html.get_template("sitemap.xml").render({"pages": pages, "lang": "en"})

@@ -15,8 +15,8 @@ import threading
 from pathlib import Path, PurePosixPath
 
 from signalbrief.errors import OutputError, UsageError
+from signalbrief.languages import written_codes
 from signalbrief.translate.models import (
-    LANGS,
     MAX_PACKAGE_BYTES,
     ModelError,
     ModelInfo,
@@ -43,7 +43,7 @@ def index_url() -> str:
 
 def download(source: str, target: str, folder: Path | None = None) -> ModelInfo:
     """Download the package for a direction from the Argos package index and install it."""
-    if source not in LANGS or target not in LANGS or source == target:
+    if source not in written_codes() or target not in written_codes() or source == target:
         raise UsageError("models install takes a direction: en zh, or zh en")
     folder = folder or models_dir()
     url = index_url()

@@ -10,8 +10,10 @@ from typing import Protocol
 from pydantic import Field
 
 from signalbrief.cache import Cache, json_path, json_text
+from signalbrief.config import Words
 from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, SignalbriefError, error
-from signalbrief.fields import Prose, Strict, read_model
+from signalbrief.fields import Strict, read_model
+from signalbrief.languages import written_codes
 from signalbrief.loader import dotted, load_file
 from signalbrief.model import Brief, Card, Text
 from signalbrief.translate.engine import ArgosModel
@@ -21,7 +23,6 @@ from signalbrief.translate.segments import Glossary, Piece, assemble, pieces
 from signalbrief.validate import LoadedBrief
 
 GLOSSARY_FILE = "glossary.yaml"
-OTHER = {"en": "zh", "zh": "en"}
 
 
 class Engine(Protocol):
@@ -34,16 +35,13 @@ class Engine(Protocol):
 
 @dataclass(frozen=True)
 class Need:
-    """One text of one brief that lacks a language."""
+    """One text of one brief that lacks a language (`target_lang`), and the text to translate."""
 
     brief: LoadedBrief
     path: tuple
     source_lang: str
+    target_lang: str
     source: str
-
-    @property
-    def target_lang(self) -> str:
-        return OTHER[self.source_lang]
 
     @property
     def direction(self) -> str:
@@ -84,7 +82,7 @@ class Untranslated(SignalbriefError):
 class Outcome:
     """Translations of a run: the text for each need, and how they were obtained."""
 
-    texts: dict[tuple[str, tuple], tuple[str, str]] = field(default_factory=dict)  # (id, path) -> (lang, text)
+    texts: dict[tuple[str, tuple, str], str] = field(default_factory=dict)  # (id, path, lang) -> text
     missing: list[Need] = field(default_factory=list)
     remembered: int = 0  # sentences found in the memory
     translated: int = 0  # sentences the model translated
@@ -93,8 +91,8 @@ class Outcome:
 
 
 def needs_of(briefs: list[LoadedBrief]) -> list[Need]:
-    """Every text with exactly one language written, in file order."""
-    return [Need(item, path, source_lang, source) for item in briefs for path, source_lang, source in item.needs]
+    """Every text lacking a language of the publication, in file order."""
+    return [Need(item, *need) for item in briefs for need in item.needs]
 
 
 class Filler:
@@ -142,10 +140,8 @@ class Filler:
             for need in group:
                 parts: list[Piece] = split[id(need)]
                 if all(p.text in known for p in parts if p.translate):
-                    outcome.texts[(need.brief.id, need.path)] = (
-                        need.target_lang,
-                        assemble(parts, known, need.target_lang),
-                    )
+                    key = (need.brief.id, need.path, need.target_lang)
+                    outcome.texts[key] = assemble(parts, known, need.target_lang)
                     outcome.texts_remembered += all(p.text in remembered for p in parts if p.translate)
                 else:
                     outcome.missing.append(need)
@@ -178,29 +174,29 @@ class _Loaded(ArgosModel):
         return self.info.id
 
 
-Fills = dict[tuple, tuple[str, str]]  # field path -> (language, machine text) of one brief
+Fills = dict[tuple[tuple, str], str]  # (field path, language) -> machine text, of one brief
 
 
 def fills_by_brief(outcome: Outcome) -> dict[str, Fills]:
     """The translations of a run, brief by brief."""
     found: dict[str, Fills] = {}
-    for (brief_id, path), value in outcome.texts.items():
-        found.setdefault(brief_id, {})[path] = value
+    for (brief_id, path, lang), value in outcome.texts.items():
+        found.setdefault(brief_id, {})[(path, lang)] = value
     return found
 
 
 def apply(brief: Brief, fills: Fills) -> Brief:
-    """The brief with the translated sides added to its texts, marked as machine text."""
-    for path, (lang, text) in fills.items():
+    """The brief with the translated languages added to its texts, marked as machine text."""
+    for (path, lang), text in fills.items():
         brief = _with_text(brief, path, lang, text)
     return brief
 
 
 def apply_to_card(card: Card, fills: Fills) -> Card:
     """A card with its signal and summary translated like the brief's."""
-    for name in ("signal", "summary"):
-        if (name,) in fills:
-            lang, text = fills[(name,)]
+    for (path, lang), text in fills.items():
+        if path in (("signal",), ("summary",)):
+            name = path[0]
             card = replace(card, **{name: _with_text(getattr(card, name), (), lang, text)})
     return card
 
@@ -208,7 +204,7 @@ def apply_to_card(card: Card, fills: Fills) -> Card:
 def _with_text(node, path: tuple, lang: str, value: str):
     if not path:
         assert isinstance(node, Text)
-        return node.model_copy(update={lang: value, "machine": node.machine | {lang}})
+        return node.with_text(lang, value)
     head, rest = path[0], path[1:]
     if isinstance(head, int):
         items = list(node)
@@ -245,7 +241,7 @@ class FilledStore:
         return fills
 
     def keep(self, item: LoadedBrief, fills: Fills) -> None:
-        self.kept[item.id] = [item.digest, [[list(path), lang, text] for path, (lang, text) in fills.items()]]
+        self.kept[item.id] = [item.digest, [[list(path), lang, text] for (path, lang), text in fills.items()]]
 
     def save(self, context: str) -> None:
         """Write what this build filled, if anything changed."""
@@ -254,22 +250,17 @@ class FilledStore:
 
 
 def _fills(data: list) -> Fills:
-    return {json_path(path): (_lang(lang), json_text(text)) for path, lang, text in data}
+    return {(json_path(path), _lang(lang)): json_text(text) for path, lang, text in data}
 
 
 def _lang(value: object) -> str:
-    if value not in ("en", "zh"):
+    if value not in written_codes():
         raise ValueError("language")
     return str(value)
 
 
-class _Term(Strict):
-    en: Prose = Field(description="The English term.")
-    zh: Prose = Field(description="The Chinese term.")
-
-
 class _GlossaryFile(Strict):
-    terms: list[_Term] = Field(default_factory=list, description="Fixed term translations.")
+    terms: list[Words] = Field(default_factory=list, description="Fixed term translations, one per language.")
 
 
 def load_glossary(root: Path) -> dict[str, Glossary]:
@@ -281,6 +272,11 @@ def load_glossary(root: Path) -> dict[str, Glossary]:
     parsed, problems = read_model(_GlossaryFile, document, {})
     if problems:
         raise InvalidInput(problems)
-    en_zh = sorted(((t.en, t.zh) for t in parsed.terms), key=lambda pair: -len(pair[0]))
-    zh_en = sorted(((t.zh, t.en) for t in parsed.terms), key=lambda pair: -len(pair[0]))
-    return {"en-zh": en_zh, "zh-en": zh_en}
+    codes = written_codes()
+    terms = [term.labels for term in parsed.terms]
+    return {
+        f"{source}-{target}": sorted(((t[source], t[target]) for t in terms), key=lambda pair: -len(pair[0]))
+        for source in codes
+        for target in codes
+        if source != target
+    }

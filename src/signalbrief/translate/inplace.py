@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from signalbrief.errors import InvalidInput, Problem, error, warning
+from signalbrief.languages import written_codes
 from signalbrief.loader import Document, MachineText, Path_, dotted, load_bytes
 from signalbrief.writer import write_atomic
 
-FINGERPRINT = re.compile(r"[ \t]*# mt:(en|zh):([0-9a-f]{8}):([0-9a-f]{8})[ \t]*$")
+FINGERPRINT = re.compile(r"[ \t]*# mt:([A-Za-z]+(?:-[A-Za-z]+)*):([0-9a-f]{8}):([0-9a-f]{8})[ \t]*$")
 _PLAIN_START = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`]")
 
 
@@ -55,12 +56,14 @@ def _line_around(text: str, index: int) -> str:
 
 @dataclass(frozen=True)
 class Fill:
-    """A machine translation to put into a text: `lang` of the text at `path`, from `source`."""
+    """A machine translation to put into a text: `lang` of the text at `path`, from `source`
+    (the text written in `source_lang`)."""
 
     path: Path_
     lang: str
     value: str
     source: str
+    source_lang: str
 
 
 def write_fills(file: Path, document: Document, fills: list[Fill]) -> list[Problem]:
@@ -118,7 +121,7 @@ def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
         line_end = _line_end(text, close)
         rest = FINGERPRINT.sub("", text[close:line_end])
         return close, line_end, f", {fill.lang}: {value}{rest}  {stamp}"
-    other = "zh" if fill.lang == "en" else "en"
+    other = fill.source_lang
     line, column = document.key_position((*fill.path, other))  # type: ignore[misc]
     indent = " " * (column - 1)
     key_start = _index_of(text, line, column)
@@ -126,9 +129,11 @@ def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
     new_line = f"{indent}{fill.lang}: {value}  {stamp}{newline}"
     end = document.span((*fill.path, other))[1]  # type: ignore[index]
     after = end if text[end - 1 : end] == "\n" else _next_line(text, end)
-    # English goes before Chinese; so does Chinese after an English value that ends the file
-    # without a line break, since adding one could change that value (a `|` block keeps it).
-    if fill.lang == "en" or after > len(text):
+    # Languages go in registry order (English before Chinese); a text after a value that ends the
+    # file without a line break goes before it too, since adding one could change that value
+    # (a `|` block keeps it).
+    codes = written_codes()
+    if codes.index(fill.lang) < codes.index(other) or after > len(text):
         line_start = text.rfind("\n", 0, key_start) + 1
         if text[line_start:key_start].strip():  # `- zh: ...` starts the list item: put this text first there
             return key_start, key_start, f"{fill.lang}: {value}  {stamp}{newline}{indent}"

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from signalbrief.errors import OutputError, SignalbriefError, UsageError
+from signalbrief.languages import written_codes
 from signalbrief.writer import replace_folder
 
-LANGS = ("en", "zh")
 MAX_PACKAGE_BYTES = 2 * 1024**3
 MAX_NAME_BYTES = 255  # the longest file name most file systems take
 _COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
@@ -92,7 +92,7 @@ def _read_package(folder: Path) -> ModelInfo | None:
     if not isinstance(metadata, dict):
         return None
     source, target = metadata.get("from_code"), metadata.get("to_code")
-    if source not in LANGS or target not in LANGS or source == target:
+    if source not in written_codes() or target not in written_codes() or source == target:
         return None
     if not (folder / "model" / "model.bin").is_file() or not (folder / "sentencepiece.model").is_file():
         return None
@@ -222,7 +222,7 @@ def _entry_path(archive: Path, member: zipfile.ZipInfo) -> PurePosixPath:
 def remove(selector: list[str], folder: Path | None = None) -> list[ModelInfo]:
     """Remove packages by name, or by direction (`en zh`)."""
     models = installed(folder)
-    if len(selector) == 2 and all(code in LANGS for code in selector):
+    if len(selector) == 2 and all(code in written_codes() for code in selector):
         chosen = [m for m in models if [m.source, m.target] == selector]
     elif len(selector) == 1:
         chosen = [m for m in models if m.name == selector[0]]

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signalbrief.errors import InvalidInput, Problem, warning
+from signalbrief.languages import fallback
 from signalbrief.loader import dotted
-from signalbrief.translate.fill import OTHER, Filler, Need, Outcome, Untranslated, needs_of
+from signalbrief.translate.fill import Filler, Need, Outcome, Untranslated, needs_of
 from signalbrief.translate.inplace import Fill, fingerprint, provenance, write_fills
 from signalbrief.validate import LoadedBrief, validate
 
@@ -29,17 +30,17 @@ def stale_machine_texts(briefs: list[LoadedBrief]) -> tuple[list[Need], list[Pro
     for item in briefs:
         for path, text in item.brief.texts():
             for lang in sorted(text.machine):
-                source_lang = OTHER[lang]
-                source = text.get(source_lang)
+                source_lang = fallback(text.words, lang)
                 stamp = provenance(item.document, (*path, lang))
-                if source is None or stamp is None:
+                if source_lang is None or stamp is None:
                     continue
+                source = text.words[source_lang] or ""
                 if stamp.text != fingerprint(text.get(lang) or ""):
                     where = item.document.locate((*path, lang))
                     message = "machine text edited by a person: kept; remove !mt once it is reviewed"
                     edited.append(warning(where, dotted((*path, lang)), message))
                 elif stamp.source != fingerprint(source):
-                    refresh.append(Need(item, path, source_lang, source))
+                    refresh.append(Need(item, path, source_lang, lang, source))
     return refresh, edited
 
 
@@ -67,12 +68,11 @@ def translate_publication(
 def _write(report: TranslateReport) -> tuple[list[Path], list[Problem]]:
     by_file: dict[Path, tuple[LoadedBrief, list[Fill]]] = {}
     for need in report.needs:
-        filled = report.outcome.texts.get((need.brief.id, need.path))
-        if filled is None:
+        value = report.outcome.texts.get((need.brief.id, need.path, need.target_lang))
+        if value is None:
             continue
-        lang, value = filled
         entry = by_file.setdefault(need.brief.path, (need.brief, []))
-        entry[1].append(Fill(need.path, lang, value, need.source))
+        entry[1].append(Fill(need.path, need.target_lang, value, need.source, need.source_lang))
     written, refused = [], []
     for file, (item, fills) in sorted(by_file.items()):
         not_written = write_fills(file, item.document, fills)

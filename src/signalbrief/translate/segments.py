@@ -11,49 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from signalbrief.languages import language
 from signalbrief.markup import CITATION, inline_tokens, markdown_escape
 
 _BARE_URL = re.compile(r"https?://[^\s<>\]\[)(]*[^\s<>\]\[)(.,;:!?。，；：！？]")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
-# English sentence ends: . ! ? (and closing quotes) followed by space and a capital, digit or quote.
-_EN_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z0-9\"“‘(])")
-_ABBREVIATIONS = (
-    "Mr.",
-    "Mrs.",
-    "Ms.",
-    "Dr.",
-    "St.",
-    "No.",
-    "vs.",
-    "etc.",
-    "e.g.",
-    "i.e.",
-    "U.S.",
-    "U.K.",
-    "Inc.",
-    "Ltd.",
-    "Co.",
-    "Jan.",
-    "Feb.",
-    "Mar.",
-    "Apr.",
-    "Aug.",
-    "Sep.",
-    "Sept.",
-    "Oct.",
-    "Nov.",
-    "Dec.",
-)
-_ZH_END = re.compile(r"(?<=[。！？；])[”’」』）]?")
-
-
 @dataclass(frozen=True)
 class Piece:
     """Part of a text: prose for the model (`translate=True`) or Markdown kept as written."""
 
     text: str
     translate: bool
+    marks: bool = False  # punctuation kept between citations: written in the target language's marks
 
 
 Glossary = list[tuple[str, str]]  # (source term, target term), longest first
@@ -105,9 +75,10 @@ def _kept_spans(text: str, glossary: Glossary, source_lang: str) -> list[tuple[i
     spans += [(m.start(), m.end(), markdown_escape(m.group(0))) for m in _BARE_URL.finditer(text)]
     for source, target in glossary:
         pattern = re.escape(source)
-        if source_lang == "en":
+        spaced = language(source_lang).spaced
+        if spaced:
             pattern = rf"(?<![\w-]){pattern}(?![\w-])"
-        for match in re.finditer(pattern, text, flags=re.IGNORECASE if source_lang == "en" else 0):
+        for match in re.finditer(pattern, text, flags=re.IGNORECASE if spaced else 0):
             if not any(s < match.end() and match.start() < e for s, e, _ in spans):
                 spans.append((match.start(), match.end(), markdown_escape(target)))
     return sorted(spans)
@@ -122,7 +93,7 @@ def _sentences(text: str, source_lang: str) -> list[Piece]:
     for part in parts:
         stripped = part.strip()
         if not _LETTER.search(stripped):
-            out.append(Piece(markdown_escape(convert_punctuation(part, source_lang)), False))
+            out.append(Piece(part, False, marks=True))
             continue
         lead, trail = part[: len(part) - len(part.lstrip())], part[len(part.rstrip()) :]
         if lead:
@@ -133,37 +104,27 @@ def _sentences(text: str, source_lang: str) -> list[Piece]:
     return out
 
 
-_TO_ZH = {".": "。", ",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
-_TO_EN = {"。": ". ", "，": ", ", "；": "; ", "：": ": ", "！": "! ", "？": "? ", "、": ", "}
-
-
-def convert_punctuation(text: str, source_lang: str) -> str:
-    """Turn punctuation kept between citations into the other language's marks."""
-    if source_lang == "en":
-        return "".join(_TO_ZH.get(ch, ch) for ch in text)
-    return "".join(_TO_EN.get(ch, ch) for ch in text)
+def convert_punctuation(text: str, target_lang: str) -> str:
+    """Write punctuation kept between citations in the target language's marks."""
+    marks = language(target_lang).punctuation
+    return "".join(marks.get(ch, ch) for ch in text)
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
-    """Split at sentence ends by simple rules for English and Chinese (no model, no download)."""
-    pattern = _ZH_END if lang == "zh" else _EN_END
-    cuts, last = [], 0
-    for match in pattern.finditer(text):
-        if lang == "en" and text[last : match.start()].rstrip().endswith(_ABBREVIATIONS):
-            continue
-        cuts.append(text[last : match.end()])
-        last = match.end()
-    cuts.append(text[last:])
-    return [cut for cut in cuts if cut]
+    """Split at sentence ends by the language's own rules (no model, no download)."""
+    return language(lang).splitter(text)
 
 
 def assemble(parts: list[Piece], translated: dict[str, str], target_lang: str) -> str:
     """Put a text back together from its kept parts and the translations of its sentences."""
     out: list[str] = []
     for piece in parts:
-        out.append(markdown_escape(translated[piece.text]) if piece.translate else piece.text)
+        if piece.marks:
+            out.append(markdown_escape(convert_punctuation(piece.text, target_lang)))
+        else:
+            out.append(markdown_escape(translated[piece.text]) if piece.translate else piece.text)
     text = "".join(out)
-    if target_lang == "zh":
+    if not language(target_lang).spaced:
         # Spaces between words are an English habit; keep none beside Chinese characters.
         text = re.sub(rf"(?<={_CJK.pattern}) +| +(?={_CJK.pattern})", "", text)
     return " ".join(text.split(" ")).strip()
