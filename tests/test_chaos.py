@@ -309,7 +309,8 @@ def children(pid: int) -> list[int]:
 
 def member_text_outside_member_editions(folder: Path, root: Path) -> list[str]:
     """Files holding member text anywhere but in a member edition's folder (briefs and caches aside)."""
-    from signalbrief.config import PUBLIC, load_config
+    from signalbrief.config import PUBLIC
+    from signalbrief.configfile import load_config
 
     members = set(load_config(root).edition_ids) - {PUBLIC}
     found = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from signalbrief.config import DEFAULT_TIERS, load_config
+from signalbrief.config import DEFAULT_TIERS
+from signalbrief.configfile import load_config
 from tests.conftest import TIER
 
 

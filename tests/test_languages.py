@@ -10,7 +10,7 @@ import pytest
 
 from signalbrief import languages, plugins
 from signalbrief.build import BuildOptions, build
-from signalbrief.config import load_config
+from signalbrief.configfile import load_config
 from tests.conftest import BETA, VALID
 from tests.test_plugins import install_plugin
 

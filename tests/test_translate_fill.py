@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from signalbrief.translate.fill import Filler, apply, fills_by_brief, needs_of
+from signalbrief.translate.apply import apply
+from signalbrief.translate.fill import Filler, fills_by_brief, needs_of
 from signalbrief.validate import validate
 from tests.conftest import BETA, VALID
 

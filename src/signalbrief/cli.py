@@ -243,7 +243,7 @@ def serve_command(settings: Settings, port: int, edition: str, view: str, drafts
     """Preview the site on 127.0.0.1, rebuilding when briefs, config, glossary or templates change;
     open pages reload themselves."""
     from signalbrief.build import BuildOptions
-    from signalbrief.config import load_config
+    from signalbrief.configfile import load_config
     from signalbrief.languages import selected_views
     from signalbrief.serve import Preview
 
@@ -404,7 +404,7 @@ def models_remove(selector: tuple[str, ...]) -> None:
 @reports_errors
 def schema_command(settings: Settings) -> None:
     """Print the JSON Schema of the brief format, for editors."""
-    from signalbrief.config import load_config
+    from signalbrief.configfile import load_config
     from signalbrief.schema import brief_schema
 
     schema = brief_schema(load_config(settings.root))
@@ -418,7 +418,7 @@ def schema_command(settings: Settings) -> None:
 @reports_errors
 def grade_command(settings: Settings, score: str) -> None:
     """Show the band a confidence score falls in, and the whole table."""
-    from signalbrief.config import load_config
+    from signalbrief.configfile import load_config
     from signalbrief.fields import DECIMAL
     from signalbrief.grading import band_for, band_ranges
 

@@ -11,7 +11,7 @@ import difflib
 import re
 from datetime import date
 from functools import cache
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Protocol, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -26,8 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from signalbrief.errors import Problem, error
-from signalbrief.loader import Document, Scalar, dotted
+from signalbrief.errors import Location, Problem, error
+from signalbrief.values import Path_, Scalar, dotted
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$|^\.[0-9]+$")
@@ -204,7 +204,16 @@ Url = Annotated[str, BeforeValidator(_prose), AfterValidator(_url)]
 Link = Annotated[str, BeforeValidator(_prose), AfterValidator(_link)]
 
 
-def read_model(model: type[BaseModel], document: Document, context: dict) -> tuple[Any, list[Problem]]:
+class Located(Protocol):
+    """What reading a model needs of a loaded file (the loader's `Document`): its data, and where
+    each field was written."""
+
+    data: object
+
+    def locate(self, path: Path_, *, key: bool = False) -> Location: ...
+
+
+def read_model(model: type[BaseModel], document: Located, context: dict) -> tuple[Any, list[Problem]]:
     """Validate a loaded document against a model; return the object or every problem found."""
     try:
         return model.model_validate(document.data, context=context), []
@@ -224,7 +233,7 @@ def _without_misspelt(model: type[BaseModel], errors: list) -> list:
     return [err for err in errors if not (err["type"] == "missing" and tuple(err["loc"]) in meant)]
 
 
-def _problem(model: type[BaseModel], document: Document, err: Any) -> Problem:
+def _problem(model: type[BaseModel], document: Located, err: Any) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":

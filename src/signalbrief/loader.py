@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - libyaml is missing only on unusual bui
     from yaml import SafeLoader as _Loader
 
 from signalbrief.errors import InvalidInput, Location, Problem, error
+from signalbrief.values import MachineText, Path_, Scalar, dotted
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -43,26 +44,6 @@ _CONTROL_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]
 _CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
 _NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "r": "\r", "v": "\v", "N": "\x85"}
-
-Path_ = tuple[str | int, ...]
-
-
-class MachineText(str):
-    """A string tagged `!mt`: machine translation that no person has reviewed yet."""
-
-    __slots__ = ()
-
-
-@dataclass(frozen=True)
-class Scalar:
-    """A plain scalar that YAML 1.1 would read as something other than text."""
-
-    raw: str
-    kind: str  # bool, int, float, null or timestamp
-
-    def __str__(self) -> str:
-        return self.raw
-
 
 @dataclass
 class Document:
@@ -397,14 +378,3 @@ class _Builder:
 
     def _fail(self, where: Location, path: Path_, message: str) -> None:
         self.problems.append(error(where, dotted(path), message))
-
-
-def dotted(path: Path_) -> str:
-    """Write a field path the way editors read it: `sections[0].title.en`."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out

@@ -6,7 +6,7 @@ import datetime
 import difflib
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from babel import Locale
 from babel.core import get_global
@@ -29,7 +29,7 @@ from signalbrief.fields import (
 )
 from signalbrief.grading import band_for
 from signalbrief.languages import language, pick, registered, source_of, written, written_codes
-from signalbrief.loader import MachineText, Scalar
+from signalbrief.values import MachineText, Scalar
 
 # CLDR territories that are not ISO 3166-1 alpha-2 countries.
 _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
@@ -378,6 +378,17 @@ class Card:
         """The card as plain values (for JSON, and for hashing into build keys)."""
         texts = [t.plain() for t in (self.signal, self.summary)]
         return [self.date.isoformat(), self.draft, *texts, self.type, list(self.regions), list(self.see_also)]
+
+
+class CheckedBrief(Protocol):
+    """A brief that passed every check, as the output formats take it (`validate.LoadedBrief` is one)."""
+
+    id: str
+    digest: str  # a hash of the file's content
+    card: Card
+
+    @property
+    def brief(self) -> Brief: ...
 
 
 # (field path, language written, language lacking, the written text) of a text lacking a language

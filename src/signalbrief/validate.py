@@ -13,7 +13,8 @@ from pathlib import Path
 
 from signalbrief.cache import stable_hash
 from signalbrief.checkcache import CheckCache
-from signalbrief.config import Config, load_config
+from signalbrief.config import Config
+from signalbrief.configfile import load_config
 from signalbrief.errors import (
     InvalidInput,
     Location,
@@ -24,10 +25,10 @@ from signalbrief.errors import (
     warning,
 )
 from signalbrief.fields import SLUG, read_model, suggest
+from signalbrief.fingerprints import fingerprint, provenance
 from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
 from signalbrief.model import Brief, Card, Need_
-from signalbrief.translate.inplace import fingerprint, provenance
 
 BRIEFS_DIR = "briefs"
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.

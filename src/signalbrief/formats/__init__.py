@@ -20,7 +20,7 @@ from signalbrief.plugins import PluginError, hook
 if TYPE_CHECKING:
     from signalbrief.formats.site import Site
     from signalbrief.gating import GatedBrief
-    from signalbrief.validate import LoadedBrief
+    from signalbrief.model import CheckedBrief
 
 Files = Iterable[tuple[str, str | bytes]]  # (path below the output folder, content)
 
@@ -58,7 +58,7 @@ class OutputFormat:
     def __init__(self, site: Site):
         self.site = site
 
-    def brief_key(self, item: LoadedBrief) -> object:
+    def brief_key(self, item: CheckedBrief) -> object:
         """What one brief's files are made of, beside the edition: by default the brief itself,
         its filled translations and the cards it links to."""
         return self.site.brief_inputs(item)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
@@ -19,12 +19,10 @@ from signalbrief.gating import GatedBrief
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import Fragments, folder_digest, fragments_file, theme_digest
 from signalbrief.languages import BI, View, selected_views
-from signalbrief.model import Brief, Card
+from signalbrief.model import Brief, Card, CheckedBrief
 from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
-from signalbrief.translate.fill import Fills, apply, apply_to_card
+from signalbrief.translate.apply import Fills, apply, apply_to_card
 
-if TYPE_CHECKING:
-    from signalbrief.validate import LoadedBrief
 
 @dataclass(frozen=True)
 class Listed:
@@ -42,7 +40,7 @@ class Site:
         self,
         root: Path,
         config: Config,
-        briefs: list[LoadedBrief],
+        briefs: list[CheckedBrief],
         fills: dict[str, Fills],
         views: tuple[str, ...],
         formats: Sequence[type[OutputFormat]],
@@ -69,11 +67,11 @@ class Site:
         self.fragments = Fragments(fragments_file(work), self.base_key)
         self.formats = [kind(self) for kind in formats]
 
-    def filled(self, item: LoadedBrief) -> Brief:
+    def filled(self, item: CheckedBrief) -> Brief:
         """A brief with the texts the fill step translated."""
         return apply(item.brief, self.fills.get(item.id, {}))
 
-    def brief_inputs(self, item: LoadedBrief) -> str:
+    def brief_inputs(self, item: CheckedBrief) -> str:
         """A hash of what a brief's files are rendered from, but the edition."""
         fills = sorted(self.fills.get(item.id, {}).items())
         see_also = [(t, self.card_key(t)) for t in item.card.see_also if t in self.cards]

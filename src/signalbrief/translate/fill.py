@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -15,7 +15,7 @@ from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, Signal
 from signalbrief.fields import Strict, read_model
 from signalbrief.languages import written_codes
 from signalbrief.loader import dotted, load_file
-from signalbrief.model import Brief, Card, Text
+from signalbrief.translate.apply import Fills
 from signalbrief.translate.engine import ArgosModel
 from signalbrief.translate.memory import MEMORY_FILE, Memory
 from signalbrief.translate.models import model_for
@@ -174,43 +174,12 @@ class _Loaded(ArgosModel):
         return self.info.id
 
 
-Fills = dict[tuple[tuple, str], str]  # (field path, language) -> machine text, of one brief
-
-
 def fills_by_brief(outcome: Outcome) -> dict[str, Fills]:
     """The translations of a run, brief by brief."""
     found: dict[str, Fills] = {}
     for (brief_id, path, lang), value in outcome.texts.items():
         found.setdefault(brief_id, {})[(path, lang)] = value
     return found
-
-
-def apply(brief: Brief, fills: Fills) -> Brief:
-    """The brief with the translated languages added to its texts, marked as machine text."""
-    for (path, lang), text in fills.items():
-        brief = _with_text(brief, path, lang, text)
-    return brief
-
-
-def apply_to_card(card: Card, fills: Fills) -> Card:
-    """A card with its signal and summary translated like the brief's."""
-    for (path, lang), text in fills.items():
-        if path in (("signal",), ("summary",)):
-            name = path[0]
-            card = replace(card, **{name: _with_text(getattr(card, name), (), lang, text)})
-    return card
-
-
-def _with_text(node, path: tuple, lang: str, value: str):
-    if not path:
-        assert isinstance(node, Text)
-        return node.with_text(lang, value)
-    head, rest = path[0], path[1:]
-    if isinstance(head, int):
-        items = list(node)
-        items[head] = _with_text(items[head], rest, lang, value)
-        return items
-    return node.model_copy(update={head: _with_text(getattr(node, head), rest, lang, value)})
 
 
 FILLED_FILE = Path(".signalbrief") / "filled.json"

@@ -10,48 +10,18 @@ never overwritten).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from signalbrief.errors import InvalidInput, Problem, error, warning
+from signalbrief.fingerprints import FINGERPRINT, end_of_line, fingerprint
 from signalbrief.languages import written_codes
 from signalbrief.loader import Document, MachineText, Path_, dotted, load_bytes
 from signalbrief.writer import write_atomic
 
-FINGERPRINT = re.compile(r"[ \t]*# mt:([A-Za-z]+(?:-[A-Za-z]+)*):([0-9a-f]{8}):([0-9a-f]{8})[ \t]*$")
 _PLAIN_START = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`]")
-
-
-def fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What the fingerprint comment on a language value says."""
-
-    source: str
-    text: str
-
-
-def provenance(document: Document, path: Path_) -> Provenance | None:
-    """Read the fingerprint comment at the end of the line where a language value ends."""
-    span = document.span(path)
-    if span is None:
-        return None
-    line = _line_around(document.text, max(span[1] - 1, span[0]))
-    match = FINGERPRINT.search(line)
-    if match is None or match.group(1) != path[-1]:
-        return None
-    return Provenance(match.group(2), match.group(3))
-
-
-def _line_around(text: str, index: int) -> str:
-    start = text.rfind("\n", 0, index) + 1
-    return text[start : _line_end(text, index)]
 
 
 @dataclass(frozen=True)
@@ -112,13 +82,13 @@ def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
     existing = document.span(own)
     if existing is not None:  # refresh an existing machine translation
         start, end = existing
-        line_end = _line_end(text, end)
+        line_end = end_of_line(text, end)
         rest = FINGERPRINT.sub("", text[end:line_end])
         return start, line_end, f"{value}{rest}  {stamp}"
     if flow:
         start, end = document.span(fill.path)  # type: ignore[misc]
         close = text.rfind("}", start, end)
-        line_end = _line_end(text, close)
+        line_end = end_of_line(text, close)
         rest = FINGERPRINT.sub("", text[close:line_end])
         return close, line_end, f", {fill.lang}: {value}{rest}  {stamp}"
     other = fill.source_lang
@@ -139,14 +109,6 @@ def _edit(document: Document, fill: Fill) -> tuple[int, int, str]:
             return key_start, key_start, f"{fill.lang}: {value}  {stamp}{newline}{indent}"
         return line_start, line_start, new_line
     return after, after, new_line
-
-
-def _line_end(text: str, index: int) -> int:
-    """Where the line holding `index` ends, before its line break (`\n` or `\r\n`)."""
-    end = text.find("\n", index)
-    if end == -1:
-        return len(text)
-    return end - 1 if end > index and text[end - 1] == "\r" else end
 
 
 def _next_line(text: str, index: int) -> int:

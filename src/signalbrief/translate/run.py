@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signalbrief.errors import InvalidInput, Problem, warning
+from signalbrief.fingerprints import fingerprint, provenance
 from signalbrief.languages import fallback
 from signalbrief.loader import dotted
 from signalbrief.translate.fill import Filler, Need, Outcome, Untranslated, needs_of
-from signalbrief.translate.inplace import Fill, fingerprint, provenance, write_fills
+from signalbrief.translate.inplace import Fill, write_fills
 from signalbrief.validate import LoadedBrief, validate
 
 
