@@ -16,6 +16,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
+from signalbrief.cache import stable_hash
 from signalbrief.config import CONFIG_FILE, Config
 from signalbrief.editions import EditionRule
 from signalbrief.editions import registered as registered_rules
@@ -26,7 +27,6 @@ from signalbrief.gating import gate
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
-    digest,
     folder_digest,
     forget_old_states,
     load_state,
@@ -37,6 +37,7 @@ from signalbrief.incremental import (
 )
 from signalbrief.languages import selected_views
 from signalbrief.loader import read_limited
+from signalbrief.plugins import PluginError
 from signalbrief.render import TEMPLATES_DIR
 from signalbrief.translate import models
 from signalbrief.translate.fill import (
@@ -141,7 +142,7 @@ def _build(
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
     fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
-    key = digest(repr(replace(options, jobs=0)), _plugged(formats, rules))
+    key = stable_hash(replace(options, jobs=0), _plugged(formats, rules))
     site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
     output = Output(target, previous.live, previous.spare, work)
     tree = _write_site(site, output, editions, progress, options.jobs)
@@ -195,7 +196,7 @@ def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     todo = []
     for item in site.briefs:
         made_of = [(fmt.name, fmt.brief_key(item)) for fmt in formats]
-        keys = [(edition, digest(site.base_key, "brief", edition, made_of)) for edition in editions]
+        keys = [(edition, stable_hash(site.base_key, "brief", edition, made_of)) for edition in editions]
         changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
         if changed:
             todo.append((item, changed))
@@ -222,11 +223,12 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
         for fmt in site.formats:
             made_of = fmt.edition_key(edition)
             if made_of is not None:
-                _step(output, digest(site.base_key, fmt.name, edition, made_of), partial(fmt.edition_files, edition))
+                key = stable_hash(site.base_key, fmt.name, edition, made_of)
+                _step(output, key, partial(fmt.edition_files, edition))
     for fmt in site.formats:
         made_of = fmt.site_key(editions)
         if made_of is not None:
-            _step(output, digest(site.base_key, fmt.name, made_of), partial(fmt.site_files, editions))
+            _step(output, stable_hash(site.base_key, fmt.name, made_of), partial(fmt.site_files, editions))
 
 
 def _step(output: Output, key: str, files: Callable[[], Files]) -> None:
@@ -326,10 +328,10 @@ def _inputs_digest(
     plugged in, and (in the translation context) glossary, memory and models."""
     config = root / CONFIG_FILE
     contents = config.read_bytes() if config.is_file() else b"-"
-    return digest(
+    return stable_hash(
         theme_digest(),
         folder_digest(root / TEMPLATES_DIR),
-        repr(options),
+        options,
         briefs,
         contents,
         translation_context,
@@ -347,8 +349,23 @@ def _formats(chosen: tuple[str, ...]) -> list[type[OutputFormat]]:
 
 
 def _plugged(formats: Sequence[type[OutputFormat]], rules: Sequence[EditionRule]) -> str:
-    """A hash naming the format classes and edition rules (each rule's repr tells what it decides by)."""
-    return digest([f"{kind.__module__}.{kind.__qualname__}" for kind in formats], [repr(rule) for rule in rules])
+    """A hash naming the format classes and edition rules (a rule's fields tell what it decides by)."""
+    return stable_hash([_qualified(kind) for kind in formats], [_rule_key(rule) for rule in rules])
+
+
+def _qualified(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _rule_key(rule: EditionRule) -> str:
+    """A hash of a rule's class and fields; a rule whose fields are not plain values is its plugin's error."""
+    try:
+        return stable_hash(_qualified(type(rule)), rule)
+    except TypeError as exc:
+        raise PluginError(
+            f"edition rule {_qualified(type(rule))}: cannot be part of the build's keys ({exc}); "
+            "make it a dataclass whose fields are plain values"
+        ) from None
 
 
 def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
@@ -410,7 +427,7 @@ def _translation_context(root: Path) -> str:
     """What filled texts depend on besides the brief: glossary, installed models, the memory's content."""
     files = [root / GLOSSARY_FILE, root / MEMORY_FILE]
     contents = [f.read_bytes() if f.is_file() else b"-" for f in files]
-    return digest([m.id for m in models.installed()], *contents)
+    return stable_hash([m.id for m in models.installed()], *contents)
 
 
 @contextmanager

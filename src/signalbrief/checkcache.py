@@ -7,17 +7,13 @@ at the last build is not parsed again; its problems, card and untranslated texts
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import json
 from pathlib import Path
 from typing import Any
 
-from signalbrief import __version__
-from signalbrief.errors import Location, OutputError, Problem
-from signalbrief.incremental import Damage, read_cache
+from signalbrief.cache import Cache, json_path, json_text, stable_hash
+from signalbrief.errors import Location, Problem
 from signalbrief.model import Card, Text
-from signalbrief.writer import Pairs, write_json
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
 
@@ -26,33 +22,22 @@ class CheckCache:
     """The check outcome of every brief file of the last run, by path and content hash."""
 
     def __init__(self, root: Path, context: dict):
-        self.path = root / CACHE_FILE
-        self.rules = json.dumps([__version__, context], sort_keys=True, default=str)
-        self.known: dict[str, dict] = {}
+        self.cache = Cache(root / CACHE_FILE, "checked", stable_hash(context))
+        self.known = self.cache.load()
         self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
-        self.damaged = Damage(self.path)
-        data = read_cache(self.path)
-        if data is not None and data.get("rules") == self.rules:
-            files = data.get("files")
-            if isinstance(files, dict) and all(isinstance(found, dict) for found in files.values()):
-                self.known = files
-            else:
-                self.damaged()
 
     def recall(self, entry: Any) -> bool:
         """Fill a checked file's entry from the last build, if its content is unchanged."""
         found = self.known.get(entry.shown)
         if found is None:
             return False
-        if not isinstance(found.get("digest"), str):
-            self.damaged()
+        if not isinstance(found, dict) or not isinstance(found.get("digest"), str):
+            self.cache.damaged()
             return False
         if found["digest"] != entry.digest:
             return False
-        try:
-            values = _decode(found)
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            self.damaged()
+        values = self.cache.decoded(lambda: _decode(found))
+        if values is None:
             return False
         for name, value in values.items():
             setattr(entry, name, value)
@@ -65,12 +50,7 @@ class CheckCache:
 
     def save(self) -> None:
         """Write what this run checked, if anything changed (files gone since are forgotten)."""
-        if self.fresh.keys() == self.known.keys() and all(self.known[k] is v for k, v in self.fresh.items()):
-            return
-        fresh = self.fresh
-        files = Pairs(lambda: ((shown, _entry_data(found)) for shown, found in fresh.items()))
-        with contextlib.suppress(OutputError):  # a cache: the next build checks every file again
-            write_json(self.path, {"version": __version__, "rules": self.rules, "files": files})
+        self.cache.save_all(self.fresh, _entry_data)
 
 
 def _entry_data(found: Any) -> dict:
@@ -132,20 +112,6 @@ def _untext(value: list) -> Text:
         raise TypeError("texts by language")
     texts = {json_text(lang): json_text(text) for lang, text in words.items()}
     return Text.model_construct(**texts, machine=frozenset(json_text(m) for m in machine))
-
-
-def json_path(value: object) -> tuple[str | int, ...]:
-    """A field path read back from JSON: a list of keys and indexes."""
-    if not isinstance(value, list) or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in value):
-        raise TypeError("field path")
-    return tuple(value)
-
-
-def json_text(value: object) -> str:
-    """A string read back from JSON (TypeError for anything else)."""
-    if not isinstance(value, str):
-        raise TypeError("text expected")
-    return value
 
 
 def _str_or_none(value: object) -> str | None:

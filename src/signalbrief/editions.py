@@ -18,8 +18,9 @@ from signalbrief.plugins import hook
 
 
 class EditionRule(Protocol):
-    """Decides whether an edition may show a section of a brief. Its repr must tell everything it
-    decides by (a dataclass's does): a build reuses the files of the last one when it is unchanged."""
+    """Decides whether an edition may show a section of a brief. Its fields must tell everything it
+    decides by, as plain values (a dataclass of dates, texts, numbers): they are part of the build's
+    keys, so a build reuses the files of the last one only while they are unchanged."""
 
     def allows(self, brief_id: str, section: Section, edition: str, config: Config) -> bool: ...
 

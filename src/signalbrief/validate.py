@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from signalbrief.cache import stable_hash
 from signalbrief.checkcache import CheckCache
 from signalbrief.config import Config
 from signalbrief.configfile import load_config
@@ -82,7 +82,7 @@ class LoadedBrief:
 
 
 def content_digest(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return stable_hash(raw)
 
 
 @dataclass

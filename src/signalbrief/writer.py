@@ -6,14 +6,12 @@ import contextlib
 import ctypes
 import fcntl
 import hashlib
-import itertools
-import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,57 +20,56 @@ from urllib.parse import quote, unquote
 from signalbrief.errors import OutputError
 
 
-def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
-    """Write a file so that readers see the old content or the new, never half of it; `data` may
-    come in pieces, so a large file is never held in memory whole."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class AtomicFile:
+    """A file written in pieces and put in place whole by `commit`: readers see the old content or
+    the new, never part of it; `discard` (or any failure) leaves the old one as it was."""
+
+    def __init__(self, path: Path):
+        self.path = path
         try:
-            with os.fdopen(fd, "wb") as out:
-                for piece in [data] if isinstance(data, bytes) else data:
-                    out.write(piece)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise self._failed(exc) from None
+        self._out = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._out.write(data)
+        except OSError as exc:
+            self.discard()
+            raise self._failed(exc) from None
+
+    def commit(self) -> None:
+        try:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+            os.replace(self._temp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise self._failed(exc) from None
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._out.close()
+        Path(self._temp).unlink(missing_ok=True)
+
+    def _failed(self, exc: OSError) -> OutputError:
+        return OutputError(f"{self.path}: cannot write: {exc.strerror or exc}")
 
 
-def write_json(path: Path, value: object) -> None:
-    """Write JSON atomically, in pieces: dicts are written some hundred entries at a time, so a
-    large state file is never built as one string."""
-    write_atomic(path, (piece.encode("utf-8") for piece in _json_pieces(value)))
-
-
-class Pairs:
-    """A JSON object whose entries are made while it is written (`items` is called once)."""
-
-    def __init__(self, items: Callable[[], Iterable[tuple[str, object]]]):
-        self.items = items
-
-
-def _json_pieces(value: object) -> Iterator[str]:
-    if not isinstance(value, dict | Pairs):
-        yield json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        return
-    yield "{"
-    first = True
-    items = iter(value.items())
-    while batch := dict(itertools.islice(items, 500)):
-        small = {k: v for k, v in batch.items() if not isinstance(v, dict | Pairs)}
-        if small:
-            yield ("" if first else ",") + json.dumps(small, ensure_ascii=False, separators=(",", ":"))[1:-1]
-            first = False
-        for key, inner in batch.items():
-            if isinstance(inner, dict | Pairs):
-                yield ("" if first else ",") + json.dumps(key, ensure_ascii=False) + ":"
-                yield from _json_pieces(inner)
-                first = False
-    yield "}"
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write a file atomically (see `AtomicFile`); `data` may come in pieces, so a large file is
+    never held in memory whole."""
+    out = AtomicFile(path)
+    try:
+        for piece in [data] if isinstance(data, bytes) else data:
+            out.write(piece)
+        out.commit()
+    except BaseException:
+        out.discard()
+        raise
 
 
 def create_new(path: Path, text: str) -> bool:
@@ -543,17 +540,25 @@ def _swap_into_place(temp: Path, target: Path, spare: Path) -> bool:
     if not target.exists():
         os.rename(temp, target)
         return False
-    if not _exchange(temp, target):
-        old = temp.with_name(temp.name + "-old")
-        os.rename(target, old)
-        os.rename(temp, target)
-        temp = old
+    replace_folder(temp, target)
     _remove(str(spare))
     if (temp / MARKER).is_file():
         os.rename(temp, spare)
         return True
     shutil.rmtree(temp, ignore_errors=True)  # an empty folder the first build replaced
     return False
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put a complete folder at `target` in one step; what was there is left at `new`, for the
+    caller to keep or remove. Where two folders cannot be swapped at once (not Linux), the old one
+    is renamed away first, so for a moment there is none."""
+    if _exchange(new, target):
+        return
+    old = new.with_name(new.name + "-old")
+    os.rename(target, old)
+    os.rename(new, target)
+    os.rename(old, new)
 
 
 def _exchange(first: Path, second: Path) -> bool:

@@ -11,12 +11,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from signalbrief.cache import stable_hash
 from signalbrief.config import PUBLIC, Config
 from signalbrief.editions import EditionRule
 from signalbrief.formats import BriefView, HeadLink, OutputFormat
 from signalbrief.gating import GatedBrief, OpenSection
 from signalbrief.grading import band_for, band_ranges
-from signalbrief.incremental import Fragments, digest, folder_digest, fragments_file, theme_digest
+from signalbrief.incremental import Fragments, folder_digest, fragments_file, theme_digest
 from signalbrief.languages import BI, View, selected_views
 from signalbrief.model import Brief, Card, CheckedBrief, Paragraph, Text
 from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
@@ -57,7 +58,7 @@ class Site:
         self.views = tuple(self.chosen)  # view ids (folders), in the publication's order
         self.rules = tuple(rules)
         # What every file is made of: the theme, the publication's templates, the config and `key`.
-        self.base_key = digest(theme_digest(), folder_digest(root / TEMPLATES_DIR), repr(config), key)
+        self.base_key = stable_hash(theme_digest(), folder_digest(root / TEMPLATES_DIR), config, key)
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
@@ -74,22 +75,22 @@ class Site:
         """A hash of what a brief's files are rendered from, but the edition."""
         fills = sorted(self.fills.get(item.id, {}).items())
         see_also = [(t, self.card_key(t)) for t in item.card.see_also if t in self.cards]
-        return digest(item.id, item.digest, fills, see_also)
+        return stable_hash(item.id, item.digest, fills, see_also)
 
     @cached_property
     def listing_key(self) -> str:
         """A hash of every listed brief's card: what lists and feeds are made of."""
-        return digest(*[(item.id, self.card_key(item.id)) for item in self.listed])
+        return stable_hash(*[(item.id, self.card_key(item.id)) for item in self.listed])
 
     @cached_property
     def dates_key(self) -> str:
         """A hash of every listed brief's id and date: what sitemaps are made of."""
-        return digest(*[(item.id, item.brief.date) for item in self.listed])
+        return stable_hash(*[(item.id, item.brief.date) for item in self.listed])
 
     def card_key(self, brief_id: str) -> str:
         """A short hash of a brief's card (with its translations), as lists and see-also show it."""
         if brief_id not in self._card_keys:
-            self._card_keys[brief_id] = digest(self.cards[brief_id].plain())[:16]
+            self._card_keys[brief_id] = stable_hash(self.cards[brief_id].plain())[:16]
         return self._card_keys[brief_id]
 
     def view(self, view: str) -> View:
@@ -178,7 +179,7 @@ class Site:
     def rows(self, kind: str, context: dict[str, str], render: Callable[[Listed], str]) -> list[Markup]:
         """One fragment per listed brief (a row of an index page, an entry of a feed), each taken from
         the previous build when neither the brief's card nor the fragment's `context` changed."""
-        shared = digest(kind, sorted(context.items()))[:16]
+        shared = stable_hash(kind, sorted(context.items()))[:16]
         rows, kept, made = [], {}, 0
         for item in self.listed:
             key = f"{shared}:{item.id}:{self.card_key(item.id)}"

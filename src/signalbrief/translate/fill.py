@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,12 +9,10 @@ from typing import Protocol
 
 from pydantic import Field
 
-from signalbrief import __version__
-from signalbrief.checkcache import json_path, json_text
+from signalbrief.cache import Cache, json_path, json_text
 from signalbrief.config import Words
-from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, OutputError, SignalbriefError, error
+from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, SignalbriefError, error
 from signalbrief.fields import Strict, read_model
-from signalbrief.incremental import Damage, read_cache
 from signalbrief.languages import written_codes
 from signalbrief.loader import dotted, load_file
 from signalbrief.translate.apply import Fills
@@ -24,7 +21,6 @@ from signalbrief.translate.memory import MEMORY_FILE, Memory
 from signalbrief.translate.models import model_for
 from signalbrief.translate.segments import Glossary, Piece, assemble, pieces
 from signalbrief.validate import LoadedBrief
-from signalbrief.writer import write_json
 
 GLOSSARY_FILE = "glossary.yaml"
 
@@ -197,31 +193,20 @@ class FilledStore:
     completely are kept. A cache: anything unreadable in the file is ignored."""
 
     def __init__(self, root: Path, context: str):
-        self.path = root / FILLED_FILE
-        self.context = context
-        self.known: dict = {}
+        self.cache = Cache(root / FILLED_FILE, "filled", context)
+        self.known = self.cache.load()
         self.kept: dict[str, list] = {}
-        self.damaged = Damage(self.path)
-        data = read_cache(self.path)
-        if data is not None and data.get("context") == context:
-            if isinstance(data.get("briefs"), dict):
-                self.known = data["briefs"]
-            else:
-                self.damaged()
 
     def recall(self, item: LoadedBrief) -> Fills | None:
         found = self.known.get(item.id)
         if found is not None and (not isinstance(found, list) or len(found) != 2 or not isinstance(found[0], str)):
-            self.damaged()
+            self.cache.damaged()
             return None
         if found is None or found[0] != item.digest:
             return None
-        try:
-            fills = {(json_path(path), _lang(lang)): json_text(text) for path, lang, text in found[1]}
-        except (ValueError, TypeError):
-            self.damaged()
-            return None
-        self.kept[item.id] = found
+        fills = self.cache.decoded(lambda: _fills(found[1]))
+        if fills is not None:
+            self.kept[item.id] = found
         return fills
 
     def keep(self, item: LoadedBrief, fills: Fills) -> None:
@@ -229,12 +214,12 @@ class FilledStore:
 
     def save(self, context: str) -> None:
         """Write what this build filled, if anything changed."""
-        same = self.kept.keys() == self.known.keys() and all(self.known[k] is v for k, v in self.kept.items())
-        if same and context == self.context:
-            return
-        data = {"version": __version__, "context": context, "briefs": self.kept}
-        with contextlib.suppress(OutputError):
-            write_json(self.path, data)
+        self.cache.context = context
+        self.cache.save_all(self.kept)
+
+
+def _fills(data: list) -> Fills:
+    return {(json_path(path), _lang(lang)): json_text(text) for path, lang, text in data}
 
 
 def _lang(value: object) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from signalbrief.errors import OutputError, SignalbriefError, UsageError
 from signalbrief.languages import written_codes
+from signalbrief.writer import replace_folder
 
 MAX_PACKAGE_BYTES = 2 * 1024**3
 MAX_NAME_BYTES = 255  # the longest file name most file systems take
@@ -165,18 +166,15 @@ def _extract(archive: Path, staging: Path) -> None:
 
 
 def _move_into_place(unpacked: Path, target: Path) -> None:
-    """Rename a complete package to its name, setting a previous one aside first."""
-    old = None
+    """Rename a complete package to its name in one step; a package it replaces is left at
+    `unpacked`, inside the working folder the caller removes."""
     try:
         if target.exists() or target.is_symlink():
-            old = Path(tempfile.mkdtemp(prefix=f".replaced-{os.getpid()}-", dir=target.parent)) / "old"
-            os.replace(target, old)
-        os.replace(unpacked, target)
+            replace_folder(unpacked, target)
+        else:
+            os.replace(unpacked, target)
     except OSError as exc:
         raise OutputError(f"{target}: cannot install the model: {exc.strerror or exc}") from None
-    finally:
-        if old is not None:
-            shutil.rmtree(old.parent, ignore_errors=True)
 
 
 def _check_archive(archive: Path) -> str:

@@ -1,0 +1,250 @@
+"""One shape for every cache signalbrief keeps between runs, and one stable hash for their keys.
+
+A cache file is JSON lines: a head naming the signalbrief version, the cache's namespace and its
+context key (a hash of everything its entries depend on besides their own keys), then the entries,
+some hundred to a line, then an end line with their count. A file of another version or namespace,
+of the wrong shape, or cut short is ignored with one warning line naming it; a file written for
+another context is simply not used. Files are written through the writer's atomic path as the
+entries come, so a large cache is never held in memory whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import enum
+import hashlib
+import itertools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path, PurePath
+from typing import IO, Any, TypeVar
+
+from signalbrief import __version__
+from signalbrief.errors import OutputError
+from signalbrief.writer import AtomicFile
+
+BATCH = 500  # entries to a line
+_END = "end"
+DAMAGED = "damaged (unexpected content)"
+T = TypeVar("T")
+
+
+def stable_hash(*parts: object) -> str:
+    """A hash of plain values, the same in every process and on every machine: bytes are hashed as
+    they are, anything else as canonical JSON (dates, paths, sets and dataclasses included);
+    anything else, whose only text would be its `repr`, is refused with TypeError."""
+    # Framed so that no two sequences of parts hash alike: each bytes part on its own, each run of
+    # other parts as one JSON array.
+    hasher = hashlib.blake2b(digest_size=16)
+    for raw, run in itertools.groupby(parts, key=_is_bytes):
+        for data in run if raw else [_canonical(list(run)).encode("utf-8")]:
+            hasher.update(b"%s%d:" % (b"b" if raw else b"j", len(data)))
+            hasher.update(data)
+    return hasher.hexdigest()
+
+
+def _is_bytes(part: object) -> bool:
+    return isinstance(part, bytes)
+
+
+def _plain(value: object) -> object:
+    """The plain value JSON writes for an object it does not know; TypeError where there is none."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return [type(value).__qualname__, fields]
+    model_fields = getattr(type(value), "model_fields", None)  # a pydantic model
+    if isinstance(model_fields, dict):
+        return [type(value).__qualname__, {name: getattr(value, name) for name in model_fields}]
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return value.as_posix()
+    if isinstance(value, set | frozenset):
+        return {"set": sorted(_canonical(item) for item in value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"cannot hash a {type(value).__name__}: give plain values, not objects")
+
+
+_canonical = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False, default=_plain
+).encode
+
+
+class Cache:
+    """Entries by key, kept in one file between runs, valid for one namespace and one context key.
+
+    `load` reads the file once; `put` adds an entry to the file `save` puts in place of it (entries
+    are written as they come); `damaged` is for a caller that finds an entry it cannot use."""
+
+    def __init__(self, path: Path, namespace: str, context: str):
+        self.path, self.namespace, self.context = path, namespace, context
+        self._entries: dict[str, Any] | None = None
+        self._holds: str | None = None  # the context whose entries the file holds as loaded
+        self._out: AtomicFile | None = None
+        self._batch: dict[str, Any] = {}
+        self._count = 0
+        self._failed = False
+        self._warned = False
+
+    def load(self) -> dict[str, Any]:
+        """The entries of the file: empty when it is missing, of another context, or unusable."""
+        if self._entries is None:
+            self._entries = self._read()
+        return self._entries
+
+    def take(self, key: str) -> Any:
+        """An entry handed over: it is no longer held here (`put` it to keep it)."""
+        return self.load().pop(key, None)
+
+    def decoded(self, decode: Callable[[], T]) -> T | None:
+        """What `decode()` makes of entries; None (with the warning) where they have the wrong shape."""
+        try:
+            return decode()
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+            self.damaged()
+            return None
+
+    def put(self, key: str, value: object) -> None:
+        """Add an entry (plain JSON values) to the file the next `save` puts in place."""
+        if self._failed:
+            return
+        self._batch[key] = value
+        if len(self._batch) >= BATCH:
+            self._flush()
+
+    def save(self) -> None:
+        """Put the entries given since the last save in place of the file. A cache: when it cannot
+        be written, the old file stays or none does, and the next run does the work again."""
+        if not self._failed:
+            self._flush()
+            self._write([_END, self._count])
+        if self._out is not None:
+            with contextlib.suppress(OutputError):
+                self._out.commit()
+        self._out, self._count, self._failed = None, 0, False
+
+    def save_all(self, entries: dict[str, Any], encode: Callable[[Any], object] = lambda value: value) -> None:
+        """Save exactly these entries (each `encode`d as it is written), unless they are the very
+        entries loaded from a file written for the same context."""
+        if self._holds_already(entries):
+            return
+        for key, value in entries.items():
+            self.put(key, encode(value))
+        self.save()
+
+    def _holds_already(self, entries: dict[str, Any]) -> bool:
+        known = self._entries
+        if self._holds != self.context or known is None or entries.keys() != known.keys():
+            return False
+        return all(known[key] is value for key, value in entries.items())
+
+    def discard(self) -> None:
+        """Drop what was put since the last save; the file stays as it was."""
+        if self._out is not None:
+            self._out.discard()
+        self._out, self._batch, self._count, self._failed = None, {}, 0, False
+
+    def damaged(self, why: str = DAMAGED) -> None:
+        """Say once that the file cannot be used (the caller does the work it would have saved)."""
+        self._holds = None
+        if not self._warned:
+            self._warned = True
+            cache_ignored(self.path, why)
+
+    def _flush(self) -> None:
+        if self._out is None:
+            self._write({"version": __version__, "namespace": self.namespace, "context": self.context})
+        if self._batch:
+            self._write(self._batch)
+            self._count += len(self._batch)
+            self._batch = {}
+
+    def _write(self, value: object) -> None:
+        line = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        try:
+            if self._out is None:
+                self._out = AtomicFile(self.path)
+            self._out.write(line)
+        except OutputError:
+            self.discard()
+            self._failed = True
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            with open(self.path, "rb") as lines:
+                head = json.loads(lines.readline() or b"null")
+                why = self._refused(head)
+                if why is not None:
+                    self.damaged(why)
+                elif head["context"] == self.context:
+                    return self._body(lines)
+                return {}
+        except FileNotFoundError:
+            self._holds = self.context
+        except OSError as exc:
+            self.damaged(f"cannot be read ({exc.strerror or exc})")
+        except ValueError:
+            self.damaged("damaged (not JSON)")
+        return {}
+
+    def _refused(self, head: object) -> str | None:
+        """Why a file's head rules it out; None when it is a sound head of this cache."""
+        if not isinstance(head, dict):
+            return "damaged (not a JSON object)"
+        if head.get("version") != __version__:
+            return "written by another signalbrief version"
+        if head.get("namespace") != self.namespace or not isinstance(head.get("context"), str):
+            return f"damaged (not a {self.namespace} cache)"
+        return None
+
+    def _body(self, lines: IO[bytes]) -> dict[str, Any]:
+        entries: dict[str, Any] = {}
+        count, ended = 0, False
+        for line in lines:
+            batch = json.loads(line)
+            if ended or not isinstance(batch, dict | list):
+                return self._unusable(DAMAGED)
+            if isinstance(batch, list):
+                ended = batch == [_END, count]
+                if not ended:
+                    return self._unusable(DAMAGED)
+                continue
+            entries.update(batch)
+            count += len(batch)
+        if not ended:
+            return self._unusable("damaged (incomplete)")
+        self._holds = self.context
+        return entries
+
+    def _unusable(self, why: str) -> dict[str, Any]:
+        self.damaged(why)
+        return {}
+
+
+def cache_ignored(path: Path, why: str) -> None:
+    """Say in one line that a cache file is not used (the run then does the work it would have saved)."""
+    print(f"{_shown(path)}: warning: {why}; ignored", file=sys.stderr, flush=True)
+
+
+def _shown(path: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(path.absolute().relative_to(Path.cwd()))
+    return str(path)
+
+
+def json_text(value: object) -> str:
+    """A string read back from a cache (TypeError for anything else)."""
+    if not isinstance(value, str):
+        raise TypeError("text expected")
+    return value
+
+
+def json_path(value: object) -> tuple[str | int, ...]:
+    """A field path read back from a cache: a list of keys and indexes."""
+    if not isinstance(value, list) or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in value):
+        raise TypeError("field path")
+    return tuple(value)
