@@ -83,6 +83,18 @@ def test_another_context_is_not_used_and_not_warned_about(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_a_cache_written_by_other_code_is_not_used(tmp_path, monkeypatch, capsys):
+    from signalbrief import cache as module
+
+    path = tmp_path / "c.json"
+    cache = Cache(path, "demo", "ctx")
+    cache.put("k", 1)
+    cache.save()
+    monkeypatch.setattr(module, "code_stamp", lambda: "other code, same version")
+    assert Cache(path, "demo", "ctx").load() == {}
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     ("change", "why"),
     [

@@ -19,6 +19,7 @@ import itertools
 import json
 import sys
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path, PurePath
 from typing import IO, Any, TypeVar
 
@@ -30,6 +31,14 @@ BATCH = 500  # entries to a line
 _END = "end"
 DAMAGED = "damaged (unexpected content)"
 T = TypeVar("T")
+
+
+@cache
+def code_stamp() -> str:
+    """A hash of signalbrief's own Python files by name, size and time stamp."""
+    root = Path(__file__).parent
+    files = sorted(root.rglob("*.py"))
+    return stable_hash([(str(f.relative_to(root)), s.st_size, s.st_mtime_ns) for f in files for s in [f.stat()]])
 
 
 def stable_hash(*parts: object) -> str:
@@ -89,6 +98,16 @@ class Cache:
         self._count = 0
         self._failed = False
         self._warned = False
+
+    @property
+    def context(self) -> str:
+        return self._context
+
+    @context.setter
+    def context(self, context: str) -> None:
+        # The code is part of every context: a cache written by other code of the same version (a
+        # development checkout between releases) is not used, rather than replayed.
+        self._context = stable_hash(context, code_stamp())
 
     def load(self) -> dict[str, Any]:
         """The entries of the file: empty when it is missing, of another context, or unusable."""
