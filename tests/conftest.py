@@ -177,3 +177,21 @@ def installed_models(models_folder, glossary_packages, run, tmp_path) -> Path:
         result = run(tmp_path, "models", "install", "--file", str(archive))
         assert result.exit_code == 0, result.stderr
     return models_folder
+
+
+def small_brief(**fields):
+    """A valid `Brief` with the fewest fields, plus `fields` (sections, sources, ...)."""
+    from signalbrief.model import Brief
+
+    data = {
+        "date": "2024-04-01",
+        "signal": {"en": "S"},
+        "type": "funding",
+        "regions": ["US"],
+        "market_class": "flash",
+        "confidence": {"score": 0.5, "basis": "expert-input"},
+        "summary": {"en": "x"},
+        "body": [{"en": "b"}],
+    }
+    return Brief.model_validate({**data, **fields})
+

@@ -11,6 +11,7 @@ from signalbrief.build import BuildOptions, build
 from signalbrief.config import Config
 from signalbrief.gating import LockCard, OpenSection, gate
 from signalbrief.model import Brief, Section
+from tests.conftest import small_brief
 from tests.test_formats import plugged
 
 EMBARGOED = """\
@@ -95,18 +96,7 @@ def brief_with_public_embargo() -> Brief:
         {"tier": "public", "title": {"en": "Embargoed: public"}, "body": [{"en": "x"}], "sources": [{"title": "p"}]},
         {"tier": "public", "title": {"en": "Open"}, "body": [{"en": "y"}], "sources": [{"title": "q"}]},
     ]
-    data = {
-        "date": "2024-04-01",
-        "signal": {"en": "S"},
-        "type": "funding",
-        "regions": ["US"],
-        "market_class": "flash",
-        "confidence": {"score": 0.5, "basis": "expert-input"},
-        "summary": {"en": "x"},
-        "body": [{"en": "b"}],
-        "sections": sections,
-    }
-    return Brief.model_validate(data)
+    return small_brief(sections=sections)
 
 
 def test_gate_applies_the_rules_it_is_given_and_leaves_out_a_public_section_with_no_tier_to_unlock():

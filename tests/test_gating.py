@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from signalbrief.build import BuildOptions, build
 from signalbrief.config import Config
 from signalbrief.gating import LockCard, OpenSection, gate
-from signalbrief.model import Brief
+from tests.conftest import small_brief
 
 EDITIONS = Config().edition_ids  # public, strategy-circle, leadership-alliance
 
@@ -198,32 +198,22 @@ def assert_feeds_list_every_brief(folder: Path, views: tuple[str, ...], briefs: 
 
 
 def test_gate_never_hands_a_locked_body_to_templates():
-    brief = Brief.model_validate(
-        {
-            "date": "2024-04-01",
-            "signal": {"en": "S"},
-            "type": "funding",
-            "regions": ["US"],
-            "market_class": "flash",
-            "confidence": {"score": 0.5, "basis": "expert-input"},
-            "summary": {"en": "x"},
-            "body": [{"en": "b"}],
-            "sources": [{"title": "public"}],
-            "sections": [
-                {
-                    "tier": "strategy-circle",
-                    "title": {"en": "T1"},
-                    "body": [{"en": "secret1"}],
-                    "sources": [{"title": "s1"}],
-                },
-                {
-                    "tier": "leadership-alliance",
-                    "title": {"en": "T2"},
-                    "teaser": {"en": "tease"},
-                    "body": [{"en": "secret2"}],
-                },
-            ],
-        }
+    brief = small_brief(
+        sources=[{"title": "public"}],
+        sections=[
+            {
+                "tier": "strategy-circle",
+                "title": {"en": "T1"},
+                "body": [{"en": "secret1"}],
+                "sources": [{"title": "s1"}],
+            },
+            {
+                "tier": "leadership-alliance",
+                "title": {"en": "T2"},
+                "teaser": {"en": "tease"},
+                "body": [{"en": "secret2"}],
+            },
+        ],
     )
     config = Config()
     public = gate("b", brief, "public", config)
