@@ -15,6 +15,7 @@ from signalbrief.cache import stable_hash
 from signalbrief.config import PUBLIC, Config
 from signalbrief.editions import EditionRule
 from signalbrief.formats import BriefView, HeadLink, OutputFormat
+from signalbrief.formats.share import Page, lock_classes, share
 from signalbrief.gating import GatedBrief, OpenSection
 from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import Fragments, folder_digest, fragments_file, theme_digest
@@ -151,10 +152,16 @@ class Site:
             for target in gated.brief.see_also
             if target in self.cards
         ]
+        shared = self.page(edition, view, depth=3, page=f"{gated.id}/")
+        title = marked_plain(gated.brief.signal, lang)
+        description = marked_plain(gated.brief.dek or gated.brief.summary, lang)
+        url = f"{self.edition_url(edition)}{view}/{gated.id}/" if self.config.base_url else ""
+        page = Page(title, description, gated.brief.date, shared["html_lang"], shared["site_title"], url)
         context = {
-            **self.page(edition, view, depth=3, page=f"{gated.id}/"),
-            "page_title": marked_plain(gated.brief.signal, lang),
-            "description": marked_plain(gated.brief.dek or gated.brief.summary, lang),
+            **shared,
+            "page_title": title,
+            "description": description,
+            "share": share(page, lock_classes(gated)),
             "g": gated,
             "band": band_for(gated.brief.confidence.score, self.config.grades),
             "rows": band_ranges(self.config.grades),
