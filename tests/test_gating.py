@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -162,15 +163,20 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
 
 
 def edition_text(folder: Path) -> str:
-    """Every file of an edition as text; a JSON file (feed.json) also with its strings decoded, so
-    an escape such as \\u0063 could hide no word."""
+    """Every file of an edition as text; a JSON file (feed.json) and a page's JSON-LD also with their
+    strings decoded, so an escape such as \\u0063 could hide no word."""
     parts = []
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             parts.append(path.read_text(encoding="utf-8"))
             if path.suffix == ".json":
                 parts += json_strings(json.loads(parts[-1]))
+            if path.suffix == ".html":
+                parts += [s for script in JSON_LD.findall(parts[-1]) for s in json_strings(json.loads(script))]
     return "\n".join(parts)
+
+
+JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
 def brief_text(folder: Path, brief_id: str) -> str:

@@ -104,9 +104,11 @@ class Inspector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
         self.problems: list[str] = []
+        self.in_data_script = False
 
     def handle_starttag(self, tag, attrs):
-        if tag not in self.allowed:
+        self.in_data_script = tag == "script" and dict(attrs).get("type") == "application/ld+json"
+        if tag not in self.allowed and not self.in_data_script:
             self.problems.append(f"element <{tag}>")
         for name, value in attrs:
             if name.startswith("on"):
@@ -117,6 +119,14 @@ class Inspector(HTMLParser):
                     self.problems.append(f"{name}={value!r} on <{tag}>")
             if name == "style":
                 self.problems.append(f"style attribute on <{tag}>")
+
+    def handle_data(self, data):
+        # JSON-LD is data, not code: it is allowed only whole (it parses) and with no markup escaping it.
+        if self.in_data_script and ("<" in data or not isinstance(json.loads(data), dict)):
+            self.problems.append(f"JSON-LD {data[:60]!r}")
+
+    def handle_endtag(self, tag):
+        self.in_data_script = False
 
 
 @pytest.fixture(scope="module")
