@@ -300,12 +300,12 @@ def test_source_numbers_tell_nothing_about_locked_sections(tmp_path):
         open_number = len(shown)  # the public section's source is the last one every edition shows
         assert f'Open text <a class="cite" href="#source-{open_number}">[{open_number}]</a> and' in html
         md = (tmp_path / "site" / edition / "en" / "b.md").read_text(encoding="utf-8")
-        assert f"Open text [^{open_number}] and [^1]." in md
-        assert f"[^{open_number}]: Open source" in md and f"[^{open_number + 1}]" not in md
+        assert f"Open text \\[{open_number}\\] and \\[1\\]." in md
+        assert f"\n{open_number}. Open source" in md and f"\n{open_number + 1}. " not in md
         everything = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site" / edition).rglob("*.*"))
         for hidden in range(len(shown) + 1, 6):
             assert f"source-{hidden}" not in everything and f"[{hidden}]" not in everything
-            assert f"[^{hidden}]" not in everything and f'value="{hidden}"' not in everything
+            assert f"\\[{hidden}\\]" not in everything and f'value="{hidden}"' not in everything
     public = (tmp_path / "site/public/en/b/index.html").read_text(encoding="utf-8")
     assert "<p>Exposure notes.</p>" in public  # the teaser's citation of its locked source is left out
     assert "> Exposure notes." in (tmp_path / "site/public/en/b.md").read_text(encoding="utf-8")

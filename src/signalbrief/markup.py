@@ -98,7 +98,7 @@ def _cited_html(text: str, cite: Cite) -> str:
 
 def inline_markdown(text: str, footnote: Cite) -> str:
     """Re-write a text's inline Markdown cleanly: no raw HTML, unsafe links reduced to their text,
-    citations as footnote references (`footnote(n)` gives the footnote label as its target)."""
+    citations as the plain number shown, `\\[n\\]` (`footnote(n)` says which, or to leave one out)."""
     out: list[str] = []
     link: str | None = None
     for token in inline_tokens(text):
@@ -151,7 +151,7 @@ def _cited_markdown(text: str, footnote: Cite) -> str:
         elif not found[0]:
             out.append(markdown_escape(before.rstrip()))
         else:
-            out.append(f"{markdown_escape(before)}[^{found[0]}]")
+            out.append(f"{markdown_escape(before)}\\[{found[1]}\\]")
         last = match.end()
     out.append(markdown_escape(text[last:]))
     return "".join(out)
@@ -160,6 +160,11 @@ def _cited_markdown(text: str, footnote: Cite) -> str:
 def markdown_escape(text: str) -> str:
     """Escape what Markdown would read as markup, so text stays text on any platform."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_cell(text: str) -> str:
+    """Escape a text for a cell of a Markdown table (a `|` would end the cell)."""
+    return markdown_escape(text).replace("|", "\\|")
 
 
 @lru_cache(maxsize=65536)

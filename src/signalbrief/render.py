@@ -12,6 +12,7 @@ from importlib.resources.abc import Traversable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from babel import Locale
 from babel.core import get_global
@@ -33,7 +34,7 @@ from markupsafe import Markup, escape
 
 from signalbrief.config import Config
 from signalbrief.languages import BI, BILINGUAL, Labels, Language, fallback, for_codes, in_language, language
-from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_escape, plain_text
+from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_cell, markdown_escape, plain_text
 from signalbrief.model import Text
 from signalbrief.model import region_name as _region_name
 
@@ -150,8 +151,10 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
             line=_markdown_line,
             term_label=_escaped(term_label),
             region_name=_escaped(region_name),
+            absolute_url=absolute_url,
         )
         env.filters["md_escape"] = markdown_escape
+        env.filters["md_cell"] = markdown_cell
     else:
         env.globals.update(text=_html_text, locked_text=_html_locked_text, line=_html_line)
     return env
@@ -304,6 +307,12 @@ def _escaped(label: Callable[..., str]) -> Callable[..., str]:
         return markdown_escape(label(*args))
 
     return escaped
+
+
+def absolute_url(config: Config, url: str) -> str:
+    """A link made absolute from the build's base URL (a path from its origin), as a pasted copy needs;
+    without a base URL, the link as written."""
+    return urljoin(config.base_url, url) if config.base_url else url
 
 
 def xml_chars(xml: str) -> str:
