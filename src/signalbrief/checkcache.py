@@ -16,13 +16,14 @@ from signalbrief.errors import Location, Problem
 from signalbrief.model import Card, Text
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
+SHAPE = 2  # of an entry: raised when it changes, so entries of an older shape are not read
 
 
 class CheckCache:
     """The check outcome of every brief file of the last run, by path and content hash."""
 
     def __init__(self, root: Path, context: dict):
-        self.cache = Cache(root / CACHE_FILE, "checked", stable_hash(context))
+        self.cache = Cache(root / CACHE_FILE, "checked", stable_hash(context, SHAPE))
         self.known = self.cache.load()
         self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
 
@@ -93,6 +94,7 @@ def _decode(data: dict) -> dict:
             json_text(card[4]),
             tuple(json_text(r) for r in card[5]),
             tuple(json_text(t) for t in card[6]),
+            json_text(card[7]),
         ),
         "needs": tuple(
             (json_path(path), json_text(source), json_text(target), json_text(text))

@@ -15,9 +15,10 @@ def signalbrief_output_formats() -> list[type[OutputFormat]]:
     # Imported when the formats are asked for: loading the plugins (as `validate` does, for the
     # languages) must not load the renderer.
     from signalbrief.formats.atom import AtomFeed
+    from signalbrief.formats.browse import BrowsePages
     from signalbrief.formats.jsonfeed import JsonFeed
     from signalbrief.formats.markdown import BriefMarkdown
     from signalbrief.formats.pages import BriefPage, EntryPage, IndexLists, StyleSheet
     from signalbrief.formats.sitemap import Sitemap
 
-    return [BriefPage, BriefMarkdown, StyleSheet, IndexLists, AtomFeed, JsonFeed, Sitemap, EntryPage]
+    return [BriefPage, BriefMarkdown, StyleSheet, IndexLists, BrowsePages, AtomFeed, JsonFeed, Sitemap, EntryPage]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 
-from markupsafe import Markup
-
 from signalbrief.config import PUBLIC
 from signalbrief.formats import BriefView, Files, OutputFormat
+from signalbrief.formats.browse import Lists
 from signalbrief.languages import BI, for_codes
 from signalbrief.render import pick
 
@@ -24,32 +23,22 @@ class BriefPage(OutputFormat):
 
 
 class IndexLists(OutputFormat):
-    """`<edition>/<view>/index.html`: every brief of the build, newest first."""
+    """`<edition>/<view>/index.html` and `page/<n>/index.html`: every brief of the build, newest first."""
 
     name = "index-lists"
 
     def __init__(self, site):
         super().__init__(site)
-        self._lists: dict[str, Markup] = {}
+        self.lists = Lists(site)
 
     def edition_key(self, edition: str) -> object:
         return self.site.listing_key
 
     def edition_files(self, edition: str) -> Files:
+        ids = [item.id for item in self.site.listed]
         for view in self.site.views:
-            context = {**self.site.page(edition, view, depth=2, page=""), "briefs": self.site.listed}
-            context["page_title"] = context["site_title"]
-            context["brief_list"] = self._brief_list(view)
-            yield f"{edition}/{view}/index.html", self.site.html.get_template("index.html").render(context)
-
-    def _brief_list(self, view: str) -> Markup:
-        """The list of briefs of an index page: the same in every edition, so rendered once per view."""
-        if view not in self._lists:
-            lang = self.site.view(view).lang
-            rows = self.site.template_rows("brief_row.html", {"lang": lang})
-            html = self.site.html.get_template("brief_list.html").render({"lang": lang, "rows": rows})
-            self._lists[view] = Markup(html.rstrip("\n"))
-        return self._lists[view]
+            title = pick(self.site.config.title, self.site.view(view).ui)
+            yield from self.lists.pages(edition, view, "", ids, {"page_title": title, "heading": title})
 
 
 class StyleSheet(OutputFormat):
