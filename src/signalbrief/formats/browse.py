@@ -61,27 +61,30 @@ class Lists:
         """`<edition>/<view>/<folder>index.html` and its further pages, `PAGE_SIZE` briefs each;
         `context` adds the page's heading and title."""
         total = max(1, -(-len(ids) // PAGE_SIZE))
-        lang = self.site.view(view).lang
         template = self.site.html.get_template("index.html")
         for number in range(1, total + 1):
             here = folder + page_folder(number)
             up = "../" * here.count("/")
-            rows = self.rows(view, up)
-            chunk = ids[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-            shown = self.site.html.get_template("brief_list.html").render({"lang": lang, "rows": [rows[i] for i in chunk]})
             page = {**self.site.page(edition, view, depth=2 + here.count("/"), page=here), **context}
-            page["brief_list"] = Markup(shown.rstrip("\n"))
-            page["pager"] = pager(number, total, f"{up}{folder}")
+            page["brief_list"] = self._list(view, up, ids[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
+            page["pager"] = pager(number, total)
             if number > 1:
                 paged = gettext_in(self.site.view(view).ui, "Page {n} of {total}").format(n=number, total=total)
                 page["page_title"] = f"{page['page_title']} · {paged}"
             yield f"{edition}/{view}/{here}index.html", template.render(page)
 
+    def _list(self, view: str, up: str, ids: list[str]) -> Markup:
+        """The list of some briefs' rows on a page `up` below the view's folder."""
+        rows = self.rows(view, up)
+        context = {"lang": self.site.view(view).lang, "rows": [rows[i] for i in ids]}
+        return Markup(self.site.html.get_template("brief_list.html").render(context).rstrip("\n"))
 
-def pager(number: int, total: int, first: str) -> dict[str, Any] | None:
-    """Page `number` of `total`'s links to its neighbours; `first` leads to page 1. None: one page."""
+
+def pager(number: int, total: int) -> dict[str, Any] | None:
+    """Page `number` of `total`'s links to its neighbours; None for a list of one page."""
     if total == 1:
         return None
+    first = "" if number == 1 else "../../"  # from `page/<n>/` back to the list's own folder
     newer = f"{first}{page_folder(number - 1)}" if number > 1 else None
     older = f"{first}{page_folder(number + 1)}" if number < total else None
     return {"number": number, "total": total, "newer": newer, "older": older}
