@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from signalbrief.build import BuildOptions, build
+from signalbrief.formats.browse import FACETS
+from signalbrief.validate import RESERVED_IDS
 
 BRIEFS = 120
 FIRST_DAY = datetime.date(2024, 1, 1)
@@ -165,3 +167,19 @@ def test_an_incremental_build_moves_a_changed_brief_between_browse_pages(tmp_pat
     (root / "briefs" / "b001.yaml").write_text(changed, encoding="utf-8")
     build(root, options)
     assert rows(root / "site" / "public" / "en" / "market-class" / "flash" / "index.html") == ["b001", "b000"]
+
+
+def test_the_browse_folders_are_reserved_ids():
+    assert set(RESERVED_IDS) == {facet.folder for facet in FACETS} | {"page"}
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "where"),
+    [("type", "", "briefs/type.yaml:1:1"), ("other", "id: month\n", "briefs/other.yaml:1:5")],
+)
+def test_a_brief_whose_id_names_a_browse_folder_is_refused(publication, run, name, head, where):
+    root = publication({name: head + brief_yaml(1)})
+    result = run(root, "build")
+    assert result.exit_code == 1
+    assert f"{where}: error: id: " in result.stderr
+    assert not (root / "site").exists()

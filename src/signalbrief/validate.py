@@ -34,6 +34,8 @@ BRIEFS_DIR = "briefs"
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
 # A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
+# The folders of each view's browse pages and further index pages (formats/browse.py): no brief's.
+RESERVED_IDS = ("type", "region", "market-class", "month", "page")
 _WRITTEN_ID = re.compile(rb"^id:[ \t]*(['\"]?)([a-z0-9]+(?:-[a-z0-9]+)*)\1[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 
 
@@ -343,6 +345,8 @@ def _brief_id(entry: _Entry) -> str | None:
     data = entry.document.data if entry.document else None
     written = data.get("id") if isinstance(data, dict) else None
     if isinstance(written, str):
+        if written in RESERVED_IDS and entry.document:
+            entry.problems.append(error(entry.document.locate(("id",)), "id", _reserved(written)))
         return written if SLUG.match(written) else None
     stem = entry.path.stem
     if not SLUG.match(stem) or len(stem) > 80:
@@ -354,7 +358,13 @@ def _brief_id(entry: _Entry) -> str | None:
             )
         )
         return None
+    if stem in RESERVED_IDS:
+        entry.problems.append(error(Location(entry.shown, 1, 1), "id", _reserved(stem)))
     return stem
+
+
+def _reserved(brief_id: str) -> str:
+    return f"{brief_id!r} names a folder of the browse pages; rename the file or add `id: some-other-slug`"
 
 
 def _guessed_id(path: Path, raw: bytes) -> str | None:
