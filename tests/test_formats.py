@@ -45,6 +45,7 @@ def test_the_built_in_formats_come_from_the_default_plugin():
         "brief-markdown": "md",
         "style-sheet": "html",
         "index-lists": "html",
+        "browse-pages": "html",
         "atom": "html",
         "json-feed": "html",
         "sitemap": "html",
