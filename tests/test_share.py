@@ -13,6 +13,7 @@ import pytest
 
 from signalbrief.build import BuildOptions, build
 from signalbrief.formats.share import script_json
+from signalbrief.validate import RESERVED_IDS
 from tests.conftest import copy_publication
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "publication"
@@ -95,7 +96,8 @@ def without_base(tmp_path_factory) -> Path:
 
 
 def brief_pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.glob("*/*/*/index.html"))
+    """Each brief's page (`<edition>/<view>/<id>/index.html`), not the browse pages beside them."""
+    return sorted(p for p in site.glob("*/*/*/index.html") if p.parent.name not in RESERVED_IDS)
 
 
 def test_each_tag_has_its_value_with_a_base_url(with_base):
