@@ -40,7 +40,14 @@ PAGES = [
     f"leadership-alliance/en/{SEED}/",
     f"leadership-alliance/bi/{SEED}/",
 ]
-GOLDEN_PAGES = ["index.html", "public/en/", "public/zh/chip-export-rules/", "public/bi/grid-storage-funding/"]
+GOLDEN_PAGES = [
+    "index.html",
+    "public/en/",
+    "public/zh/chip-export-rules/",
+    "public/bi/grid-storage-funding/",
+    "public/zh/region/",
+    "public/en/type/funding/",
+]
 
 
 @pytest.fixture(scope="module")
