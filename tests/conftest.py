@@ -195,3 +195,14 @@ def small_brief(**fields):
     }
     return Brief.model_validate({**data, **fields})
 
+
+def without_json_ld(html: str) -> str:
+    """The page less its JSON-LD script (a brief page has at most one), which must hold no markup
+    character (tests/test_share.py), so the rest can be checked for any `<script`."""
+    head, script, tail = html.partition('<script type="application/ld+json">')
+    if not script:
+        return html
+    data, end, tail = tail.partition("</script>")
+    assert end and not set("<>&") & set(data), data
+    return head + tail
+

@@ -25,7 +25,7 @@ from signalbrief.fields import read_model
 from signalbrief.loader import load_bytes
 from signalbrief.model import Brief
 from signalbrief.validate import check_citations
-from tests.conftest import VALID
+from tests.conftest import VALID, without_json_ld
 
 POSITIONED = re.compile(r"^b\.yaml(:\d+:\d+)?: (error|warning): ")
 CONTEXT = Config().validation_context()
@@ -161,7 +161,7 @@ def test_renderer_never_fails_and_never_emits_markup(tmp_path_factory, summary, 
         assert all(POSITIONED.match(str(p).replace("briefs/alpha.yaml", "b.yaml")) for p in exc.problems)
         return
     for page in (root / "site").rglob("*.html"):
-        html = page.read_text(encoding="utf-8").lower()
+        html = without_json_ld(page.read_text(encoding="utf-8")).lower()
         assert "<script" not in html and 'href="javascript' not in html
 
 

@@ -23,7 +23,7 @@ def test_build_translates_with_the_installed_model_and_labels_it(installed_model
     en = (root / "site/public/en/beta/index.html").read_text(encoding="utf-8")
     assert '<span data-mt="en">第二</span>' in en
     md = (root / "site/public/zh/alpha.md").read_text(encoding="utf-8")
-    assert "The贸易政策协议[^1]。 *(机器翻译)*" in md
+    assert "The贸易政策协议\\[1\\]。 *(机器翻译)*" in md
     assert "sentences machine-translated" in result.stderr
 
 
@@ -87,7 +87,9 @@ def test_vocabulary_labels_never_come_from_the_model(installed_models, publicati
     root = publication({"alpha": POLICY, "beta": BETA})
     run(root, "build")
     zh = (root / "site/public/zh/alpha/index.html").read_text(encoding="utf-8")
-    assert "<dd>政策协议</dd>" in zh and "<dd>美国 / 英国</dd>" in zh and "<dd>案例档案</dd>" in zh
+    assert '<dd><a href="../type/policy-agreement/">政策协议</a></dd>' in zh
+    assert '<a href="../region/US/">美国</a> / <a href="../region/GB/">英国</a>' in zh
+    assert '<dd><a href="../market-class/case-file/">案例档案</a></dd>' in zh
     assert "高——直接来源" in zh
 
 
