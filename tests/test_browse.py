@@ -124,7 +124,8 @@ def test_a_facet_overview_lists_each_term_with_its_count_in_the_view_s_language(
     assert '<a href="CN/">中国</a> <span class="meta">(40)</span>' in overview
     assert '<a href="US/">美国</a> <span class="meta">(120)</span>' in overview
     months = (site / "public" / "en" / "month" / "index.html").read_text(encoding="utf-8")
-    assert re.findall(r'<a href="([^"]+)">', months) == ["2024-04/", "2024-03/", "2024-02/", "2024-01/"]
+    terms = months.split('<ul class="facet-terms">')[1].split("</ul>")[0]
+    assert re.findall(r'<a href="([^"]+)">', terms) == ["2024-04/", "2024-03/", "2024-02/", "2024-01/"]
     assert '<a href="2024-02/">February 2024</a> <span class="meta">(29)</span>' in months
     types = (site / "public" / "en" / "type" / "index.html").read_text(encoding="utf-8")
     assert '<a href="funding/">Funding</a> <span class="meta">(60)</span>' in types
@@ -137,6 +138,16 @@ def test_a_brief_page_links_its_type_regions_market_class_and_month_to_browse_pa
     assert links == ["../type/policy-agreement/", "../region/US/", "../region/CN/", "../market-class/trend/", "../month/2024-01/"]
     for href in links:
         assert target(page, href).is_file(), href
+
+
+@pytest.mark.parametrize("page", ["index.html", "page/2/index.html", "b003/index.html", "type/index.html", "month/2024-01/index.html"])
+def test_every_page_s_masthead_links_the_four_browse_overviews(site, page):
+    path = site / "public" / "zh" / page
+    nav = path.read_text(encoding="utf-8").split('<nav class="topics"')[1].split("</nav>")[0]
+    links = LINK.findall(nav)
+    assert [target(path, href).parent.name for href in links] == ["type", "region", "market-class", "month"]
+    assert all(target(path, href).is_file() for href in links)
+    assert "信号类型" in nav and "月份" in nav
 
 
 def test_no_browse_or_index_page_of_a_lower_edition_holds_member_text(site):
