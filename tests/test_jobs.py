@@ -48,3 +48,11 @@ def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monk
     with pytest.raises(_PoolStarted):
         build._render_briefs(None, None, todo, (0, None), lambda: None)
     assert started == [3]
+
+
+def test_translation_threads_follow_the_affinity_mask(monkeypatch):
+    from signalbrief.translate import engine
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert engine.thread_counts() == (1, 1)

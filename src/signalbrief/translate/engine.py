@@ -22,9 +22,17 @@ SPACE = "\u2581"  # SentencePiece's word-start mark
 
 def thread_counts(cores: int | None = None) -> tuple[int, int]:
     """(inter_threads, intra_threads): measured on 2 cores, 2 x 1 beat every other split."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or _usable_cores()
     inter = min(cores, 4)
     return inter, max(1, cores // inter)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity mask), not the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # no affinity masks (macOS)
+        return os.cpu_count() or 1
 
 
 class ArgosModel:
