@@ -18,6 +18,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from signalbrief.cache import stable_hash
 from signalbrief.config import CONFIG_FILE, Config
+from signalbrief.cores import usable_cores
 from signalbrief.editions import EditionRule
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
@@ -279,13 +280,8 @@ def _render_briefs(
 
 
 def worker_count(jobs: int) -> int:
-    """Return `jobs`, or when 0 the number of cores this process may run on: its affinity mask, as
-    `taskset` or a container's cpuset sets it (`os.cpu_count()` counts every core of the machine)."""
-    if jobs:
-        return jobs
-    if hasattr(os, "sched_getaffinity"):  # not on macOS
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+    """Return `jobs`, or when 0 the number of cores this process may run on."""
+    return jobs or usable_cores()
 
 
 class _Worker:

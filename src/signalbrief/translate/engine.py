@@ -7,9 +7,9 @@ sorted by length, with thread counts chosen for the machine and no silent trunca
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
+from signalbrief.cores import usable_cores
 from signalbrief.translate.models import ModelError, ModelInfo
 
 BEAM_SIZE = 4  # argostranslate's default, so quality matches its own output
@@ -22,17 +22,9 @@ SPACE = "\u2581"  # SentencePiece's word-start mark
 
 def thread_counts(cores: int | None = None) -> tuple[int, int]:
     """(inter_threads, intra_threads): measured on 2 cores, 2 x 1 beat every other split."""
-    cores = cores or _usable_cores()
+    cores = cores or usable_cores()
     inter = min(cores, 4)
     return inter, max(1, cores // inter)
-
-
-def _usable_cores() -> int:
-    """The cores this process may run on (its affinity mask), not the machine's count."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # no affinity masks (macOS)
-        return os.cpu_count() or 1
 
 
 class ArgosModel:
