@@ -193,10 +193,9 @@ Task = tuple[LoadedBrief, list[tuple[str, str]]]  # a brief and the (edition, st
 
 def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     """Take every unchanged brief's files from the previous build; return what must be rendered."""
-    formats = [fmt for fmt in site.formats if fmt.per_brief]
     todo = []
     for item in site.briefs:
-        made_of = [(fmt.name, fmt.brief_key(item)) for fmt in formats]
+        made_of = [(fmt.name, fmt.brief_key(item)) for fmt in site.brief_formats]
         keys = [(edition, stable_hash(site.base_key, "brief", edition, made_of)) for edition in editions]
         changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
         if changed:
@@ -207,14 +206,13 @@ def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
 def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tuple[str, str]]) -> None:
     """Write one brief's files in the given editions; its file is read once for all of them."""
     brief = site.filled(item)
-    formats = [fmt for fmt in site.formats if fmt.per_brief]
     memo: dict = {}  # each text rendered once for all editions and views of this brief
     for edition, key in steps:
         with output.step(key):
             gated = gate(item.id, brief, edition, site.config, site.rules)
             for view in site.views:
                 shown = site.brief_view(gated, view, memo)
-                for fmt in formats:
+                for fmt in site.brief_formats:
                     _add(output, fmt.brief_files(shown))
 
 

@@ -67,6 +67,7 @@ class Site:
         self._card_keys: dict[str, str] = {}
         self.fragments = Fragments(fragments_file(work), self.base_key)
         self.formats = [kind(self) for kind in formats]
+        self.brief_formats = [fmt for fmt in self.formats if fmt.per_brief]  # what each brief's step writes
 
     def filled(self, item: CheckedBrief) -> Brief:
         """A brief with the texts the fill step translated."""
