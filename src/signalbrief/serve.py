@@ -39,12 +39,13 @@ MAX_TARGET = 2048  # characters of a request target; longer ones are refused wit
 WATCHED_FILES = (CONFIG_FILE, GLOSSARY_FILE)
 WATCHED_FOLDERS = (BRIEFS_DIR, TEMPLATES_DIR)
 
+PLAIN_TEXT = "text/plain; charset=utf-8"  # the server's own short answers
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
+    ".txt": PLAIN_TEXT,
     ".xml": "application/xml; charset=utf-8",
     ".json": "application/json",
     ".svg": "image/svg+xml",
@@ -161,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Requests too malformed to parse still get a status line (http.server's default is HTTP/0.9:
     # a bare body) and a short text.
     default_request_version = "HTTP/1.0"
-    error_content_type = "text/plain; charset=utf-8"
+    error_content_type = PLAIN_TEXT
     error_message_format = "%(code)d %(message)s\n"
 
     def do_GET(self) -> None:
@@ -171,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer()
 
     def _not_allowed(self) -> None:
-        self._send(405, b"only GET and HEAD are served\n", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
+        self._send(405, b"only GET and HEAD are served\n", PLAIN_TEXT, {"Allow": "GET, HEAD"})
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
 
@@ -184,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._file(segments, slash)
         except Refusal as refusal:
-            self._send(refusal.status, f"{refusal.text}\n".encode(), "text/plain; charset=utf-8")
+            self._send(refusal.status, f"{refusal.text}\n".encode(), PLAIN_TEXT)
 
     def _check_host(self) -> None:
         hosts = self.headers.get_all("Host") or []
@@ -194,7 +195,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _file(self, segments: list[str], slash: bool) -> None:
         preview = self.server.preview
         if not segments:
-            self._send(302, b"", "text/plain; charset=utf-8", {"Location": preview.start_page})
+            self._send(302, b"", PLAIN_TEXT, {"Location": preview.start_page})
             return
         generation = preview.generation  # read before the file: a build in between reloads once more
         if not preview.folder.is_dir():
@@ -205,7 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path.is_dir():
             if not slash:
                 location = "/" + "/".join(quote(segment, safe="") for segment in segments) + "/"
-                self._send(301, b"", "text/plain; charset=utf-8", {"Location": location})
+                self._send(301, b"", PLAIN_TEXT, {"Location": location})
                 return
             path = path / "index.html"
         try:
