@@ -1,4 +1,4 @@
-"""Machine text is labelled wherever a reader meets it: pages, lists, see also, Atom, Markdown,
+"""Machine text is labelled wherever a reader meets it: pages, lists, see also, Atom, JSON Feed, Markdown,
 `<title>` and `<meta>`, in the reader's language; a missing language is marked as pending."""
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ NEAR = 80  # characters between a text and its label, on the same line
 
 
 def outputs(site: Path, views: tuple[str, ...] = ("en", "zh", "bi")) -> list[tuple[Path, str]]:
-    """Every HTML, Markdown and XML file of the editions' views, with its view."""
+    """Every HTML, Markdown, XML and JSON file of the editions' views, with its view."""
     found = []
     for path in sorted(site.rglob("*")):
         parts = path.relative_to(site).parts
-        if path.suffix in (".html", ".md", ".xml") and len(parts) > 2 and parts[1] in views:
+        if path.suffix in (".html", ".md", ".xml", ".json") and len(parts) > 2 and parts[1] in views:
             found.append((path, parts[1]))
     return found
 
@@ -83,7 +83,7 @@ def test_machine_text_is_labelled_in_every_file_that_shows_it(installed_models, 
     texts = {"贸易政策报告": "zh", "政府协议.": "zh", machine_en: "en", summary_en: "en"}
     missing, seen = unlabelled(outputs(site), texts, LABEL, before=False)
     assert missing == []
-    assert {"index.html", "feed.xml", ".md"} <= seen  # the check above can fail: the texts are there
+    assert {"index.html", "feed.xml", "feed.json", ".md"} <= seen  # the check above can fail: the texts are there
     zh_page = (site / "public/zh/alpha/index.html").read_text(encoding="utf-8")
     assert "<title>贸易政策报告（机器翻译）</title>" in zh_page
     assert '<meta name="description" content="政府协议.（机器翻译）">' in zh_page
