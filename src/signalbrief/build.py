@@ -178,6 +178,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
             todo = _plan(site, output, editions)
         with template_errors(site.root):
             _render_briefs(site, output, todo, (jobs, progress), lambda: _edition_files(site, output, editions))
+        _finish_files(site, output, editions)
         retire_state(output.work, known=bool(output.live.files))
         tree = output.commit()
         site.fragments.save()
@@ -228,6 +229,17 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
         made_of = fmt.site_key(editions)
         if made_of is not None:
             _step(output, stable_hash(site.base_key, fmt.name, made_of), partial(fmt.site_files, editions))
+
+
+def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
+    """The files made from each edition's finished output (its search index), once all else is written."""
+    assert output.staging is not None, "open() first"
+    for edition in editions:
+        for fmt in site.formats:
+            made_of = fmt.finish_key(edition, output.steps)
+            if made_of is not None:
+                key = stable_hash(site.base_key, fmt.name, "finish", edition, made_of)
+                _step(output, key, partial(fmt.finish_files, edition, output.staging, output.steps))
 
 
 def _step(output: Output, key: str, files: Callable[[], Files]) -> None:

@@ -1,17 +1,19 @@
 """Output formats: each a class that owns its templates and file names, registered through the
 `signalbrief_output_formats` hook (signalbrief's own by `signalbrief.formats.builtin`).
 
-A format has up to three parts, each written as steps a later build may reuse: files for one gated
+A format has up to four parts, each written as steps a later build may reuse: files for one gated
 brief in one edition and view (`brief_files`), files for each edition (`edition_files`: lists,
-feeds, sitemaps) and files for the whole site (`site_files`: the entry page). Each part says what
-its files are made of (`brief_key`, `edition_key`, `site_key`): when that is unchanged, the step's
-files are taken from the previous build.
+feeds, sitemaps), files for the whole site (`site_files`: the entry page) and files made from an
+edition's finished output (`finish_files`: the search index). Each part says what its files are made of
+(`brief_key`, `edition_key`, `site_key`, `finish_key`): when that is unchanged, the step's files
+are taken from the previous build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from signalbrief.languages import BI
@@ -84,6 +86,16 @@ class OutputFormat:
     def head_links(self, edition: str, view: str, up: str) -> list[HeadLink]:
         """Links every page of a view carries to this format's files; `up` leads to the edition root."""
         return []
+
+    def finish_key(self, edition: str, steps: Mapping[str, list[str]]) -> object | None:
+        """What files made from the edition's finished output are made of, given every step's key and
+        files; None: this format makes none."""
+        return None
+
+    def finish_files(self, edition: str, folder: Path, steps: Mapping[str, list[str]]) -> Files:
+        """Files made from an edition's finished output (a search index), which `folder` holds; they
+        are made after every other step of the build."""
+        return ()
 
 
 class LanguageFeed(OutputFormat):

@@ -19,6 +19,19 @@ def signalbrief_output_formats() -> list[type[OutputFormat]]:
     from signalbrief.formats.jsonfeed import JsonFeed
     from signalbrief.formats.markdown import BriefMarkdown
     from signalbrief.formats.pages import BriefPage, EntryPage, IndexLists, StyleSheet
+    from signalbrief.formats.search import SearchIndex, SearchPages
     from signalbrief.formats.sitemap import Sitemap
 
-    return [BriefPage, BriefMarkdown, StyleSheet, IndexLists, BrowsePages, AtomFeed, JsonFeed, Sitemap, EntryPage]
+    return [
+        BriefPage,
+        BriefMarkdown,
+        StyleSheet,
+        IndexLists,
+        BrowsePages,
+        SearchPages,
+        AtomFeed,
+        JsonFeed,
+        Sitemap,
+        EntryPage,
+        SearchIndex,
+    ]
