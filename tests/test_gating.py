@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -145,6 +146,7 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
     build(root, BuildOptions(output=Path("site"), views=views, formats=formats, allow_untranslated=True))
     for rank, edition in enumerate(EDITIONS):
         text = edition_text(root / "site" / edition)
+        searched = search_index_text(root / "site" / edition / "pagefind")
         if "html" in formats:
             assert_feeds_list_every_brief(root / "site" / edition, views, len(layout))
         for tier, words in secrets.items():
@@ -153,6 +155,8 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
                     assert word not in text, (edition, tier, word)
                 elif shown_in(word, views):
                     assert word in text, (edition, tier, word)  # the check can fail: the word is there
+                    if "html" in formats and indexed(word, views):
+                        assert word in searched, (edition, tier, word)  # and the index is read
         for index, sections in enumerate(layout):
             linked = f"{LINKED}/" in brief_text(root / "site" / edition, f"b{index}")
             assert linked == any(EDITIONS.index(tier) <= rank for tier, _ in sections), (edition, index)
@@ -162,17 +166,48 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
         assert not any(word in text for tier, words in secrets.items() if tier != "public" for word in words)
 
 
+def indexed(word: str, views: tuple[str, ...]) -> bool:
+    """Whether a canary is in the text of the search index: the body of a brief page in a language
+    view (the bilingual view is not indexed)."""
+    if not word.startswith(("cnrybody", "cnrypara", "cnrydek", "cnrytakeaway")):
+        return False
+    return shown_in(word, tuple(view for view in views if view != "bi"))
+
+
 def edition_text(folder: Path) -> str:
     """Every file of an edition as text; a JSON file (feed.json) and a page's JSON-LD also with their
-    strings decoded, so an escape such as \\u0063 could hide no word."""
-    parts = []
+    strings decoded, so an escape such as \\u0063 could hide no word; the search index decompressed."""
+    parts = [search_index_text(folder / "pagefind")]
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        if path.is_file() and "pagefind" not in path.relative_to(folder).parts:
             parts.append(path.read_text(encoding="utf-8"))
             if path.suffix == ".json":
                 parts += json_strings(json.loads(parts[-1]))
             if path.suffix == ".html":
                 parts += [s for script in JSON_LD.findall(parts[-1]) for s in json_strings(json.loads(script))]
+    return "\n".join(parts)
+
+
+INDEX_DATA = (".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".json")
+
+
+def search_index_text(folder: Path) -> str:
+    """Every data file of a Pagefind index as text: decompressed, and the JSON ones (page fragments,
+    the entry file) with their strings decoded, without the zero-width spaces Pagefind puts between
+    Chinese words; the binary index chunks and metadata as UTF-8, so their words show. (Its scripts
+    and WebAssembly are Pagefind's own, the same in every edition: test_search checks that.)"""
+    parts = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if not path.is_file() or path.suffix not in INDEX_DATA:
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        data = data.removeprefix(b"pagefind_dcd")
+        text = data.decode("utf-8", "replace")
+        parts.append(text)
+        if path.suffix in (".pf_fragment", ".json"):
+            parts += [s.replace("\u200b", "") for s in json_strings(json.loads(text))]
     return "\n".join(parts)
 
 
@@ -302,7 +337,7 @@ def test_source_numbers_tell_nothing_about_locked_sections(tmp_path):
         md = (tmp_path / "site" / edition / "en" / "b.md").read_text(encoding="utf-8")
         assert f"Open text \\[{open_number}\\] and \\[1\\]." in md
         assert f"\n{open_number}. Open source" in md and f"\n{open_number + 1}. " not in md
-        everything = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site" / edition).rglob("*.*"))
+        everything = edition_text(tmp_path / "site" / edition)
         for hidden in range(len(shown) + 1, 6):
             assert f"source-{hidden}" not in everything and f"[{hidden}]" not in everything
             assert f"\\[{hidden}\\]" not in everything and f'value="{hidden}"' not in everything
