@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -232,14 +233,23 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
 
 
 def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
-    """The files made from each edition's finished output (its search index), once all else is written."""
+    """The files made from each edition's finished output (its search index), once all else is
+    written; the steps that cannot be reused are made side by side (each runs a program, Pagefind)."""
     assert output.staging is not None, "open() first"
+    todo, steps = [], dict(output.steps)
     for edition in editions:
         for fmt in site.formats:
-            made_of = fmt.finish_key(edition, output.steps)
-            if made_of is not None:
-                key = stable_hash(site.base_key, fmt.name, "finish", edition, made_of)
-                _step(output, key, partial(fmt.finish_files, edition, output.staging, output.steps))
+            made_of = fmt.finish_key(edition, steps)
+            if made_of is None:
+                continue
+            key = stable_hash(site.base_key, fmt.name, "finish", edition, made_of)
+            if not output.reuse(key):
+                todo.append((key, partial(fmt.finish_files, edition, output.staging, steps)))
+    with ThreadPoolExecutor(max(1, min(len(todo), usable_cores()))) as pool:
+        made = list(pool.map(lambda step: list(step[1]()), todo))
+    for (key, _), files in zip(todo, made, strict=True):
+        with output.step(key):
+            _add(output, files)
 
 
 def _step(output: Output, key: str, files: Callable[[], Files]) -> None:
