@@ -38,7 +38,7 @@ class SearchIndex(OutputFormat):
 
     def finish_key(self, edition: str, steps: Mapping[str, list[str]]) -> object | None:
         made_of = sorted(key for key, paths in steps.items() if any(self.indexed(edition, p) for p in paths))
-        return made_of or None
+        return [made_of, _program()] if made_of else None
 
     def finish_files(self, edition: str, folder: Path, steps: Mapping[str, list[str]]) -> Files:
         pages = sorted(p for paths in steps.values() for p in paths if self.indexed(edition, p))
@@ -64,6 +64,16 @@ class SearchIndex(OutputFormat):
             and parts[2] in self.site.cards
             and parts[3] == "index.html"
         )
+
+
+def _program() -> list[object]:
+    """Which Pagefind would run (its path, size and time stamp): another version remakes the index."""
+    binary = pagefind_binary()
+    try:
+        info = binary.stat() if binary else None
+    except OSError:
+        info = None
+    return [str(binary), info.st_size, info.st_mtime_ns] if info else [str(binary)]
 
 
 def _link(page: Path, to: Path) -> None:
