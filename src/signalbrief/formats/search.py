@@ -5,6 +5,7 @@ holds no text of a higher tier."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from signalbrief.languages import BI, BILINGUAL
 from signalbrief.render import gettext_in
 
 INDEX_FOLDER = "pagefind"
+ENTRY_FILE = "pagefind-entry.json"
 SEARCH_FOLDER = "search"  # in each view, beside the briefs: a reserved id
 
 
@@ -50,7 +52,7 @@ class SearchIndex(OutputFormat):
                 _link(folder / page, source / page.partition("/")[2])
             _run_pagefind(edition, source, index)
             found = sorted(p for p in index.rglob("*") if p.is_file())
-            files = [(f"{edition}/{INDEX_FOLDER}/{p.relative_to(index).as_posix()}", p.read_bytes()) for p in found]
+            files = [(f"{edition}/{INDEX_FOLDER}/{p.relative_to(index).as_posix()}", _stable(p)) for p in found]
         return files
 
     def indexed(self, edition: str, path: str) -> bool:
@@ -74,6 +76,15 @@ def _program() -> list[object]:
     except OSError:
         info = None
     return [str(binary), info.st_size, info.st_mtime_ns] if info else [str(binary)]
+
+
+def _stable(path: Path) -> bytes:
+    """A file of the index; its entry file with its keys sorted, since Pagefind lists the languages in
+    any order (the same pages must give the same output, byte for byte)."""
+    data = path.read_bytes()
+    if path.name != ENTRY_FILE:
+        return data
+    return json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _link(page: Path, to: Path) -> None:
