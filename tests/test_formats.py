@@ -46,10 +46,12 @@ def test_the_built_in_formats_come_from_the_default_plugin():
         "style-sheet": "html",
         "index-lists": "html",
         "browse-pages": "html",
+        "search-pages": "html",
         "atom": "html",
         "json-feed": "html",
         "sitemap": "html",
         "entry-page": "html",
+        "search-index": "html",
     }
     assert formats.groups() == ("html", "md")
 
