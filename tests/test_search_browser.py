@@ -3,9 +3,17 @@ test_browser: a Chinese word finds the brief; member text is found only in the e
 
 from __future__ import annotations
 
+import json
+import threading
+from functools import partial
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
 import pytest
 
-from tests.test_browser import SEED, browser, site  # noqa: F401 (fixtures)
+from signalbrief.build import BuildOptions, build
+from tests.test_browser import SEED, QuietHandler, browser, site  # noqa: F401 (fixtures)
 
 NO_JS = "JavaScript"
 
@@ -58,3 +66,47 @@ def test_without_javascript_the_search_page_says_what_to_do(site, browser):  # n
     assert page.url == f"{site}/public/en/search/?q=memorandum"
     assert NO_JS in page.locator(".search-status").inner_text()
     page.close()
+
+
+HOSTILE = "<img src=x onerror=alert(1)> <script>alert(2)</script> hostile"
+
+
+def test_search_results_and_the_query_stay_text(browser, tmp_path):  # noqa: F811
+    """Markup in a brief or in the query reaches the results page as text: no element, no alert."""
+    root = tmp_path / "pub"
+    (root / "briefs").mkdir(parents=True)
+    brief = small_yaml(json.dumps(HOSTILE))
+    (root / "briefs" / "x.yaml").write_text(brief, encoding="utf-8")
+    build(root, BuildOptions(output=Path("site"), allow_untranslated=True))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page()
+        fired: list[str] = []
+        page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
+        for words in ("hostile", HOSTILE):
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/public/en/search/?q={quote(words)}")
+            page.wait_for_function("() => !/…|JavaScript/.test(document.querySelector('.search-status').textContent)")
+            assert page.locator(".search-list a").count() == 1
+            assert page.locator("#search-results img, #search-results script").count() == 0
+            assert "<img" in page.locator(".search-list").inner_text()
+        assert words in page.locator(".search-status").inner_text()
+        assert fired == []
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def small_yaml(text: str) -> str:
+    return f"""\
+date: 2024-04-01
+signal: {{en: {text}}}
+type: funding
+regions: [US]
+market_class: flash
+confidence: {{score: 0.5, basis: expert-input}}
+summary: {{en: {text}}}
+body:
+  - en: {text}
+"""
