@@ -153,7 +153,7 @@ def validate_command(settings: Settings, paths: tuple[Path, ...], strict: bool) 
 
 def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
     if not value:
-        return allowed
+        return ()  # the default set: every format but the opt-in ones (email)
     chosen = tuple(part.strip() for part in value.split(",") if part.strip())
     for part in chosen:
         if part not in allowed:
@@ -166,7 +166,9 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: site/ in the publication folder)."
 )
-@click.option("--format", "formats", help="Comma-separated: html,md or a plugin's format (default all).")
+@click.option(
+    "--format", "formats", help="Comma-separated: html,md,email or a plugin's format (default all but email)."
+)
 @click.option("--edition", "editions", help="Comma-separated edition ids (default all).")
 @click.option("--lang", "views", help="Comma-separated views: en,zh,bi, zh-hant where published (default all).")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
