@@ -71,6 +71,7 @@ def test_message_structure(seed, view):
         "bi": "US and UK sign AI safety testing memorandum / 美英签署AI安全测试备忘录",
     }
     assert message["Subject"] == subjects[view]
+    assert message["Content-Language"] == {"en": "en", "zh": "zh-Hans", "bi": "en, zh-Hans"}[view]
 
 
 def test_html_links_are_absolute_and_styles_inlined(seed):

@@ -79,12 +79,12 @@ class BriefEmail(OutputFormat):
         if self.settings.reply_to:
             message["Reply-To"] = mailbox(self.settings.reply_to)
         message["Date"] = format_datetime(datetime.combine(brief.gated.brief.date, time(0), tzinfo=UTC))
-        message["Content-Language"] = context["html_lang"]
         message[BRIEF_HEADER] = brief.gated.id
         message[EDITION_HEADER] = brief.edition
         message[VIEW_HEADER] = brief.view
         message.set_content(tidy(plain), subtype="plain", charset="utf-8")
         message.add_alternative(html, subtype="html", charset="utf-8")
+        message["Content-Language"] = ", ".join(context["html_langs"].values())  # after set_content: it clears Content-*
         return message
 
     def context(self, brief: BriefView) -> dict[str, Any]:
