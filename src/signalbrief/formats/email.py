@@ -84,7 +84,8 @@ class BriefEmail(OutputFormat):
         message[VIEW_HEADER] = brief.view
         message.set_content(tidy(plain), subtype="plain", charset="utf-8")
         message.add_alternative(html, subtype="html", charset="utf-8")
-        message["Content-Language"] = ", ".join(context["html_langs"].values())  # after set_content: it clears Content-*
+        # Set after the parts: set_content clears every Content-* header.
+        message["Content-Language"] = ", ".join(context["html_langs"].values())
         return message
 
     def context(self, brief: BriefView) -> dict[str, Any]:
