@@ -91,7 +91,7 @@ class EntryPage(OutputFormat):
             "feeds": site.head_links(PUBLIC, first.id, f"{PUBLIC}/"),
             "titles": titles,
             "views": views,
-            "latest": [Markup(brief_row(site, item, shown)) for item in site.listed[:LATEST]],
+            "latest": [Markup(brief_row(site, item, shown).rstrip("\n")) for item in site.listed[:LATEST]],
             "more": len(site.listed) > LATEST,
             "tiers": config.tiers,
         }
