@@ -3,7 +3,6 @@ front page, print styles, no fetched fonts or scripts, and the contrast of the t
 
 from __future__ import annotations
 
-import datetime
 import re
 import threading
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ import pytest
 
 from signalbrief.build import BuildOptions, build
 from tests.conftest import copy_publication
+from tests.test_browse import SECRET, brief_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 STYLE = REPO / "src" / "signalbrief" / "theme" / "assets" / "style.css"
@@ -84,27 +84,6 @@ def parse(path: Path) -> Node:
     return builder.root
 
 
-def listed_brief(index: int) -> str:
-    """Brief `index`, a day after the one before, with a member section."""
-    day = datetime.date(2024, 1, 1) + datetime.timedelta(days=index)
-    return f"""\
-date: {day.isoformat()}
-signal: {{en: Signal {index}, zh: 信号 {index}}}
-type: {"funding" if index % 2 else "policy-agreement"}
-regions: [US, CN]
-market_class: trend
-confidence: {{score: {0.3 + index / 100:.2f}, basis: expert-input}}
-summary: {{en: Summary {index}, zh: 摘要 {index}}}
-body:
-  - {{en: Body {index}, zh: 正文 {index}}}
-sections:
-  - tier: strategy-circle
-    title: {{en: Member notes, zh: 会员笔记}}
-    body:
-      - {{en: cnrymembertext {index}, zh: cnrymembertext {index}}}
-"""
-
-
 @pytest.fixture(scope="module")
 def repo_site(tmp_path_factory) -> Path:
     """This repository's publication, built in every edition."""
@@ -119,7 +98,7 @@ def many_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("many")
     (root / "briefs").mkdir()
     for index in range(LATEST + 2):
-        (root / "briefs" / f"b{index:02d}.yaml").write_text(listed_brief(index), encoding="utf-8")
+        (root / "briefs" / f"b{index:03d}.yaml").write_text(brief_yaml(index), encoding="utf-8")
     build(root, BuildOptions(output=Path("site"), views=("en", "zh"), formats=("html",)))
     return root / "site"
 
@@ -188,10 +167,10 @@ def test_front_page_lists_the_latest_briefs_views_and_editions(many_site):
     page = parse(many_site / "index.html")
     latest = page.one("section", "front-latest")
     links = [a.attrs["href"] for a in latest.all("a", "signal")]
-    assert links == [f"public/en/b{index:02d}/" for index in range(LATEST + 1, 1, -1)]
+    assert links == [f"public/en/b{index:03d}/" for index in range(LATEST + 1, 1, -1)]
     assert all((many_site / link / "index.html").is_file() for link in links)
     first = latest.all("li", "brief-row")[0]
-    assert first.one(cls="grade").text() == "C/D" and first.one(cls="row-type").text() == "Funding"
+    assert first.one(cls="grade").text() == "C/D" and first.one(cls="row-type").text() == "Policy agreement"
     assert latest.one("p", "more").one("a").attrs["href"] == "public/en/"
     views = [a.attrs["href"] for a in page.one("ul", "view-list").all("a")]
     assert views == ["public/en/", "public/zh/"]
@@ -199,7 +178,7 @@ def test_front_page_lists_the_latest_briefs_views_and_editions(many_site):
     assert editions[0].one("h3").text() == "Public edition"
     assert [e.attrs.get("data-tier") for e in editions[1:]] == ["strategy-circle", "leadership-alliance"]
     assert page.one("header").one("h1").one("a").attrs["href"] == "./"
-    assert "cnrymembertext" not in (many_site / "index.html").read_text(encoding="utf-8")
+    assert SECRET not in (many_site / "index.html").read_text(encoding="utf-8")
 
 
 def test_print_styles_leave_out_navigation_and_show_source_addresses():
