@@ -27,7 +27,7 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "backgrou
 OUR_TAGS = {
     "html", "head", "meta", "title", "link", "body", "header", "div", "a", "span", "nav", "ul", "li", "main",
     "article", "p", "time", "h1", "h2", "h3", "h4", "table", "caption", "thead", "tr", "th", "tbody", "td",
-    "dl", "dt", "dd", "ol", "section", "footer", "em", "strong", "code", "br",
+    "dl", "dt", "dd", "ol", "section", "footer", "em", "strong", "code", "br", "details", "summary", "svg", "path",
 }  # fmt: skip
 
 
