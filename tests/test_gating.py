@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -127,12 +129,13 @@ publications = st.lists(
             ("[en, zh, zh-Hant]", ("zh-hant",)),
         ]
     ),
-    st.sampled_from([("html", "md"), ("md",)]),
+    st.sampled_from([("html", "md"), ("md",), ("email",)]),
 )
 def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages_and_views, formats):
     languages, views = languages_and_views
     root = tmp_path_factory.mktemp("pub")
-    (root / "signalbrief.yaml").write_text(f"languages: {languages}\n", encoding="utf-8")
+    email = EMAIL_CONFIG if "email" in formats else ""  # a base URL and a sender: email needs them
+    (root / "signalbrief.yaml").write_text(f"languages: {languages}\n{email}", encoding="utf-8")
     (root / "briefs").mkdir()
     (root / "briefs" / f"{LINKED}.yaml").write_text(LINKED_BRIEF, encoding="utf-8")
     secrets: dict[str, list[str]] = {"public": []}
@@ -166,6 +169,9 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
         assert not any(word in text for tier, words in secrets.items() if tier != "public" for word in words)
 
 
+EMAIL_CONFIG = "base_url: https://example.org/\nemail: {from: briefs@example.org}\n"
+
+
 def indexed(word: str, views: tuple[str, ...]) -> bool:
     """Whether a canary is in the text of the search index: the body of a brief page in a language
     view (the bilingual view is not indexed)."""
@@ -176,11 +182,13 @@ def indexed(word: str, views: tuple[str, ...]) -> bool:
 
 def edition_text(folder: Path) -> str:
     """Every file of an edition as text; a JSON file (feed.json) and a page's JSON-LD also with their
-    strings decoded, so an escape such as \\u0063 could hide no word; the search index decompressed."""
+    strings decoded, so an escape such as \\u0063 could hide no word, an email with its headers
+    and parts decoded (quoted-printable and base64 hide words from a plain search), and the search
+    index decompressed."""
     parts = [search_index_text(folder / "pagefind")]
     for path in sorted(folder.rglob("*")):
         if path.is_file() and "pagefind" not in path.relative_to(folder).parts:
-            parts.append(path.read_text(encoding="utf-8"))
+            parts.append(eml_text(path) if path.suffix == ".eml" else path.read_text(encoding="utf-8"))
             if path.suffix == ".json":
                 parts += json_strings(json.loads(parts[-1]))
             if path.suffix == ".html":
@@ -215,9 +223,40 @@ JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S
 
 
 def brief_text(folder: Path, brief_id: str) -> str:
-    """A brief's own files in an edition: its page and its Markdown in each view."""
+    """A brief's own files in an edition: its page, its Markdown and its email in each view."""
     files = [*folder.glob(f"*/{brief_id}.md"), *folder.glob(f"*/{brief_id}/index.html")]
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(files))
+    texts = [path.read_text(encoding="utf-8") for path in sorted(files)]
+    return "\n".join(texts + [eml_text(path) for path in sorted(folder.glob(f"*/{brief_id}.eml"))])
+
+
+def eml_text(path: Path) -> str:
+    """An email's decoded headers and the decoded text of each of its parts."""
+    message = BytesParser(policy=policy.default).parse(path.open("rb"))
+    headers = [f"{name}: {value}" for name, value in message.items()]
+    return "\n".join(headers + [part.get_content() for part in message.walk() if not part.is_multipart()])
+
+
+def test_the_email_check_finds_member_text_that_a_plain_search_misses(tmp_path, monkeypatch):
+    """With the gating broken (no edition rule applied), the public email holds member text:
+    `edition_text` finds it, though the encoded message hides it from a search of the file's bytes."""
+    import signalbrief.build
+
+    real_gate = signalbrief.build.gate
+    broken = lambda i, b, edition, config, _rules: real_gate(i, b, edition, config, ())  # noqa: E731
+    monkeypatch.setattr(signalbrief.build, "gate", broken)
+    (tmp_path / "signalbrief.yaml").write_text(EMAIL_CONFIG, encoding="utf-8")
+    (tmp_path / "briefs").mkdir()
+    (tmp_path / "briefs" / f"{LINKED}.yaml").write_text(LINKED_BRIEF, encoding="utf-8")
+    secret = canary("body", 0, 0, "zh")
+    # Mostly Chinese text: the plain-text part goes as base64, where no word can be seen.
+    brief = brief_yaml(0, ["leadership-alliance"], [True]).replace(f"zh: {secret}", f"zh: {'会员内容' * 50}{secret}")
+    (tmp_path / "briefs" / "b0.yaml").write_text(brief, encoding="utf-8")
+    build(tmp_path, BuildOptions(output=Path("site"), formats=("email",), allow_untranslated=True))
+    public = tmp_path / "site" / "public"
+    assert secret in edition_text(public)
+    message = BytesParser(policy=policy.default).parse((public / "zh" / "b0.eml").open("rb"))
+    plain = message.get_body(("plain",))
+    assert plain["Content-Transfer-Encoding"] == "base64" and secret not in plain.get_payload()
 
 
 def json_strings(value: object) -> list[str]:

@@ -28,7 +28,8 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "backgrou
 OUR_TAGS = {
     "html", "head", "meta", "title", "link", "body", "header", "div", "a", "span", "nav", "ul", "li", "main",
     "article", "p", "time", "h1", "h2", "h3", "h4", "table", "caption", "thead", "tr", "th", "tbody", "td",
-    "dl", "dt", "dd", "ol", "section", "footer", "em", "strong", "code", "br", "form", "label", "input", "button",
+    "dl", "dt", "dd", "ol", "section", "footer", "em", "strong", "code", "br", "details", "summary", "svg", "path",
+    "form", "label", "input", "button",
 }  # fmt: skip
 # The one script the theme loads (search pages), by a relative path to the edition's assets; nothing else.
 SEARCH_SCRIPT = re.compile(r"(\.\./)+assets/search\.js")

@@ -139,6 +139,8 @@ def _build(
     config = report.config
     editions = _editions(config, options.editions)
     selected_views(config.languages, options.views)  # an unknown view is a usage error before anything is translated
+    for kind in formats:
+        kind.check(config)
     briefs = sorted(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),

@@ -20,6 +20,7 @@ from signalbrief.languages import BI
 from signalbrief.plugins import PluginError, hook
 
 if TYPE_CHECKING:
+    from signalbrief.config import Config
     from signalbrief.formats.site import Site
     from signalbrief.gating import GatedBrief
     from signalbrief.model import CheckedBrief
@@ -56,9 +57,15 @@ class OutputFormat:
     name: ClassVar[str] = ""
     group: ClassVar[str] = "html"
     per_brief: ClassVar[bool] = False  # whether `brief_files` writes anything
+    opt_in: ClassVar[bool] = False  # built only when `--format` names its group (email)
 
     def __init__(self, site: Site):
         self.site = site
+
+    @classmethod
+    def check(cls, config: Config) -> None:
+        """Refuse (with a UsageError) a build this format cannot make with this config; called
+        before anything is translated or written."""
 
     def brief_key(self, item: CheckedBrief) -> object:
         """What one brief's files are made of, beside the edition: by default the brief itself,
@@ -139,8 +146,8 @@ def groups() -> tuple[str, ...]:
 
 
 def selected(chosen: tuple[str, ...]) -> list[type[OutputFormat]]:
-    """The registered formats of the chosen groups (every group when none is chosen)."""
-    return [kind for kind in registered() if not chosen or kind.group in chosen]
+    """The registered formats of the chosen groups (when none is chosen, every one but the opt-in ones)."""
+    return [kind for kind in registered() if kind.group in chosen or (not chosen and not kind.opt_in)]
 
 
 def _where(kind: type) -> str:
