@@ -74,6 +74,9 @@ def test_pagefinds_own_files_are_the_same_in_every_edition(repo_site):
         return {p.name: p.read_bytes() for p in index.iterdir() if p.suffix in (".js", ".css", ".pagefind")}
 
     assert own("public") and all(own(edition) == own("public") for edition in EDITIONS)
+    # What the search page loads is there; Pagefind's ready-made interfaces (unused) are not.
+    assert {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind", "wasm.unknown.pagefind"} <= set(own("public"))
+    assert not [name for name in own("public") if "-ui." in name or "highlight" in name]
 
 
 def test_the_search_page_of_each_view_reads_its_languages(repo_site):

@@ -21,6 +21,8 @@ from signalbrief.render import gettext_in
 
 INDEX_FOLDER = "pagefind"
 ENTRY_FILE = "pagefind-entry.json"
+# Pagefind's ready-made interfaces and highlighter: the search page has its own (assets/search.js).
+UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
 SEARCH_FOLDER = "search"  # in each view, beside the briefs: a reserved id
 
 
@@ -51,7 +53,7 @@ class SearchIndex(OutputFormat):
             for page in pages:
                 _link(folder / page, source / page.partition("/")[2])
             _run_pagefind(edition, source, index)
-            found = sorted(p for p in index.rglob("*") if p.is_file())
+            found = sorted(p for p in index.rglob("*") if p.is_file() and not p.name.startswith(UNUSED))
             files = [(f"{edition}/{INDEX_FOLDER}/{p.relative_to(index).as_posix()}", _stable(p)) for p in found]
         return files
 
