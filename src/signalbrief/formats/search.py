@@ -28,8 +28,10 @@ SEARCH_FOLDER = "search"  # in each view, beside the briefs: a reserved id
 
 def pagefind_binary() -> Path | None:
     """The Pagefind executable (`PAGEFIND_BINARY_PATH`, else the one pagefind[extended] installed)."""
-    from pagefind.service import get_executable  # the package is only needed by builds that index
-
+    try:
+        from pagefind.service import get_executable  # only builds that index need the package
+    except ImportError:
+        return None
     return get_executable()
 
 
