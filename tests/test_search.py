@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,14 +108,17 @@ def snapshot(site: Path) -> dict[str, bytes]:
     return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("broken", ["fails", "missing"])
+@pytest.mark.parametrize("broken", ["fails", "missing", "no package"])
 def test_a_pagefind_failure_is_one_error_line_and_nothing_is_swapped_in(publication, run, tmp_path, monkeypatch, broken):
     root = publication()
     assert run(root, "build", "--allow-untranslated").exit_code == 0
     before = snapshot(root / "site")
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "Changed body."), encoding="utf-8")
-    binary = failing_pagefind(tmp_path) if broken == "fails" else tmp_path / "no-such-pagefind"
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
+    if broken == "no package":
+        monkeypatch.setitem(sys.modules, "pagefind.service", None)  # importing it fails
+    else:
+        binary = failing_pagefind(tmp_path) if broken == "fails" else tmp_path / "no-such-pagefind"
+        monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
     result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 4
     lines = result.stderr.strip().splitlines()
