@@ -183,3 +183,20 @@ def test_a_brief_named_search_is_refused(publication, run):
     result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 1
     assert "briefs/search.yaml:1:1: error: id: " in result.stderr
+
+
+def test_search_false_in_the_config_builds_no_index_no_search_page_and_no_search_box(tmp_path):
+    publication = copy_publication(REPO, tmp_path / "pub")
+    (publication / "signalbrief.yaml").write_text("search: false\n", encoding="utf-8")
+    out = tmp_path / "site"
+    build(publication, BuildOptions(output=out, allow_untranslated=True))
+    made = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    assert made and not [p for p in made if "/pagefind/" in p or "/search/" in p or p.endswith("search.js")]
+    pages = [p for p in out.rglob("*.html")]
+    assert pages and not [p for p in pages if 'role="search"' in p.read_text(encoding="utf-8")]
+    # Turned on again, the next build of the same output makes all three.
+    (publication / "signalbrief.yaml").write_text("search: true\n", encoding="utf-8")
+    build(publication, BuildOptions(output=out, allow_untranslated=True))
+    assert (out / "public" / "pagefind" / "pagefind.js").is_file()
+    assert (out / "public" / "en" / "search" / "index.html").is_file()
+    assert 'role="search"' in (out / "public" / "en" / "index.html").read_text(encoding="utf-8")

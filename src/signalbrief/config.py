@@ -121,6 +121,7 @@ class Config:
     vocabularies: dict[str, dict[str, Labels]] | None = None
     languages: tuple[str, ...] = DEFAULT  # language codes, in the order views are listed
     email: EmailSettings | None = None
+    search: bool = True  # a search index per edition and a search box on every page
 
     @property
     def terms(self) -> dict[str, dict[str, Labels]]:

@@ -77,6 +77,7 @@ class ConfigFile(Strict):
     vocabularies: _Vocabularies | None = None
     languages: list[Name] | None = Field(None, min_length=1)
     email: _Email | None = None
+    search: Flag = Field(True, description="A search index per edition and a search box on every page.")
 
 
 def load_config(root: Path) -> Config:
@@ -142,6 +143,7 @@ def _to_config(parsed: ConfigFile) -> Config:
         vocabularies=vocabularies,
         languages=tuple(parsed.languages) if parsed.languages else config.languages,
         email=_email(parsed.email),
+        search=parsed.search,
     )
 
 

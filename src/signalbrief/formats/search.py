@@ -43,6 +43,8 @@ class SearchIndex(OutputFormat):
     name = "search-index"
 
     def finish_key(self, edition: str, steps: Mapping[str, list[str]]) -> object | None:
+        if not self.site.config.search:
+            return None
         made_of = sorted(key for key, paths in steps.items() if any(self.indexed(edition, p) for p in paths))
         return [made_of, _program()] if made_of else None
 
@@ -126,8 +128,8 @@ class SearchPages(OutputFormat):
 
     name = "search-pages"
 
-    def edition_key(self, edition: str) -> object:
-        return self.site.views
+    def edition_key(self, edition: str) -> object | None:
+        return self.site.views if self.site.config.search else None
 
     def edition_files(self, edition: str) -> Files:
         script = resources.files("signalbrief").joinpath("theme", "assets", "search.js")
