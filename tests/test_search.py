@@ -269,3 +269,14 @@ def test_an_edit_remakes_only_the_shard_of_its_brief(publication, run, monkeypat
 def files_of(index: Path) -> dict[Path, tuple[int, int]]:
     """Each file of an index (below it) with its inode and time stamp: a file written anew changes them."""
     return {p.relative_to(index): (p.stat().st_ino, p.stat().st_mtime_ns) for p in index.rglob("*") if p.is_file()}
+
+
+def test_when_no_brief_falls_in_shard_0_the_first_shard_that_holds_one_carries_the_scripts(publication, run, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_SIZE", 1)  # two briefs: two shards
+    ids = [i for i in (f"b{n:02d}" for n in range(40)) if shard_of(i, 2) == 1][:2]
+    root = publication({i: BETA for i in ids})
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    index = root / "site" / "public" / "pagefind"
+    assert shard_folders(index) == {"1"} and (index / "1" / "pagefind.js").is_file()
+    assert set(fragments(index)) == {f"/{view}/{i}/" for view in ("en", "zh") for i in ids}
+    assert 'data-shards="1"' in (root / "site" / "public" / "en" / "search" / "index.html").read_text(encoding="utf-8")
