@@ -1,4 +1,4 @@
-"""Search: a Pagefind index of each edition's brief pages (`<edition>/pagefind/`), made from the
+"""Search: a Pagefind index of each edition's brief pages (`<edition>/pagefind/<shard>/`), made from the
 edition's finished pages, and a search page in each view (`<edition>/<view>/search/`), where the
 masthead's search box lands. An edition's index holds only the pages that edition shows, so it
 holds no text of a higher tier."""
@@ -44,7 +44,7 @@ def pagefind_binary() -> Path | None:
 class SearchIndex(OutputFormat):
     """`<edition>/pagefind/<n>/`: Pagefind's index of the edition's brief pages in each language view
     (the bilingual view repeats them, so it is left out), split into shards by brief so that an edit
-    remakes only its brief's shard; shard 0 also holds Pagefind's scripts, which merge the others."""
+    remakes only its brief's shard; the first shard also holds Pagefind's scripts, which merge the others."""
 
     name = "search-index"
 
