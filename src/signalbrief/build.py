@@ -132,7 +132,7 @@ def _build(
         # Nothing that the output is made from has changed since it was built: leave it as it is.
         return BuildReport(previous.briefs, len(previous.live.files), 0.0, options.output)
     # Only cards are kept for every brief; full briefs are read again, one at a time, to be rendered.
-    report = validate(root, list(options.paths), keep=False, digests=contents)
+    report = validate(root, list(options.paths), keep=False, packed=True, digests=contents)
     if report.errors:
         raise InvalidInput(report.problems)
     config = report.config
