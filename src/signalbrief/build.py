@@ -13,18 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import TemplateError, TemplateSyntaxError
-
-from signalbrief.cache import stable_hash
-from signalbrief.config import CONFIG_FILE, Config
+from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.cores import usable_cores
-from signalbrief.editions import EditionRule
+from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.formats import Files, OutputFormat, groups, selected
-from signalbrief.formats.site import Site
-from signalbrief.gating import gate
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
@@ -38,29 +34,21 @@ from signalbrief.incremental import (
 )
 from signalbrief.languages import selected_views
 from signalbrief.loader import read_limited
-from signalbrief.plugins import PluginError
-from signalbrief.render import TEMPLATES_DIR
-from signalbrief.translate import models
-from signalbrief.translate.fill import (
-    GLOSSARY_FILE,
-    FilledStore,
-    Filler,
-    Fills,
-    Outcome,
-    Untranslated,
-    fills_by_brief,
-    needs_of,
-)
-from signalbrief.translate.memory import MEMORY_FILE
-from signalbrief.validate import (
-    BRIEFS_DIR,
-    LoadedBrief,
-    brief_files,
-    content_digest,
-    validate,
-    without_gc_pauses,
-)
+from signalbrief.plugins import PluginError, plugin_manager
+from signalbrief.translate import GLOSSARY_FILE, MEMORY_FILE, models
 from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
+
+if TYPE_CHECKING:
+    from jinja2 import TemplateError
+
+    from signalbrief.config import Config
+    from signalbrief.editions import EditionRule
+    from signalbrief.formats.site import Site
+    from signalbrief.translate.fill import Fills, Outcome
+    from signalbrief.validate import LoadedBrief
+
+# A build that finds nothing changed reads hashes and time stamps, and nothing more: what renders,
+# validates and translates (pydantic, yaml, Jinja, the formats) is imported once something has.
 
 
 @dataclass(frozen=True)
@@ -124,14 +112,18 @@ def _build(
     """Build while holding the output's lock (see `build`)."""
     with without_gc_pauses():  # large JSON: many containers, no cycles
         previous = load_state(work)
-    formats, rules = _formats(options.formats), registered_rules()
+    rules = registered_rules()
     contents = _brief_digests(root, options)
     translation_context = _translation_context(root)
-    inputs = _inputs_digest(root, options, contents, translation_context, _plugged(formats, rules))
+    inputs = _inputs_digest(root, options, contents, translation_context, _plugins_key(rules))
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
         return BuildReport(previous.briefs, len(previous.live.files), 0.0, options.output)
-    # Only cards are kept for every brief; full briefs are read again, one at a time, to be rendered.
+    from signalbrief.formats.site import Site
+    from signalbrief.validate import validate
+
+    formats = _formats(options.formats)
+    # Only cards are kept for every brief; full briefs are unpacked or read again, one at a time, to be rendered.
     report = validate(root, list(options.paths), keep=False, packed=True, digests=contents)
     if report.errors:
         raise InvalidInput(report.problems)
@@ -188,7 +180,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
 
 
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
-Task = tuple[LoadedBrief, list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
+Task = tuple["LoadedBrief", list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
 
 
 def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
@@ -205,6 +197,8 @@ def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
 
 def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tuple[str, str]]) -> None:
     """Write one brief's files in the given editions; its file is read once for all of them."""
+    from signalbrief.gating import gate
+
     brief = site.filled(item)
     memo: dict = {}  # each text rendered once for all editions and views of this brief
     for edition, key in steps:
@@ -318,8 +312,8 @@ def _worker_started(parent: int) -> None:
 def _inputs_digest(
     root: Path, options: BuildOptions, briefs: dict[str, str], translation_context: str, plugged: str
 ) -> str:
-    """A hash of everything a build reads: briefs, config, templates, theme, the formats and rules
-    plugged in, and (in the translation context) glossary, memory and models."""
+    """A hash of everything a build reads: briefs, config, templates, theme, the plugins and rules
+    (`_plugins_key`), and (in the translation context) glossary, memory and models."""
     config = root / CONFIG_FILE
     contents = config.read_bytes() if config.is_file() else b"-"
     return stable_hash(
@@ -347,6 +341,20 @@ def _plugged(formats: Sequence[type[OutputFormat]], rules: Sequence[EditionRule]
     return stable_hash([_qualified(kind) for kind in formats], [_rule_key(rule) for rule in rules])
 
 
+def _plugins_key(rules: Sequence[EditionRule]) -> str:
+    """A hash of the plugins (each one's name and module file, with its size and time stamp) and of
+    the edition rules (their fields, which may change without any code changing, like a date), made
+    without importing the format classes: a new or changed plugin changes it."""
+    plugins = []
+    for name, plugin in plugin_manager().list_name_plugin():
+        file = getattr(plugin, "__file__", None) or _qualified(type(plugin))
+        with contextlib.suppress(OSError, TypeError):
+            info = os.stat(file)
+            file = f"{file}:{info.st_size}:{info.st_mtime_ns}"
+        plugins.append((name, file))
+    return stable_hash(plugins, [_rule_key(rule) for rule in rules])
+
+
 def _qualified(kind: type) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
@@ -370,7 +378,7 @@ def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
     found = {}
     for path in files:
         try:
-            found[str(path)] = content_digest(read_limited(path, str(path)))
+            found[str(path)] = stable_hash(read_limited(path, str(path)))  # as validate.content_digest
         except InvalidInput:
             found[str(path)] = "-"  # validation reports it
     return found
@@ -385,6 +393,8 @@ def _fill_languages(
 ) -> tuple[dict[str, Fills], Outcome]:
     """Give every text both languages: as the last build filled it when nothing it depends on (the
     translation `context`) changed, else remembered or machine translation, else stop with exit 3."""
+    from signalbrief.translate.fill import FilledStore, Untranslated, fills_by_brief, needs_of
+
     store = FilledStore(root, context)
     fills: dict[str, Fills] = {}
     todo = []
@@ -408,6 +418,8 @@ def _fill_languages(
 
 
 def _fill(root: Path, needs: list, translating: Callable[[int], None] | None) -> Outcome:
+    from signalbrief.translate.fill import Filler, Outcome
+
     if not needs:
         return Outcome()
     filler = Filler(root)
@@ -427,6 +439,8 @@ def _translation_context(root: Path) -> str:
 @contextmanager
 def template_errors(root: Path) -> Iterator[None]:
     """Report a broken template (usually an override in templates/) at its file and line."""
+    from jinja2 import TemplateError
+
     try:
         yield
     except TemplateError as exc:
@@ -436,6 +450,8 @@ def template_errors(root: Path) -> Iterator[None]:
 
 
 def _template_location(exc: TemplateError, root: Path) -> Location:
+    from jinja2 import TemplateSyntaxError
+
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
         return Location(display_path(Path(exc.filename).resolve(), root.resolve()), exc.lineno or 0, 1)
     frame, found = exc.__traceback__, None

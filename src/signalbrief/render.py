@@ -33,12 +33,12 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from signalbrief.config import Config
+from signalbrief.discovery import TEMPLATES_DIR
 from signalbrief.languages import BI, BILINGUAL, Labels, Language, fallback, for_codes, in_language, language
 from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_cell, markdown_escape, plain_text
 from signalbrief.model import Text
 from signalbrief.model import region_name as _region_name
 
-TEMPLATES_DIR = "templates"
 # Characters XML 1.0 does not allow anywhere, not even as character references.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import re
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from signalbrief.cache import stable_hash
+from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.checkcache import CheckCache
 from signalbrief.config import Config
 from signalbrief.configfile import load_config
+from signalbrief.discovery import BRIEFS_DIR, brief_files
 from signalbrief.errors import (
     InvalidInput,
     Location,
@@ -32,7 +31,6 @@ from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
 from signalbrief.model import Brief, Card, Need_
 
-BRIEFS_DIR = "briefs"
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
 # A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
@@ -153,15 +151,6 @@ class _Entry:
         return self.document.locate(path)
 
 
-def brief_files(folder: Path) -> list[Path]:
-    """Every brief file under a folder, at any depth, in a stable order (hidden files and folders left out)."""
-    found = []
-    for parent, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        found += [f"{parent}/{name}" for name in files if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
-    return [Path(name) for name in sorted(found) if os.path.isfile(name)]
-
-
 def validate(
     root: Path,
     paths: list[Path] | None = None,
@@ -208,19 +197,6 @@ def validate(
             )
     report.problems.sort()
     return report
-
-
-@contextmanager
-def without_gc_pauses() -> Iterator[None]:
-    """Parsing makes many short-lived, acyclic objects; reference counting frees them all, and
-    the cycle collector's passes over them cost a quarter of validation time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
