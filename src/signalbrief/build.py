@@ -187,12 +187,18 @@ def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     """Take every unchanged brief's files from the previous build; return what must be rendered."""
     todo = []
     for item in site.briefs:
-        made_of = [(fmt.name, fmt.brief_key(item)) for fmt in site.brief_formats]
+        inputs = site.brief_inputs(item)  # what most formats' brief_key is: hashed once, not once per format
+        made_of = [(fmt.name, _brief_key(fmt, item, inputs)) for fmt in site.brief_formats]
         keys = [(edition, stable_hash(site.base_key, "brief", edition, made_of)) for edition in editions]
         changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
         if changed:
             todo.append((item, changed))
     return todo
+
+
+def _brief_key(fmt: OutputFormat, item: LoadedBrief, inputs: str) -> object:
+    """A format's `brief_key` for a brief, given the brief's inputs (the default key)."""
+    return inputs if type(fmt).brief_key is OutputFormat.brief_key else fmt.brief_key(item)
 
 
 def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tuple[str, str]]) -> None:
