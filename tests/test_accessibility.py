@@ -39,6 +39,7 @@ PAGES = [
     "leadership-alliance/en/",
     f"leadership-alliance/en/{SEED}/",
     f"leadership-alliance/bi/{SEED}/",
+    "public/zh/search/",
 ]
 GOLDEN_PAGES = [
     "index.html",
@@ -47,6 +48,7 @@ GOLDEN_PAGES = [
     "public/bi/grid-storage-funding/",
     "public/zh/region/",
     "public/en/type/funding/",
+    "public/bi/search/",
 ]
 
 
@@ -103,3 +105,11 @@ def test_skip_link_is_the_first_focusable_element_and_shows_on_focus(site, page)
     box = page.locator("a[href='#content']").bounding_box()
     assert box is not None and box["width"] > 1 and box["height"] > 1 and box["y"] >= 0
     assert page.locator("main#content").count() == 1
+
+
+@pytest.mark.parametrize("path", ["public/zh/search/?q=备忘录", "public/en/search/?q=nothingmatchesthis"])
+def test_search_results_have_no_accessibility_violation(site, page, path):
+    page.goto(f"{site}/{path}")
+    page.wait_for_function("() => !/…|JavaScript/.test(document.querySelector('.search-status').textContent)")
+    found = violations(page)
+    assert not found, "\n".join([path, *found])

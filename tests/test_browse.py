@@ -11,6 +11,7 @@ import pytest
 
 from signalbrief.build import BuildOptions, build
 from signalbrief.formats.browse import FACETS
+from signalbrief.formats.search import SEARCH_FOLDER
 from signalbrief.validate import RESERVED_IDS
 
 BRIEFS = 120
@@ -181,7 +182,7 @@ def test_an_incremental_build_moves_a_changed_brief_between_browse_pages(tmp_pat
 
 
 def test_the_browse_folders_are_reserved_ids():
-    assert set(RESERVED_IDS) == {facet.folder for facet in FACETS} | {"page"}
+    assert set(RESERVED_IDS) == {facet.folder for facet in FACETS} | {"page", SEARCH_FOLDER}
 
 
 @pytest.mark.parametrize(

@@ -83,13 +83,34 @@ def test_public_seed_page_shows_lock_cards_and_switches_language(site, browser, 
     assert page.locator(".lock-card").count() == 2
     assert "加入战略圈" in page.locator(".lock-card").nth(0).inner_text()
     page.screenshot(path=str(tmp_path / "seed-brief-zh.png"), full_page=True)
+    keep_screenshots(tmp_path, "seed-brief-en.png", "seed-brief-zh.png")
+    page.close()
+
+
+def test_front_page_and_phone_brief_page(site, browser, tmp_path):
+    """The entry page lists the latest briefs; on a phone, the story starts on the first screen."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900}, java_script_enabled=False)
+    page.goto(f"{site}/")
+    assert page.locator(".front-latest .brief-row").count() == 3
+    page.screenshot(path=str(tmp_path / "front-page.png"), full_page=True)
+    page.close()
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    phone.goto(f"{site}/public/en/{SEED}/")
+    first = phone.locator("article > p:not([class])").first.bounding_box()
+    assert first is not None and first["y"] < 844
+    phone.screenshot(path=str(tmp_path / "seed-brief-phone.png"))
+    keep_screenshots(tmp_path, "front-page.png", "seed-brief-phone.png")
+    phone.close()
+
+
+def keep_screenshots(tmp_path: Path, *names: str) -> None:
+    """Check the screenshots were taken; copy them where SIGNALBRIEF_SCREENSHOTS says (docs/, for the README)."""
     shots = Path(os.environ.get("SIGNALBRIEF_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
-    for name in ("seed-brief-en.png", "seed-brief-zh.png"):
+    for name in names:
         if shots != tmp_path:
             shutil.copy(tmp_path / name, shots / name)
         assert (tmp_path / name).stat().st_size > 10_000
-    page.close()
 
 
 def test_preview_page_reloads_itself_after_an_edit(browser, tmp_path):

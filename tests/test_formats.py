@@ -46,12 +46,15 @@ def test_the_built_in_formats_come_from_the_default_plugin():
         "style-sheet": "html",
         "index-lists": "html",
         "browse-pages": "html",
+        "search-pages": "html",
         "atom": "html",
         "json-feed": "html",
         "sitemap": "html",
         "entry-page": "html",
+        "brief-email": "email",
+        "search-index": "html",
     }
-    assert formats.groups() == ("html", "md")
+    assert formats.groups() == ("html", "md", "email")
 
 
 @pytest.mark.parametrize(
@@ -95,7 +98,7 @@ def test_a_plugin_format_writes_its_files_and_its_steps_are_reused(publication):
     root = publication()
     Counts.rendered.clear()
     with plugged(signalbrief_output_formats=lambda: [Counts]):
-        assert formats.groups() == ("html", "md", "counts")
+        assert formats.groups() == ("html", "md", "email", "counts")
         build(root, BuildOptions(formats=("counts",), views=("en",), allow_untranslated=True))
         assert (root / "site/public/count.txt").read_text(encoding="utf-8") == "2"
         assert (root / "site/leadership-alliance/en/alpha.count").read_text(encoding="utf-8") == "1"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -126,12 +129,13 @@ publications = st.lists(
             ("[en, zh, zh-Hant]", ("zh-hant",)),
         ]
     ),
-    st.sampled_from([("html", "md"), ("md",)]),
+    st.sampled_from([("html", "md"), ("md",), ("email",)]),
 )
 def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages_and_views, formats):
     languages, views = languages_and_views
     root = tmp_path_factory.mktemp("pub")
-    (root / "signalbrief.yaml").write_text(f"languages: {languages}\n", encoding="utf-8")
+    email = EMAIL_CONFIG if "email" in formats else ""  # a base URL and a sender: email needs them
+    (root / "signalbrief.yaml").write_text(f"languages: {languages}\n{email}", encoding="utf-8")
     (root / "briefs").mkdir()
     (root / "briefs" / f"{LINKED}.yaml").write_text(LINKED_BRIEF, encoding="utf-8")
     secrets: dict[str, list[str]] = {"public": []}
@@ -145,6 +149,7 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
     build(root, BuildOptions(output=Path("site"), views=views, formats=formats, allow_untranslated=True))
     for rank, edition in enumerate(EDITIONS):
         text = edition_text(root / "site" / edition)
+        searched = search_index_text(root / "site" / edition / "pagefind")
         if "html" in formats:
             assert_feeds_list_every_brief(root / "site" / edition, views, len(layout))
         for tier, words in secrets.items():
@@ -153,6 +158,8 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
                     assert word not in text, (edition, tier, word)
                 elif shown_in(word, views):
                     assert word in text, (edition, tier, word)  # the check can fail: the word is there
+                    if "html" in formats and indexed(word, views):
+                        assert word in searched, (edition, tier, word)  # and the index is read
         for index, sections in enumerate(layout):
             linked = f"{LINKED}/" in brief_text(root / "site" / edition, f"b{index}")
             assert linked == any(EDITIONS.index(tier) <= rank for tier, _ in sections), (edition, index)
@@ -162,13 +169,26 @@ def test_no_member_text_in_any_lower_edition(tmp_path_factory, layout, languages
         assert not any(word in text for tier, words in secrets.items() if tier != "public" for word in words)
 
 
+EMAIL_CONFIG = "base_url: https://example.org/\nemail: {from: briefs@example.org}\n"
+
+
+def indexed(word: str, views: tuple[str, ...]) -> bool:
+    """Whether a canary is in the text of the search index: the body of a brief page in a language
+    view (the bilingual view is not indexed)."""
+    if not word.startswith(("cnrybody", "cnrypara", "cnrydek", "cnrytakeaway")):
+        return False
+    return shown_in(word, tuple(view for view in views if view != "bi"))
+
+
 def edition_text(folder: Path) -> str:
     """Every file of an edition as text; a JSON file (feed.json) and a page's JSON-LD also with their
-    strings decoded, so an escape such as \\u0063 could hide no word."""
-    parts = []
+    strings decoded, so an escape such as \\u0063 could hide no word, an email with its headers
+    and parts decoded (quoted-printable and base64 hide words from a plain search), and the search
+    index decompressed."""
+    parts = [search_index_text(folder / "pagefind")]
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            parts.append(path.read_text(encoding="utf-8"))
+        if path.is_file() and "pagefind" not in path.relative_to(folder).parts:
+            parts.append(eml_text(path) if path.suffix == ".eml" else path.read_text(encoding="utf-8"))
             if path.suffix == ".json":
                 parts += json_strings(json.loads(parts[-1]))
             if path.suffix == ".html":
@@ -176,13 +196,67 @@ def edition_text(folder: Path) -> str:
     return "\n".join(parts)
 
 
+INDEX_DATA = (".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".json")
+
+
+def search_index_text(folder: Path) -> str:
+    """Every data file of a Pagefind index as text: decompressed, and the JSON ones (page fragments,
+    the entry file) with their strings decoded, without the zero-width spaces Pagefind puts between
+    Chinese words; the binary index chunks and metadata as UTF-8, so their words show. (Its scripts
+    and WebAssembly are Pagefind's own, the same in every edition: test_search checks that.)"""
+    parts = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if not path.is_file() or path.suffix not in INDEX_DATA:
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        data = data.removeprefix(b"pagefind_dcd")
+        text = data.decode("utf-8", "replace")
+        parts.append(text)
+        if path.suffix in (".pf_fragment", ".json"):
+            parts += [s.replace("\u200b", "") for s in json_strings(json.loads(text))]
+    return "\n".join(parts)
+
+
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
 def brief_text(folder: Path, brief_id: str) -> str:
-    """A brief's own files in an edition: its page and its Markdown in each view."""
+    """A brief's own files in an edition: its page, its Markdown and its email in each view."""
     files = [*folder.glob(f"*/{brief_id}.md"), *folder.glob(f"*/{brief_id}/index.html")]
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(files))
+    texts = [path.read_text(encoding="utf-8") for path in sorted(files)]
+    return "\n".join(texts + [eml_text(path) for path in sorted(folder.glob(f"*/{brief_id}.eml"))])
+
+
+def eml_text(path: Path) -> str:
+    """An email's decoded headers and the decoded text of each of its parts."""
+    message = BytesParser(policy=policy.default).parse(path.open("rb"))
+    headers = [f"{name}: {value}" for name, value in message.items()]
+    return "\n".join(headers + [part.get_content() for part in message.walk() if not part.is_multipart()])
+
+
+def test_the_email_check_finds_member_text_that_a_plain_search_misses(tmp_path, monkeypatch):
+    """With the gating broken (no edition rule applied), the public email holds member text:
+    `edition_text` finds it, though the encoded message hides it from a search of the file's bytes."""
+    import signalbrief.build
+
+    real_gate = signalbrief.build.gate
+    broken = lambda i, b, edition, config, _rules: real_gate(i, b, edition, config, ())  # noqa: E731
+    monkeypatch.setattr(signalbrief.build, "gate", broken)
+    (tmp_path / "signalbrief.yaml").write_text(EMAIL_CONFIG, encoding="utf-8")
+    (tmp_path / "briefs").mkdir()
+    (tmp_path / "briefs" / f"{LINKED}.yaml").write_text(LINKED_BRIEF, encoding="utf-8")
+    secret = canary("body", 0, 0, "zh")
+    # Mostly Chinese text: the plain-text part goes as base64, where no word can be seen.
+    brief = brief_yaml(0, ["leadership-alliance"], [True]).replace(f"zh: {secret}", f"zh: {'会员内容' * 50}{secret}")
+    (tmp_path / "briefs" / "b0.yaml").write_text(brief, encoding="utf-8")
+    build(tmp_path, BuildOptions(output=Path("site"), formats=("email",), allow_untranslated=True))
+    public = tmp_path / "site" / "public"
+    assert secret in edition_text(public)
+    message = BytesParser(policy=policy.default).parse((public / "zh" / "b0.eml").open("rb"))
+    plain = message.get_body(("plain",))
+    assert plain["Content-Transfer-Encoding"] == "base64" and secret not in plain.get_payload()
 
 
 def json_strings(value: object) -> list[str]:
@@ -302,7 +376,7 @@ def test_source_numbers_tell_nothing_about_locked_sections(tmp_path):
         md = (tmp_path / "site" / edition / "en" / "b.md").read_text(encoding="utf-8")
         assert f"Open text \\[{open_number}\\] and \\[1\\]." in md
         assert f"\n{open_number}. Open source" in md and f"\n{open_number + 1}. " not in md
-        everything = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site" / edition).rglob("*.*"))
+        everything = edition_text(tmp_path / "site" / edition)
         for hidden in range(len(shown) + 1, 6):
             assert f"source-{hidden}" not in everything and f"[{hidden}]" not in everything
             assert f"\\[{hidden}\\]" not in everything and f'value="{hidden}"' not in everything

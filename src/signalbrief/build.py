@@ -130,6 +130,8 @@ def _build(
     config = report.config
     editions = _editions(config, options.editions)
     selected_views(config.languages, options.views)  # an unknown view is a usage error before anything is translated
+    for kind in formats:
+        kind.check(config)
     briefs = sorted(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),
@@ -170,6 +172,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
             todo = _plan(site, output, editions)
         with template_errors(site.root):
             _render_briefs(site, output, todo, (jobs, progress), lambda: _edition_files(site, output, editions))
+        _finish_files(site, output, editions)
         retire_state(output.work, known=bool(output.live.files))
         tree = output.commit()
         site.fragments.save()
@@ -228,6 +231,28 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
         made_of = fmt.site_key(editions)
         if made_of is not None:
             _step(output, stable_hash(site.base_key, fmt.name, made_of), partial(fmt.site_files, editions))
+
+
+def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
+    """The files made from each edition's finished output (its search index), once all else is
+    written; the steps that cannot be reused are made side by side (each runs a program, Pagefind)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert output.staging is not None, "open() first"
+    todo, steps = [], dict(output.steps)
+    for edition in editions:
+        for fmt in site.formats:
+            made_of = fmt.finish_key(edition, steps)
+            if made_of is None:
+                continue
+            key = stable_hash(site.base_key, fmt.name, "finish", edition, made_of)
+            if not output.reuse(key):
+                todo.append((key, partial(fmt.finish_files, edition, output.staging, steps)))
+    with ThreadPoolExecutor(max(1, min(len(todo), usable_cores()))) as pool:
+        made = list(pool.map(lambda step: list(step[1]()), todo))
+    for (key, _), files in zip(todo, made, strict=True):
+        with output.step(key):
+            _add(output, files)
 
 
 def _step(output: Output, key: str, files: Callable[[], Files]) -> None:

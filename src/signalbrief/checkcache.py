@@ -16,7 +16,7 @@ from signalbrief.errors import Location, Problem
 from signalbrief.model import Card, Text
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
-SHAPE = 2  # of an entry: raised when it changes, so entries of an older shape are not read
+SHAPE = 3  # of an entry: raised when it changes, so entries of an older shape are not read
 
 
 class CheckCache:
@@ -95,6 +95,7 @@ def _decode(data: dict) -> dict:
             tuple(json_text(r) for r in card[5]),
             tuple(json_text(t) for t in card[6]),
             json_text(card[7]),
+            _score(card[8]),
         ),
         "needs": tuple(
             (json_path(path), json_text(source), json_text(target), json_text(text))
@@ -114,6 +115,12 @@ def _untext(value: list) -> Text:
         raise TypeError("texts by language")
     texts = {json_text(lang): json_text(text) for lang, text in words.items()}
     return Text.model_construct(**texts, machine=frozenset(json_text(m) for m in machine))
+
+
+def _score(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("a score")
+    return float(value)
 
 
 def _str_or_none(value: object) -> str | None:

@@ -16,6 +16,7 @@ from signalbrief import __version__
 from signalbrief.discovery import find_publication
 from signalbrief.errors import (
     EXIT_INVALID,
+    EXIT_WRITE,
     InvalidInput,
     SignalbriefError,
     UsageError,
@@ -153,7 +154,7 @@ def validate_command(settings: Settings, paths: tuple[Path, ...], strict: bool) 
 
 def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
     if not value:
-        return allowed
+        return ()  # the default set: every format but the opt-in ones (email)
     chosen = tuple(part.strip() for part in value.split(",") if part.strip())
     for part in chosen:
         if part not in allowed:
@@ -166,7 +167,9 @@ def _choices(value: str | None, allowed: tuple[str, ...], option: str) -> tuple[
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: site/ in the publication folder)."
 )
-@click.option("--format", "formats", help="Comma-separated: html,md or a plugin's format (default all).")
+@click.option(
+    "--format", "formats", help="Comma-separated: html,md,email or a plugin's format (default all but email)."
+)
 @click.option("--edition", "editions", help="Comma-separated edition ids (default all).")
 @click.option("--lang", "views", help="Comma-separated views: en,zh,bi, zh-hant where published (default all).")
 @click.option("--drafts", is_flag=True, help="Include draft briefs.")
@@ -298,6 +301,89 @@ def translate_command(settings: Settings, paths: tuple[Path, ...], write: bool) 
         + (f"; wrote {len(report.written)} file{'s' if len(report.written) != 1 else ''}" if write else ""),
         err=True,
     )
+
+
+@cli.command("send")
+@click.argument("brief_id", metavar="BRIEF_ID")
+@click.option(
+    "--to", "recipients", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV file with the columns email, tier, language (a header row first).",
+)
+@click.option("--dry-run", is_flag=True, help="Print who would get which edition and language; send nothing.")
+@click.option("--rate", help="At most this many messages: N/s or N/min (default: as fast as the server takes them).")
+@folder_option
+@click.pass_obj
+@reports_errors
+def send_command(settings: Settings, brief_id: str, recipients: Path, dry_run: bool, rate: str | None) -> None:
+    """Email a brief to members, each the edition of their tier in their language, exactly once:
+    a send log in .signalbrief/ skips who already had it when run again. The SMTP password is read
+    from SIGNALBRIEF_SMTP_PASSWORD only."""
+    from signalbrief.send import SendOptions, send
+
+    path = settings.base / recipients
+    options = SendOptions(dry_run=dry_run, rate=_rate(rate), shown=settings.shown(path))
+    if sys.stdout.isatty() and not dry_run:
+        with click.progressbar(length=_rows(path), label=f"sending {brief_id}") as bar:
+            report = send(settings.root, brief_id, path, options, progress=lambda outcome: _sent_bar(bar, outcome))
+    else:
+        report = send(settings.root, brief_id, path, options, progress=_sent_line)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(_send_summary(report, dry_run), err=True)
+    failed = report.count("failed")
+    if failed or report.problems:
+        sys.exit(EXIT_WRITE if failed else EXIT_INVALID)
+
+
+def _rate(value: str | None) -> float | None:
+    """Messages per second from `N/s`, `N/min` or `N` (per second)."""
+    if value is None:
+        return None
+    number, _, unit = value.strip().partition("/")
+    per = {"": 1.0, "s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0}.get(unit.strip().lower())
+    try:
+        count = float(number)
+    except ValueError:
+        count = 0.0
+    if per is None or not count > 0 or count == float("inf"):
+        raise click.BadParameter(f"{value!r} is not a rate like 10/s or 300/min", param_hint="--rate")
+    return count / per
+
+
+def _rows(path: Path) -> int:
+    """About how many recipients a CSV file lists (the progress bar's length)."""
+    try:
+        return max(1, len(path.read_text(encoding="utf-8-sig").splitlines()) - 1)
+    except (OSError, UnicodeDecodeError):
+        return 1
+
+
+def _sent_bar(bar, outcome) -> None:
+    bar.update(1)
+    if outcome.state == "failed":
+        click.echo(f"\n{_outcome_line(outcome)}", err=True)
+
+
+def _sent_line(outcome) -> None:
+    click.echo(_outcome_line(outcome))
+
+
+def _outcome_line(outcome) -> str:
+    """`address: edition/view: state`, as a dry run or a send prints it."""
+    who = outcome.recipient
+    state = {"planned": "would send", "skipped": "already sent, skipped"}.get(outcome.state, outcome.state)
+    detail = f" ({outcome.detail})" if outcome.detail and outcome.state == "failed" else ""
+    return f"{who.address}: {who.edition}/{who.view}: {state}{detail}"
+
+
+def _send_summary(report, dry_run: bool) -> str:
+    parts = [f"{report.count('planned')} to send" if dry_run else f"{report.count('sent')} sent"]
+    parts.append(f"{report.count('skipped')} already sent")
+    if report.count("failed"):
+        parts.append(f"{report.count('failed')} failed")
+    if report.problems:
+        parts.append(f"{len(report.problems)} invalid row{'s' if len(report.problems) != 1 else ''} skipped")
+    return ", ".join(parts)
 
 
 class _BuildBars:

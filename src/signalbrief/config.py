@@ -98,6 +98,19 @@ DEFAULT_TIERS: tuple[Tier, ...] = (
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """Who a brief's email is from, and the SMTP server `send` hands it to (the password is never
+    here: it is read from the environment when sending)."""
+
+    sender: str  # the From header: an address, or `Name <address>`
+    reply_to: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    starttls: bool = True
+    smtp_user: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a publication can configure, with the built-in defaults filled in."""
 
@@ -107,6 +120,8 @@ class Config:
     grades: tuple[GradeBand, ...] = DEFAULT_GRADES
     vocabularies: dict[str, dict[str, Labels]] | None = None
     languages: tuple[str, ...] = DEFAULT  # language codes, in the order views are listed
+    email: EmailSettings | None = None
+    search: bool = True  # a search index per edition and a search box on every page
 
     @property
     def terms(self) -> dict[str, dict[str, Labels]]:

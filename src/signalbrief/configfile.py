@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from signalbrief.config import CONFIG_FILE, DEFAULT_VOCABULARIES, PUBLIC, Config, Tier, Words
+from signalbrief.config import CONFIG_FILE, DEFAULT_VOCABULARIES, PUBLIC, Config, EmailSettings, Tier, Words
 from signalbrief.errors import InvalidInput, error
-from signalbrief.fields import Link, Name, Score, Slug, Strict, Url, fail, read_model
+from signalbrief.fields import Flag, Link, Mailbox, Name, Score, Slug, Strict, Url, fail, read_model
 from signalbrief.grading import GradeBand
 from signalbrief.languages import Labels
 from signalbrief.languages import problems as language_problems
@@ -46,6 +46,27 @@ class _Vocabularies(Strict):
     horizon: dict[Slug, Words] = Field(default_factory=dict)
 
 
+class _Smtp(Strict):
+    host: Name | None = Field(None, description="SMTP server `send` hands messages to.")
+    port: int | None = Field(None, description="Its port (default 587 with STARTTLS, else 25).")
+    starttls: Flag = Field(True, description="Upgrade the connection with STARTTLS before logging in.")
+    user: Name | None = Field(None, description="Login name; the password only from SIGNALBRIEF_SMTP_PASSWORD.")
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, value: object) -> object:
+        raw = str(value)
+        if not (raw.isdigit() and 1 <= int(raw) <= 65535):
+            raise fail("port", f"{raw!r} is not a port number from 1 to 65535")
+        return int(raw)
+
+
+class _Email(Strict):
+    sender: Mailbox = Field(alias="from", description="From: an address or `Name <address>`.")
+    reply_to: Mailbox | None = Field(None, description="Reply-To, when replies go elsewhere.")
+    smtp: _Smtp | None = None
+
+
 class ConfigFile(Strict):
     """The schema of `signalbrief.yaml`; every key is optional."""
 
@@ -55,6 +76,8 @@ class ConfigFile(Strict):
     grades: list[_GradeEntry] | None = Field(None, min_length=1)
     vocabularies: _Vocabularies | None = None
     languages: list[Name] | None = Field(None, min_length=1)
+    email: _Email | None = None
+    search: Flag = Field(True, description="A search index per edition and a search box on every page.")
 
 
 def load_config(root: Path) -> Config:
@@ -119,4 +142,13 @@ def _to_config(parsed: ConfigFile) -> Config:
         grades=grades,
         vocabularies=vocabularies,
         languages=tuple(parsed.languages) if parsed.languages else config.languages,
+        email=_email(parsed.email),
+        search=parsed.search,
     )
+
+
+def _email(parsed: _Email | None) -> EmailSettings | None:
+    if parsed is None:
+        return None
+    smtp = parsed.smtp or _Smtp()
+    return EmailSettings(parsed.sender, parsed.reply_to, smtp.host, smtp.port, smtp.starttls, smtp.user)

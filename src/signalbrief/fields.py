@@ -152,6 +152,33 @@ def _link(value: str) -> str:
     return _url(value)
 
 
+# An address as every mail server takes it: an ASCII dot-atom local part and a domain name with a dot.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z][A-Za-z0-9-]{{0,62}}")
+_MAILBOX = re.compile(r"(?P<name>[^<>\"\\\r\n]*?)\s*<(?P<address>[^<>\s]*)>")
+
+
+def address_problem(value: str) -> str | None:
+    """Why a text is not a plain email address (`name@example.org`); None when it is one."""
+    if len(value) > 254 or not _ADDRESS.fullmatch(value):
+        return f"{value!r} is not an email address like name@example.org"
+    return None
+
+
+def mailbox_parts(value: str) -> tuple[str, str]:
+    """A checked mailbox, `name@example.org` or `Name <name@example.org>`, as (name, address)."""
+    found = _MAILBOX.fullmatch(value.strip())
+    return (found["name"].strip(), found["address"]) if found else ("", value.strip())
+
+
+def _mailbox(value: str) -> str:
+    address = mailbox_parts(value)[1]
+    if any(char in value for char in "\r\n") or address_problem(address):
+        raise fail("email", f"{value!r} is not an email address like name@example.org or Name <name@example.org>")
+    return value
+
+
 def vocabulary_term(vocabulary: str) -> Any:
     """A field whose value must be a term of one of the publication's vocabularies."""
 
@@ -202,6 +229,7 @@ IsoDate = Annotated[date, BeforeValidator(_date)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Url = Annotated[str, BeforeValidator(_prose), AfterValidator(_url)]
 Link = Annotated[str, BeforeValidator(_prose), AfterValidator(_link)]
+Mailbox = Annotated[str, BeforeValidator(_prose), AfterValidator(_mailbox)]
 
 
 class Located(Protocol):

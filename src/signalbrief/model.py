@@ -413,18 +413,19 @@ class Card:
     type: str
     regions: tuple[str, ...]
     see_also: tuple[str, ...]  # every brief it links to (so its pages are rebuilt when one changes)
-    market_class: str  # last: browse pages list by it
+    market_class: str  # browse pages list by it
+    score: float  # the confidence score: lists show its grade
 
     @classmethod
     def of(cls, brief: Brief) -> Card:
         regions, see_also = tuple(brief.regions), brief.links()
         card = (brief.date, brief.draft, brief.signal, brief.summary, brief.type, regions, see_also)
-        return cls(*card, brief.market_class)
+        return cls(*card, brief.market_class, brief.confidence.score)
 
     def plain(self) -> list:
         """The card as plain values (for JSON, and for hashing into build keys)."""
         texts = [t.plain() for t in (self.signal, self.summary)]
-        listed = [self.type, list(self.regions), list(self.see_also), self.market_class]
+        listed = [self.type, list(self.regions), list(self.see_also), self.market_class, self.score]
         return [self.date.isoformat(), self.draft, *texts, *listed]
 
 

@@ -35,7 +35,7 @@ from signalbrief.model import Brief, Card, Need_
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
 # A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
 # The folders of each view's browse pages and further index pages (formats/browse.py): no brief's.
-RESERVED_IDS = ("type", "region", "market-class", "month", "page")
+RESERVED_IDS = ("type", "region", "market-class", "month", "page", "search")  # folders beside the briefs
 _WRITTEN_ID = re.compile(rb"^id:[ \t]*(['\"]?)([a-z0-9]+(?:-[a-z0-9]+)*)\1[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 
 
@@ -366,7 +366,7 @@ def _brief_id(entry: _Entry) -> str | None:
 
 
 def _reserved(brief_id: str) -> str:
-    return f"{brief_id!r} names a folder of the browse pages; rename the file or add `id: some-other-slug`"
+    return f"{brief_id!r} names a folder of the browse or search pages; rename the file or add `id: some-other-slug`"
 
 
 def _guessed_id(path: Path, raw: bytes) -> str | None:

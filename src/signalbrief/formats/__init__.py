@@ -1,23 +1,26 @@
 """Output formats: each a class that owns its templates and file names, registered through the
 `signalbrief_output_formats` hook (signalbrief's own by `signalbrief.formats.builtin`).
 
-A format has up to three parts, each written as steps a later build may reuse: files for one gated
+A format has up to four parts, each written as steps a later build may reuse: files for one gated
 brief in one edition and view (`brief_files`), files for each edition (`edition_files`: lists,
-feeds, sitemaps) and files for the whole site (`site_files`: the entry page). Each part says what
-its files are made of (`brief_key`, `edition_key`, `site_key`): when that is unchanged, the step's
-files are taken from the previous build.
+feeds, sitemaps), files for the whole site (`site_files`: the entry page) and files made from an
+edition's finished output (`finish_files`: the search index). Each part says what its files are made of
+(`brief_key`, `edition_key`, `site_key`, `finish_key`): when that is unchanged, the step's files
+are taken from the previous build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from signalbrief.languages import BI
 from signalbrief.plugins import PluginError, hook
 
 if TYPE_CHECKING:
+    from signalbrief.config import Config
     from signalbrief.formats.site import Site
     from signalbrief.gating import GatedBrief
     from signalbrief.model import CheckedBrief
@@ -54,9 +57,15 @@ class OutputFormat:
     name: ClassVar[str] = ""
     group: ClassVar[str] = "html"
     per_brief: ClassVar[bool] = False  # whether `brief_files` writes anything
+    opt_in: ClassVar[bool] = False  # built only when `--format` names its group (email)
 
     def __init__(self, site: Site):
         self.site = site
+
+    @classmethod
+    def check(cls, config: Config) -> None:
+        """Refuse (with a UsageError) a build this format cannot make with this config; called
+        before anything is translated or written."""
 
     def brief_key(self, item: CheckedBrief) -> object:
         """What one brief's files are made of, beside the edition: by default the brief itself,
@@ -84,6 +93,16 @@ class OutputFormat:
     def head_links(self, edition: str, view: str, up: str) -> list[HeadLink]:
         """Links every page of a view carries to this format's files; `up` leads to the edition root."""
         return []
+
+    def finish_key(self, edition: str, steps: Mapping[str, list[str]]) -> object | None:
+        """What files made from the edition's finished output are made of, given every step's key and
+        files; None: this format makes none."""
+        return None
+
+    def finish_files(self, edition: str, folder: Path, steps: Mapping[str, list[str]]) -> Files:
+        """Files made from an edition's finished output (a search index), which `folder` holds; they
+        are made after every other step of the build."""
+        return ()
 
 
 class LanguageFeed(OutputFormat):
@@ -127,8 +146,8 @@ def groups() -> tuple[str, ...]:
 
 
 def selected(chosen: tuple[str, ...]) -> list[type[OutputFormat]]:
-    """The registered formats of the chosen groups (every group when none is chosen)."""
-    return [kind for kind in registered() if not chosen or kind.group in chosen]
+    """The registered formats of the chosen groups (when none is chosen, every one but the opt-in ones)."""
+    return [kind for kind in registered() if kind.group in chosen or (not chosen and not kind.opt_in)]
 
 
 def _where(kind: type) -> str:

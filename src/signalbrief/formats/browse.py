@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from signalbrief.formats import Files, OutputFormat
 from signalbrief.formats.site import Listed, Site
+from signalbrief.grading import band_for
 from signalbrief.render import gettext_in, region_name, term_label, ui_language
 
 PAGE_SIZE = 50
@@ -52,8 +53,8 @@ class Lists:
     def rows(self, view: str, up: str) -> dict[str, Markup]:
         """Each listed brief's row in a view, by id, for a page `up` below the view's folder."""
         if (view, up) not in self._rows:
-            lang = self.site.view(view).lang
-            rows = self.site.template_rows("brief_row.html", {"lang": lang, "up": up})
+            shown = {"lang": self.site.view(view).lang, "up": up}
+            rows = self.site.rows("brief_row.html", shown, lambda item: brief_row(self.site, item, shown))
             self._rows[view, up] = {item.id: row for item, row in zip(self.site.listed, rows, strict=True)}
         return self._rows[view, up]
 
@@ -78,6 +79,14 @@ class Lists:
         rows = self.rows(view, up)
         context = {"lang": self.site.view(view).lang, "rows": [rows[i] for i in ids]}
         return Markup(self.site.html.get_template("brief_list.html").render(context).rstrip("\n"))
+
+
+def brief_row(site: Site, item: Listed, shown: dict[str, str]) -> str:
+    """A brief's row in a list (`shown`: the list's `lang` and `up`, the way to the view's folder),
+    with its confidence grade."""
+    band = band_for(item.brief.score, site.config.grades)
+    context = {**shown, "item": item, "band": band, "config": site.config}
+    return site.html.get_template("brief_row.html").render(context)
 
 
 def pager(number: int, total: int) -> dict[str, Any] | None:

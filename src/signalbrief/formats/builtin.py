@@ -16,9 +16,15 @@ def signalbrief_output_formats() -> list[type[OutputFormat]]:
     # languages) must not load the renderer.
     from signalbrief.formats.atom import AtomFeed
     from signalbrief.formats.browse import BrowsePages
+    from signalbrief.formats.email import BriefEmail
     from signalbrief.formats.jsonfeed import JsonFeed
     from signalbrief.formats.markdown import BriefMarkdown
     from signalbrief.formats.pages import BriefPage, EntryPage, IndexLists, StyleSheet
+    from signalbrief.formats.search import SearchIndex, SearchPages
     from signalbrief.formats.sitemap import Sitemap
 
-    return [BriefPage, BriefMarkdown, StyleSheet, IndexLists, BrowsePages, AtomFeed, JsonFeed, Sitemap, EntryPage]
+    return [
+        *(BriefPage, BriefMarkdown, StyleSheet, IndexLists, BrowsePages),
+        *(AtomFeed, JsonFeed, Sitemap, EntryPage, BriefEmail),
+        *(SearchPages, SearchIndex),
+    ]

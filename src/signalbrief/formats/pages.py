@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from importlib import resources
 
+from markupsafe import Markup
+
 from signalbrief.config import PUBLIC
 from signalbrief.formats import BriefView, Files, OutputFormat
-from signalbrief.formats.browse import Lists
+from signalbrief.formats.browse import Lists, brief_row
 from signalbrief.languages import BI, for_codes
 from signalbrief.render import pick
+
+LATEST = 10  # briefs on the entry page
 
 
 class BriefPage(OutputFormat):
@@ -55,19 +59,40 @@ class StyleSheet(OutputFormat):
 
 
 class EntryPage(OutputFormat):
-    """`index.html` at the top: a link to the public edition in each view."""
+    """`index.html` at the top: a front page of the public edition (the latest briefs, the views,
+    the editions), showing only what lists show of a brief, so it holds no member text."""
 
     name = "entry-page"
 
     def site_key(self, editions: list[str]) -> object:
-        return editions
+        return editions, self.site.listing_key
 
     def site_files(self, editions: list[str]) -> Files:
         if PUBLIC not in editions:
             return
-        views = [{"id": v.id, "label": v.label, "hreflang": v.html_lang} for v in self.site.chosen.values()]
-        config = self.site.config
-        languages = for_codes(config.languages)
-        titles = [(pick(config.title, lang.code), lang.html_lang) for lang in languages]
-        context = {"titles": titles, "views": views, "lang": languages[0].code, "html_lang": languages[0].html_lang}
-        yield "index.html", self.site.html.get_template("entry.html").render(context)
+        site, config = self.site, self.site.config
+        first = site.view(site.views[0])
+        home = f"{PUBLIC}/{first.id}/"
+        titles = [(pick(config.title, lang.code), lang.html_lang) for lang in for_codes(config.languages)]
+        views = [{"id": v.id, "label": v.label, "hreflang": v.html_lang} for v in site.chosen.values()]
+        shown = {"lang": first.lang, "up": home, "level": 3}
+        context = {
+            "lang": first.lang,
+            "ui": first.ui,
+            "html_lang": first.html_lang,
+            "root": f"{PUBLIC}/",
+            "home": home,
+            "site_title": pick(config.title, first.ui),
+            "page_title": " · ".join(words for words, _ in titles),
+            "edition_label": site.edition_label(PUBLIC, first.ui),
+            "config": config,
+            "switch": [{**v, "href": f"{PUBLIC}/{v['id']}/", "current": False} for v in views],
+            "alternates": [],
+            "feeds": site.head_links(PUBLIC, first.id, f"{PUBLIC}/"),
+            "titles": titles,
+            "views": views,
+            "latest": [Markup(brief_row(site, item, shown).rstrip("\n")) for item in site.listed[:LATEST]],
+            "more": len(site.listed) > LATEST,
+            "tiers": config.tiers,
+        }
+        yield "index.html", site.html.get_template("entry.html").render(context)

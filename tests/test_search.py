@@ -1,0 +1,202 @@
+"""Search: one Pagefind index per edition of its brief pages, made last, kept while they are unchanged."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from signalbrief.build import BuildOptions, build
+from signalbrief.config import Config
+from signalbrief.formats.search import pagefind_binary
+from tests.conftest import BETA, VALID, copy_publication
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = "us-uk-ai-safety-testing-mou"
+EDITIONS = Config().edition_ids
+
+pytestmark = pytest.mark.skipif(pagefind_binary() is None, reason="pagefind[extended] is not installed")
+
+
+def fragments(index: Path) -> dict[str, str]:
+    """Each page an index holds, by its URL: its text, without the zero-width spaces between Chinese words."""
+    found = {}
+    for path in (index / "fragment").glob("*.pf_fragment"):
+        page = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+        found[page["url"]] = page["content"].replace("\u200b", "")
+    return found
+
+
+def languages(index: Path) -> set[str]:
+    return set(json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"])
+
+
+def briefs_of(root: Path) -> list[str]:
+    return sorted(path.stem for path in (root / "briefs").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def repo_site(tmp_path_factory) -> Path:
+    """This repository's briefs, published in en, zh and zh-Hant."""
+    publication = copy_publication(REPO, tmp_path_factory.mktemp("repo"))
+    (publication / "signalbrief.yaml").write_text("languages: [en, zh, zh-Hant]\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("search") / "site"
+    build(publication, BuildOptions(output=out, allow_untranslated=True))
+    return out
+
+
+def test_each_edition_indexes_the_brief_pages_of_its_language_views(repo_site):
+    ids = briefs_of(REPO)
+    for edition in EDITIONS:
+        index = repo_site / edition / "pagefind"
+        assert languages(index) == {"en", "zh-hans", "zh-hant"}
+        # Brief pages only: no index, browse or search page, and not the bilingual view (its pages
+        # repeat the others).
+        assert set(fragments(index)) == {f"/{view}/{i}/" for view in ("en", "zh", "zh-hant") for i in ids}
+
+
+def test_only_the_article_is_indexed_and_lock_cards_are_left_out(repo_site):
+    public = fragments(repo_site / "public" / "pagefind")
+    assert "美英签署AI安全测试备忘录" in public[f"/zh/{SEED}/"]
+    assert "美英簽署AI安全測試備忘錄" in public[f"/zh-hant/{SEED}/"]
+    page = (repo_site / "public" / "en" / SEED / "index.html").read_text(encoding="utf-8")
+    assert "Skip to content" in page and "Skip to content" not in public[f"/en/{SEED}/"]  # masthead
+    assert "Join Strategic Circle" in page and "Join Strategic Circle" not in public[f"/en/{SEED}/"]  # lock card
+
+
+def test_pagefinds_own_files_are_the_same_in_every_edition(repo_site):
+    """Its scripts and WebAssembly (which the gating test does not read) carry nothing of an edition."""
+
+    def own(edition: str) -> dict[str, bytes]:
+        index = repo_site / edition / "pagefind"
+        return {p.name: p.read_bytes() for p in index.iterdir() if p.suffix in (".js", ".css", ".pagefind")}
+
+    assert own("public") and all(own(edition) == own("public") for edition in EDITIONS)
+    # What the search page loads is there; Pagefind's ready-made interfaces (unused) are not.
+    assert {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind", "wasm.unknown.pagefind"} <= set(own("public"))
+    assert not [name for name in own("public") if "-ui." in name or "highlight" in name]
+
+
+def test_the_search_page_of_each_view_reads_its_languages(repo_site):
+    for view, searched in [("en", "en"), ("zh", "zh-hans"), ("zh-hant", "zh-hant"), ("bi", "en zh-hans")]:
+        page = (repo_site / "public" / view / "search" / "index.html").read_text(encoding="utf-8")
+        assert f'data-languages="{searched}"' in page
+        assert 'data-bundle="../../pagefind/"' in page
+    assert (repo_site / "public" / "assets" / "search.js").is_file()
+    brief = (repo_site / "public" / "zh" / SEED / "index.html").read_text(encoding="utf-8")
+    assert '<form class="search-box" role="search" action="../../zh/search/" method="get">' in brief
+
+
+def test_a_markdown_build_makes_no_index(publication, run):
+    root = publication()
+    assert run(root, "build", "--allow-untranslated", "--format", "md").exit_code == 0
+    assert not list((root / "site").rglob("pagefind"))
+    assert not list((root / "site").rglob("search"))
+
+
+def failing_pagefind(folder: Path) -> Path:
+    script = folder / "pagefind-fails"
+    script.write_text("#!/bin/sh\necho 'Error: the index could not be written' >&2\nexit 3\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("broken", ["fails", "missing", "no package"])
+def test_a_pagefind_failure_is_one_error_line_and_nothing_is_swapped_in(publication, run, tmp_path, monkeypatch, broken):
+    root = publication()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    before = snapshot(root / "site")
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "Changed body."), encoding="utf-8")
+    if broken == "no package":
+        monkeypatch.setitem(sys.modules, "pagefind.service", None)  # importing it fails
+    else:
+        binary = failing_pagefind(tmp_path) if broken == "fails" else tmp_path / "no-such-pagefind"
+        monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 4
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: public/pagefind: cannot make the search index: "), lines
+    assert snapshot(root / "site") == before
+    assert not [p for p in (root / ".signalbrief").rglob("build-*")]  # no scratch folder left behind
+
+
+def test_pages_that_did_not_change_keep_their_index(publication, run):
+    """A build that renders no brief page anew does not run Pagefind: the index files stay as they were."""
+    root = publication()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    before = stamps(root / "site" / "public" / "pagefind")
+    (root / "site" / "public" / "en" / "feed.xml").unlink()  # the output changed: the build runs again
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert (root / "site" / "public" / "en" / "feed.xml").is_file()
+    assert stamps(root / "site" / "public" / "pagefind") == before
+
+
+def test_another_pagefind_remakes_the_index(publication, run, tmp_path, monkeypatch):
+    root = publication()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    before = stamps(root / "site" / "public" / "pagefind")
+    wrapper = tmp_path / "pagefind-wrapper"
+    wrapper.write_text(f'#!/bin/sh\nexec "{pagefind_binary()}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+    (root / "site" / "public" / "en" / "feed.xml").unlink()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    after = stamps(root / "site" / "public" / "pagefind")
+    assert set(after) == set(before) and all(after[p] != before[p] for p in before)
+
+
+def stamps(index: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+
+
+def test_the_index_follows_edits_deleted_briefs_and_changed_tiers(publication, run):
+    root = publication()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    site = root / "site"
+    assert "summit commitments" in fragments(site / "public" / "pagefind")["/en/alpha/"]
+    assert "Member text" not in fragments(site / "public" / "pagefind")["/en/alpha/"]
+    assert "Member text" in fragments(site / "strategy-circle" / "pagefind")["/en/alpha/"]
+
+    edited = VALID.replace("summit commitments", "treaty obligations").replace("see_also: [beta]\n", "")
+    edited = edited.replace("tier: strategy-circle", "tier: leadership-alliance")
+    (root / "briefs" / "alpha.yaml").write_text(edited, encoding="utf-8")
+    (root / "briefs" / "beta.yaml").unlink()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    for edition in EDITIONS:
+        pages = fragments(site / edition / "pagefind")
+        assert set(pages) == {"/en/alpha/", "/zh/alpha/"}
+        assert "treaty obligations" in pages["/en/alpha/"] and "summit commitments" not in pages["/en/alpha/"]
+        # The section is for the top tier now.
+        assert ("Member text" in pages["/en/alpha/"]) == (edition == "leadership-alliance")
+        assert len(list((site / edition / "pagefind" / "fragment").iterdir())) == 2  # nothing left of beta
+
+
+def test_a_brief_named_search_is_refused(publication, run):
+    root = publication({"search": BETA})
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 1
+    assert "briefs/search.yaml:1:1: error: id: " in result.stderr
+
+
+def test_search_false_in_the_config_builds_no_index_no_search_page_and_no_search_box(tmp_path):
+    publication = copy_publication(REPO, tmp_path / "pub")
+    (publication / "signalbrief.yaml").write_text("search: false\n", encoding="utf-8")
+    out = tmp_path / "site"
+    build(publication, BuildOptions(output=out, allow_untranslated=True))
+    made = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    assert made and not [p for p in made if "/pagefind/" in p or "/search/" in p or p.endswith("search.js")]
+    pages = [p for p in out.rglob("*.html")]
+    assert pages and not [p for p in pages if 'role="search"' in p.read_text(encoding="utf-8")]
+    # Turned on again, the next build of the same output makes all three.
+    (publication / "signalbrief.yaml").write_text("search: true\n", encoding="utf-8")
+    build(publication, BuildOptions(output=out, allow_untranslated=True))
+    assert (out / "public" / "pagefind" / "pagefind.js").is_file()
+    assert (out / "public" / "en" / "search" / "index.html").is_file()
+    assert 'role="search"' in (out / "public" / "en" / "index.html").read_text(encoding="utf-8")
