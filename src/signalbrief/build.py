@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from signalbrief.config import Config
     from signalbrief.editions import EditionRule
     from signalbrief.formats.site import Site
+    from signalbrief.gating import GatedBrief
+    from signalbrief.model import Brief
     from signalbrief.translate.fill import Fills, Outcome
     from signalbrief.validate import LoadedBrief
 
@@ -206,8 +208,6 @@ def _brief_key(fmt: OutputFormat, item: LoadedBrief, inputs: str) -> object:
 
 def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tuple[str, str]]) -> None:
     """Write one brief's files in the given editions; its file is read once for all of them."""
-    from signalbrief.gating import gate
-
     brief = site.filled(item)
     memo: dict = {}  # each text rendered once for all editions and views of this brief
     for edition, key in steps:
@@ -217,6 +217,14 @@ def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tupl
                 shown = site.brief_view(gated, view, memo)
                 for fmt in site.brief_formats:
                     _add(output, fmt.brief_files(shown))
+
+
+def gate(brief_id: str, brief: Brief, edition: str, config: Config, rules: Sequence[EditionRule]) -> GatedBrief:
+    """`signalbrief.gating.gate`, imported when the first brief is rendered (not by a build that
+    finds nothing changed)."""
+    from signalbrief.gating import gate as gated
+
+    return gated(brief_id, brief, edition, config, rules)
 
 
 def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
