@@ -344,3 +344,18 @@ def test_override_that_tries_to_print_a_locked_section_finds_nothing(publication
     assert result.exit_code == 0, result.stderr
     page = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
     assert "LOCKED" in page and "Member text" not in page and "Member source" not in page
+
+
+def test_a_build_parses_each_brief_file_once(publication, run, monkeypatch):
+    from signalbrief import validate
+
+    parsed = []
+    real = validate.load_bytes
+    monkeypatch.setattr(validate, "load_bytes", lambda raw, shown: parsed.append(shown) or real(raw, shown))
+    root = publication()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert sorted(parsed) == ["briefs/alpha.yaml", "briefs/beta.yaml"]  # checked, then rendered from that
+    parsed.clear()
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Another body."), encoding="utf-8")
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert parsed == ["briefs/beta.yaml"]

@@ -13,6 +13,7 @@ from signalbrief.gating import LockCard, OpenSection, gate
 from signalbrief.model import Brief, Section
 from tests.conftest import small_brief
 from tests.test_formats import plugged
+from tests.test_gating import edition_text
 
 EMBARGOED = """\
 date: 2024-04-01
@@ -59,7 +60,7 @@ def test_the_tier_rule_is_registered_by_default():
 
 
 def site_text(root, edition: str) -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((root / "site" / edition).rglob("*")) if p.is_file())
+    return edition_text(root / "site" / edition)
 
 
 def test_a_plugin_rule_locks_a_section_in_every_edition(publication):

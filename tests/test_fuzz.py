@@ -139,6 +139,10 @@ texty = (
 )
 
 
+# The search page's own script, exactly; any other script in a page came from the brief.
+OUR_SEARCH_SCRIPT = re.compile(r'<script type="module" src="(\.\./)*assets/search\.js"></script>')
+
+
 @RENDER_FUZZ
 @given(texty, texty, texty)
 def test_renderer_never_fails_and_never_emits_markup(tmp_path_factory, summary, body, title):
@@ -161,7 +165,7 @@ def test_renderer_never_fails_and_never_emits_markup(tmp_path_factory, summary, 
         assert all(POSITIONED.match(str(p).replace("briefs/alpha.yaml", "b.yaml")) for p in exc.problems)
         return
     for page in (root / "site").rglob("*.html"):
-        html = without_json_ld(page.read_text(encoding="utf-8")).lower()
+        html = OUR_SEARCH_SCRIPT.sub("", without_json_ld(page.read_text(encoding="utf-8"))).lower()
         assert "<script" not in html and 'href="javascript' not in html
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -274,3 +276,23 @@ def test_a_damaged_cache_file_is_ignored_with_a_warning(installed_models, public
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")
     again = run(root, "build")
     assert again.exit_code == 0 and "warning" not in again.stderr  # the cache was written anew
+
+
+HEAVY = ("pydantic", "jinja2", "signalbrief.validate", "signalbrief.render", "signalbrief.formats.site", "signalbrief.translate.fill")
+_IMPORTS_OF_A_BUILD = """
+import sys
+from signalbrief.cli import main
+try:
+    main()
+finally:
+    print(sorted(name for name in sys.modules if name in HEAVY), file=sys.__stdout__)
+"""
+
+
+def test_a_build_that_finds_nothing_changed_loads_no_validator_renderer_or_translator(publication):
+    root = publication()
+    command = [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{_IMPORTS_OF_A_BUILD}", "-C", str(root), "build", "--allow-untranslated"]
+    first = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == str(sorted(HEAVY))  # this one built
+    again = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "[]", again.stderr

@@ -86,7 +86,7 @@ def test_an_english_only_publication_builds_english_pages_and_translates_nothing
     (root / "signalbrief.yaml").write_text("languages: [en]\n", encoding="utf-8")
     report = build(root, BuildOptions(output=Path("site")))  # no model: anything to translate would stop it
     assert report.pending == 0
-    assert sorted(p.name for p in (root / "site" / "public").iterdir()) == ["assets", "en", "sitemap.xml"]
+    assert sorted(p.name for p in (root / "site" / "public").iterdir()) == ["assets", "en", "pagefind", "sitemap.xml"]
     page = (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
     assert 'hreflang="zh-Hans"' not in page and "Translation pending" not in page
 

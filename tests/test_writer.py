@@ -213,3 +213,17 @@ def test_a_failed_first_build_leaves_nothing_beside_its_output(publication, run,
     www.mkdir()
     assert run(root, "build", "--allow-untranslated", "-o", str(www / "site")).exit_code == 1
     assert listing(www) == []
+
+
+def test_each_folder_is_made_once_and_files_are_written_whole(tmp_path, monkeypatch):
+    output = opened(tmp_path / "site")
+    made = []
+    real_mkdir = os.mkdir  # os.makedirs calls it for each folder it makes
+    monkeypatch.setattr(os, "mkdir", lambda path, *a, **k: made.append(path) or real_mkdir(path, *a, **k))
+    big = "x" * (1 << 20)
+    for name in ("index.html", "index.md", "feed.xml"):
+        output.add(f"public/en/brief-1/{name}", big)
+    output.add("public/en/brief-2/index.html", "two")
+    folders = ["public", "public/en", "public/en/brief-1", "public/en/brief-2"]
+    assert [os.path.relpath(p, output.staging) for p in made] == folders  # each once, none tried again
+    assert (output.staging / "public/en/brief-1/feed.xml").read_text() == big

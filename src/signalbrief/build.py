@@ -9,23 +9,18 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import TemplateError, TemplateSyntaxError
-
-from signalbrief.cache import stable_hash
-from signalbrief.config import CONFIG_FILE, Config
+from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.cores import usable_cores
-from signalbrief.editions import EditionRule
+from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.formats import Files, OutputFormat, groups, selected
-from signalbrief.formats.site import Site
-from signalbrief.gating import gate
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
@@ -39,29 +34,23 @@ from signalbrief.incremental import (
 )
 from signalbrief.languages import selected_views
 from signalbrief.loader import read_limited
-from signalbrief.plugins import PluginError
-from signalbrief.render import TEMPLATES_DIR
-from signalbrief.translate import models
-from signalbrief.translate.fill import (
-    GLOSSARY_FILE,
-    FilledStore,
-    Filler,
-    Fills,
-    Outcome,
-    Untranslated,
-    fills_by_brief,
-    needs_of,
-)
-from signalbrief.translate.memory import MEMORY_FILE
-from signalbrief.validate import (
-    BRIEFS_DIR,
-    LoadedBrief,
-    brief_files,
-    content_digest,
-    validate,
-    without_gc_pauses,
-)
+from signalbrief.plugins import PluginError, plugin_manager
+from signalbrief.translate import GLOSSARY_FILE, MEMORY_FILE, models
 from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
+
+if TYPE_CHECKING:
+    from jinja2 import TemplateError
+
+    from signalbrief.config import Config
+    from signalbrief.editions import EditionRule
+    from signalbrief.formats.site import Site
+    from signalbrief.gating import GatedBrief
+    from signalbrief.model import Brief
+    from signalbrief.translate.fill import Fills, Outcome
+    from signalbrief.validate import LoadedBrief
+
+# A build that finds nothing changed reads hashes and time stamps, and nothing more: what renders,
+# validates and translates (pydantic, yaml, Jinja, the formats) is imported once something has.
 
 
 @dataclass(frozen=True)
@@ -125,15 +114,19 @@ def _build(
     """Build while holding the output's lock (see `build`)."""
     with without_gc_pauses():  # large JSON: many containers, no cycles
         previous = load_state(work)
-    formats, rules = _formats(options.formats), registered_rules()
+    rules = registered_rules()
     contents = _brief_digests(root, options)
     translation_context = _translation_context(root)
-    inputs = _inputs_digest(root, options, contents, translation_context, _plugged(formats, rules))
+    inputs = _inputs_digest(root, options, contents, translation_context, _plugins_key(rules))
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
         return BuildReport(previous.briefs, len(previous.live.files), 0.0, options.output)
-    # Only cards are kept for every brief; full briefs are read again, one at a time, to be rendered.
-    report = validate(root, list(options.paths), keep=False, digests=contents)
+    from signalbrief.formats.site import Site
+    from signalbrief.validate import validate
+
+    formats = _formats(options.formats)
+    # Only cards are kept for every brief; full briefs are unpacked or read again, one at a time, to be rendered.
+    report = validate(root, list(options.paths), keep=False, packed=True, digests=contents)
     if report.errors:
         raise InvalidInput(report.problems)
     config = report.config
@@ -192,19 +185,25 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
 
 
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
-Task = tuple[LoadedBrief, list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
+Task = tuple["LoadedBrief", list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
 
 
 def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     """Take every unchanged brief's files from the previous build; return what must be rendered."""
     todo = []
     for item in site.briefs:
-        made_of = [(fmt.name, fmt.brief_key(item)) for fmt in site.brief_formats]
+        inputs = site.brief_inputs(item)  # what most formats' brief_key is: hashed once, not once per format
+        made_of = [(fmt.name, _brief_key(fmt, item, inputs)) for fmt in site.brief_formats]
         keys = [(edition, stable_hash(site.base_key, "brief", edition, made_of)) for edition in editions]
         changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
         if changed:
             todo.append((item, changed))
     return todo
+
+
+def _brief_key(fmt: OutputFormat, item: LoadedBrief, inputs: str) -> object:
+    """A format's `brief_key` for a brief, given the brief's inputs (the default key)."""
+    return inputs if type(fmt).brief_key is OutputFormat.brief_key else fmt.brief_key(item)
 
 
 def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tuple[str, str]]) -> None:
@@ -218,6 +217,14 @@ def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tupl
                 shown = site.brief_view(gated, view, memo)
                 for fmt in site.brief_formats:
                     _add(output, fmt.brief_files(shown))
+
+
+def gate(brief_id: str, brief: Brief, edition: str, config: Config, rules: Sequence[EditionRule]) -> GatedBrief:
+    """`signalbrief.gating.gate`, imported when the first brief is rendered (not by a build that
+    finds nothing changed)."""
+    from signalbrief.gating import gate as gated
+
+    return gated(brief_id, brief, edition, config, rules)
 
 
 def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
@@ -237,6 +244,8 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
 def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
     """The files made from each edition's finished output (its search index's shards), once all else
     is written; the parts that cannot be reused are made side by side (each runs a program, Pagefind)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     assert output.staging is not None, "open() first"
     todo, steps = [], dict(output.steps)
     for edition in editions:
@@ -340,8 +349,8 @@ def _worker_started(parent: int) -> None:
 def _inputs_digest(
     root: Path, options: BuildOptions, briefs: dict[str, str], translation_context: str, plugged: str
 ) -> str:
-    """A hash of everything a build reads: briefs, config, templates, theme, the formats and rules
-    plugged in, and (in the translation context) glossary, memory and models."""
+    """A hash of everything a build reads: briefs, config, templates, theme, the plugins and rules
+    (`_plugins_key`), and (in the translation context) glossary, memory and models."""
     config = root / CONFIG_FILE
     contents = config.read_bytes() if config.is_file() else b"-"
     return stable_hash(
@@ -369,6 +378,20 @@ def _plugged(formats: Sequence[type[OutputFormat]], rules: Sequence[EditionRule]
     return stable_hash([_qualified(kind) for kind in formats], [_rule_key(rule) for rule in rules])
 
 
+def _plugins_key(rules: Sequence[EditionRule]) -> str:
+    """A hash of the plugins (each one's name and module file, with its size and time stamp) and of
+    the edition rules (their fields, which may change without any code changing, like a date), made
+    without importing the format classes: a new or changed plugin changes it."""
+    plugins = []
+    for name, plugin in plugin_manager().list_name_plugin():
+        file = getattr(plugin, "__file__", None) or _qualified(type(plugin))
+        with contextlib.suppress(OSError, TypeError):
+            info = os.stat(file)
+            file = f"{file}:{info.st_size}:{info.st_mtime_ns}"
+        plugins.append((name, file))
+    return stable_hash(plugins, [_rule_key(rule) for rule in rules])
+
+
 def _qualified(kind: type) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
@@ -392,7 +415,7 @@ def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
     found = {}
     for path in files:
         try:
-            found[str(path)] = content_digest(read_limited(path, str(path)))
+            found[str(path)] = stable_hash(read_limited(path, str(path)))  # as validate.content_digest
         except InvalidInput:
             found[str(path)] = "-"  # validation reports it
     return found
@@ -407,6 +430,8 @@ def _fill_languages(
 ) -> tuple[dict[str, Fills], Outcome]:
     """Give every text both languages: as the last build filled it when nothing it depends on (the
     translation `context`) changed, else remembered or machine translation, else stop with exit 3."""
+    from signalbrief.translate.fill import FilledStore, Untranslated, fills_by_brief, needs_of
+
     store = FilledStore(root, context)
     fills: dict[str, Fills] = {}
     todo = []
@@ -430,6 +455,8 @@ def _fill_languages(
 
 
 def _fill(root: Path, needs: list, translating: Callable[[int], None] | None) -> Outcome:
+    from signalbrief.translate.fill import Filler, Outcome
+
     if not needs:
         return Outcome()
     filler = Filler(root)
@@ -449,6 +476,8 @@ def _translation_context(root: Path) -> str:
 @contextmanager
 def template_errors(root: Path) -> Iterator[None]:
     """Report a broken template (usually an override in templates/) at its file and line."""
+    from jinja2 import TemplateError
+
     try:
         yield
     except TemplateError as exc:
@@ -458,6 +487,8 @@ def template_errors(root: Path) -> Iterator[None]:
 
 
 def _template_location(exc: TemplateError, root: Path) -> Location:
+    from jinja2 import TemplateSyntaxError
+
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
         return Location(display_path(Path(exc.filename).resolve(), root.resolve()), exc.lineno or 0, 1)
     frame, found = exc.__traceback__, None

@@ -186,7 +186,7 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
 
     options = BuildOptions(
         output=settings.base / output if output is not None else Path("site"),
-        formats=_choices(formats, groups(), "--format"),
+        formats=_choices(formats, groups(), "--format") if formats else (),  # (): every group, nothing imported
         editions=tuple(e.strip() for e in (editions or "").split(",") if e.strip()),
         views=tuple(v.strip() for v in (views or "").split(",") if v.strip()),  # checked by the build
         drafts=drafts,

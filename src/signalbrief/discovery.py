@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-# The same names as config.CONFIG_FILE and validate.BRIEFS_DIR, kept here because importing those
-# modules costs most of the command line's startup (pydantic, yaml).
+# The same names as config.CONFIG_FILE, validate.BRIEFS_DIR and render.TEMPLATES_DIR, kept here
+# because importing those modules costs most of the command line's startup (pydantic, yaml, Jinja).
 CONFIG_FILE = "signalbrief.yaml"
 BRIEFS_DIR = "briefs"
+TEMPLATES_DIR = "templates"
 
 
 def is_publication(folder: Path) -> bool:
@@ -22,3 +24,12 @@ def find_publication(start: Path) -> Path | None:
         if is_publication(folder):
             return folder
     return None
+
+
+def brief_files(folder: Path) -> list[Path]:
+    """Every brief file under a folder, at any depth, in a stable order (hidden files and folders left out)."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [f"{parent}/{name}" for name in files if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
+    return [Path(name) for name in sorted(found) if os.path.isfile(name)]

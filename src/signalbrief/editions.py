@@ -9,12 +9,14 @@ no clock): whatever they need, such as today's date, is given when they are made
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from signalbrief.config import Config
 from signalbrief.hookspecs import hookimpl
-from signalbrief.model import Section
 from signalbrief.plugins import hook
+
+if TYPE_CHECKING:  # only named in annotations: registering the rules must not load pydantic
+    from signalbrief.config import Config
+    from signalbrief.model import Section
 
 
 class EditionRule(Protocol):

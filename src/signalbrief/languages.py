@@ -95,11 +95,23 @@ def language(code: str) -> Language:
 
 def written() -> list[Language]:
     """The written languages, in registry order: the keys a brief's text may have."""
-    return [lang for lang in registered().values() if lang.written]
+    return list(_written_of(registered())[0])
 
 
 def written_codes() -> list[str]:
-    return [lang.code for lang in written()]
+    return list(_written_of(registered())[1])
+
+
+_written: list = [None, (), ()]  # a registry, then its written languages and their codes
+
+
+def _written_of(known: dict[str, Language]) -> tuple[tuple[Language, ...], tuple[str, ...]]:
+    """The written languages of a registry and their codes, worked out once per registry: every text
+    of every brief asks for them while it is checked."""
+    if _written[0] is not known:
+        languages = tuple(lang for lang in known.values() if lang.written)
+        _written[:] = [known, languages, tuple(lang.code for lang in languages)]
+    return _written[1], _written[2]
 
 
 def for_codes(codes: Sequence[str]) -> list[Language]:

@@ -197,7 +197,8 @@ class Text(ByLanguage):
             )
         if not isinstance(data, dict):
             return data
-        wrong = language_key_errors({k: v for k, v in data.items() if k not in cls.own_keys()})
+        own = cls.own_keys()
+        wrong = language_key_errors({k: v for k, v in data.items() if k not in own})
         if wrong:
             raise ValidationError.from_exception_data("Text", wrong)
         machine = frozenset(lang for lang in codes if isinstance(data.get(lang), MachineText))

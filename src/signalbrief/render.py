@@ -33,12 +33,12 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from signalbrief.config import Config
+from signalbrief.discovery import TEMPLATES_DIR
 from signalbrief.languages import BI, BILINGUAL, Labels, Language, fallback, for_codes, in_language, language
 from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_cell, markdown_escape, plain_text
 from signalbrief.model import Text
 from signalbrief.model import region_name as _region_name
 
-TEMPLATES_DIR = "templates"
 # Characters XML 1.0 does not allow anywhere, not even as character references.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -96,9 +96,31 @@ def gettext_in(lang: str, message: str) -> str:
     return translations(lang).gettext(message)
 
 
-@pass_context
-def _gettext(context: Any, message: str) -> str:
-    return _as_text(context, gettext_in(context["lang"], message))
+class _Catalogs:
+    """An environment's interface strings, looked up once per (language, message): every page asks
+    for the same few dozen strings, and each lookup otherwise walks the language registry. One per
+    environment (one per build), so a build sees the languages registered when it started."""
+
+    def __init__(self) -> None:
+        self.said: dict[tuple[str, str], str] = {}
+        self.escaped: dict[tuple[str, str], str] = {}
+
+    def gettext_in(self, lang: str, message: str) -> str:
+        key = (lang, message)
+        words = self.said.get(key)
+        if words is None:
+            words = self.said[key] = gettext_in(lang, message)
+        return words
+
+    @pass_context
+    def gettext(self, context: Any, message: str) -> str:
+        if not context.eval_ctx.autoescape:
+            return self.gettext_in(context["lang"], message)
+        key = (context["lang"], message)
+        words = self.escaped.get(key)
+        if words is None:
+            words = self.escaped[key] = escape(self.gettext_in(*key))
+        return words
 
 
 @pass_context
@@ -133,9 +155,10 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    catalogs = _Catalogs()
+    env.install_gettext_callables(catalogs.gettext, _ngettext, newstyle=True)
     env.globals.update(
-        gettext_in=gettext_in,
+        gettext_in=catalogs.gettext_in,
         term_label=term_label,
         region_name=region_name,
         day=day,

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import gc
 import os
+import pickle
 import re
+import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from signalbrief.cache import stable_hash
+from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.checkcache import CheckCache
 from signalbrief.config import Config
 from signalbrief.configfile import load_config
+from signalbrief.discovery import BRIEFS_DIR, brief_files
 from signalbrief.errors import (
     InvalidInput,
     Location,
@@ -30,7 +31,6 @@ from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
 from signalbrief.model import Brief, Card, Need_
 
-BRIEFS_DIR = "briefs"
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
 # A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
@@ -40,8 +40,8 @@ _WRITTEN_ID = re.compile(rb"^id:[ \t]*(['\"]?)([a-z0-9]+(?:-[a-z0-9]+)*)\1[ \t]*
 
 
 class LoadedBrief:
-    """A valid brief: its file, its card, the texts that lack a language, and the full brief, which
-    is read again from the file when asked for unless the check kept it."""
+    """A valid brief: its file, its card, the texts that lack a language, and the full brief: kept
+    whole, kept packed (see `pack`) when this run parsed the file, else read again from the file."""
 
     def __init__(
         self,
@@ -54,14 +54,19 @@ class LoadedBrief:
         context: dict,
         brief: Brief | None = None,
         document: Document | None = None,
+        packed: bytes | None = None,
     ):
         self.id, self.path, self.shown, self.digest = id, path, shown, digest
         self.card, self.needs, self.context = card, needs, context
-        self._brief, self._document = brief, document
+        self._brief, self._document, self._packed = brief, document, packed
 
     @property
     def brief(self) -> Brief:
-        return self._brief if self._brief is not None else self.load()[0]
+        if self._brief is not None:
+            return self._brief
+        if self._packed is not None:
+            return unpack(self._packed)
+        return self.load()[0]
 
     @property
     def document(self) -> Document:
@@ -85,6 +90,16 @@ class LoadedBrief:
 
 def content_digest(raw: bytes) -> str:
     return stable_hash(raw)
+
+
+def pack(brief: Brief) -> bytes:
+    """A checked brief in a few kilobytes (a tenth of the objects' size), so a build can keep every
+    brief it parsed and render it without parsing the file again."""
+    return zlib.compress(pickle.dumps(brief, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack(packed: bytes) -> Brief:
+    return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack` in this build
 
 
 @dataclass
@@ -120,6 +135,7 @@ class _Entry:
     brief: Brief | None = None
     card: Card | None = None
     needs: tuple[Need_, ...] = ()
+    packed: bytes | None = None  # the brief, `pack`ed, when checked in this run without keeping it
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
     see_also: tuple[tuple[Path_, str | None], ...] = ()  # (where, target) of each link as written; None: not text
     guessed_id: str | None = None  # of a file that could not be parsed, so links to it are not "unknown"
@@ -135,28 +151,21 @@ class _Entry:
         return self.document.locate(path)
 
 
-def brief_files(folder: Path) -> list[Path]:
-    """Every brief file under a folder, at any depth, in a stable order (hidden files and folders left out)."""
-    found = []
-    for parent, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        found += [f"{parent}/{name}" for name in files if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
-    return [Path(name) for name in sorted(found) if os.path.isfile(name)]
-
-
 def validate(
     root: Path,
     paths: list[Path] | None = None,
     config: Config | None = None,
     *,
     keep: bool = True,
+    packed: bool = False,
     digests: dict[str, str] | None = None,
 ) -> Report:
     """Check the selected brief files (default: all of briefs/) against the whole publication.
 
     With `keep=False` the full briefs are not kept in memory: each LoadedBrief reads its file again
     when asked for it, and files unchanged since the last such run are not checked again (their
-    outcome is remembered in `.signalbrief/`). `digests` gives content hashes the caller has just
+    outcome is remembered in `.signalbrief/`); with `packed=True` too, each brief this run parses is
+    kept packed, so it is not parsed again to be rendered. `digests` gives content hashes the caller has just
     read (by absolute path), so those files are not read again when their outcome is remembered."""
     config = config or load_config(root)
     root = root.resolve()
@@ -172,7 +181,7 @@ def validate(
     remembered = CheckCache(root, context) if not keep else None
     with without_gc_pauses():
         for entry in entries.values():
-            _check_file(entry, context, root, remembered, (digests or {}).get(str(entry.path), ""))
+            _check_file(entry, context, root, (remembered, packed), (digests or {}).get(str(entry.path), ""))
     if remembered is not None:
         remembered.save()
     _check_across(list(entries.values()))
@@ -182,25 +191,12 @@ def validate(
             continue
         report.problems.extend(entry.problems)
         if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
-            kept = (entry.brief, entry.document) if keep else (None, None)
+            kept = (entry.brief, entry.document, None) if keep else (None, None, entry.packed)
             report.briefs.append(
                 LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, entry.needs, context, *kept)
             )
     report.problems.sort()
     return report
-
-
-@contextmanager
-def without_gc_pauses() -> Iterator[None]:
-    """Parsing makes many short-lived, acyclic objects; reference counting frees them all, and
-    the cycle collector's passes over them cost a quarter of validation time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
@@ -229,7 +225,11 @@ def _inside(path: Path, root: Path) -> Path:
     return absolute
 
 
-def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache | None, digest: str) -> None:
+def _check_file(
+    entry: _Entry, context: dict, root: Path, keeping: tuple[CheckCache | None, bool], digest: str
+) -> None:
+    """Check one file, unless `remembered` (the check cache) knows its outcome; `packed`: keep its brief packed."""
+    remembered, packed = keeping
     if not _real_path(str(entry.path)).startswith(f"{root}{os.sep}"):
         message = "links to a file outside the publication; refusing to read it"
         entry.problems.append(error(Location(entry.shown), "", message))
@@ -268,6 +268,8 @@ def _check_file(entry: _Entry, context: dict, root: Path, remembered: CheckCache
     document.data = None
     if remembered is not None:
         remembered.keep(entry)
+        if packed and entry.brief is not None and not any(p.is_error for p in entry.problems):
+            entry.packed = pack(entry.brief)
         entry.brief = entry.document = None
 
 

@@ -122,6 +122,7 @@ class Output:
         self.kept: dict[str, int] = {}  # files taken from a previous build, with their stamps
         self.from_live = False  # whether the current output is ours to link unchanged files from
         self.touched: set[str] = set()  # folders of the spare whose entries changed
+        self.folders_made: set[str] = set()  # folders of the hidden folder known to exist
 
     @property
     def spare_folder(self) -> Path:
@@ -135,6 +136,7 @@ class Output:
             _make_private(self.work)
             _remove_stale_builds(self.target, self.work)
             self.staging = Path(tempfile.mkdtemp(prefix="build-", dir=self.work))
+            self.folders_made = {str(self.staging)}
             self.from_live = (self.target / MARKER).is_file()
             if self.spare.files and (self.spare_folder / MARKER).is_file():
                 os.replace(self.spare_folder, self.staging)  # a killed build leaves it as a stale build
@@ -178,11 +180,10 @@ class Output:
         file = self._claim(relative)
         data = content.encode("utf-8") if isinstance(content, str) else content
         try:
-            os.makedirs(os.path.dirname(file), exist_ok=True)
+            self._folder_of(file)
             if self.in_place:
                 _remove(file)  # never write into a file the live output may share (a hard link)
-            with open(file, "wb") as out:
-                out.write(data)
+            _write_new(file, data)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
@@ -194,13 +195,28 @@ class Output:
             if self.in_place:
                 _remove(file)
                 self.touched.update(_ancestors(relative))
-            os.makedirs(os.path.dirname(file), exist_ok=True)
+            self._folder_of(file)
             try:
                 os.link(self.target / relative, file)
             except OSError:  # another file system, or no hard links: copy, keeping the time stamps
                 shutil.copy2(self.target / relative, file)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
+
+    def _folder_of(self, file: str) -> None:
+        """Make the folder a file goes in, once per build: a brief's files share their folders."""
+        folder = file.rpartition("/")[0]
+        if folder in self.folders_made:
+            return
+        if folder.rpartition("/")[0] not in self.folders_made:
+            os.makedirs(folder, exist_ok=True)
+        else:  # its parent exists: one mkdir, not makedirs' stat of the parent first
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                if not os.path.isdir(folder):
+                    raise
+        self.folders_made.add(folder)
 
     def _take(self, paths: list[str]) -> None:
         """Claim files the spare already holds (their paths were checked when its tree was read)."""
@@ -266,6 +282,17 @@ class Output:
             self.staging = None
             with contextlib.suppress(OSError):
                 os.rmdir(self.work)  # only when nothing else is kept there
+
+
+def _write_new(file: str, data: bytes) -> None:
+    """Write a file with three system calls (open, write, close): no buffer object, no stat, no tty check."""
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def real_output(target: Path) -> Path:

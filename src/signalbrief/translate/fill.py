@@ -15,14 +15,13 @@ from signalbrief.errors import EXIT_UNTRANSLATED, InvalidInput, Location, Signal
 from signalbrief.fields import Strict, read_model
 from signalbrief.languages import written_codes
 from signalbrief.loader import dotted, load_file
+from signalbrief.translate import GLOSSARY_FILE, MEMORY_FILE
 from signalbrief.translate.apply import Fills
 from signalbrief.translate.engine import ArgosModel
-from signalbrief.translate.memory import MEMORY_FILE, Memory
+from signalbrief.translate.memory import Memory
 from signalbrief.translate.models import model_for
 from signalbrief.translate.segments import Glossary, Piece, assemble, pieces
 from signalbrief.validate import LoadedBrief
-
-GLOSSARY_FILE = "glossary.yaml"
 
 
 class Engine(Protocol):

@@ -13,8 +13,6 @@ from pathlib import Path
 
 from signalbrief.errors import OutputError, SignalbriefError
 
-MEMORY_FILE = Path(".signalbrief") / "translations.sqlite"
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS memory (
     model TEXT NOT NULL,
