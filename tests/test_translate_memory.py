@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from signalbrief.translate import memory as memory_module
 from signalbrief.translate import MEMORY_FILE
+from signalbrief.translate import memory as memory_module
 from signalbrief.translate.memory import Memory
 from tests.conftest import BETA, VALID, replace_line
 
