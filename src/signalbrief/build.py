@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from signalbrief.cache import stable_hash, without_gc_pauses
-from signalbrief.cores import usable_cores
+from signalbrief.cores import die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
@@ -184,7 +182,6 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         site.fragments.discard()
 
 
-_PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 Task = tuple["LoadedBrief", list[tuple[str, str]]]  # a brief and the (edition, step key) pairs to render
 
 
@@ -340,8 +337,7 @@ class _Worker:
 
 def _worker_started(parent: int) -> None:
     """Die with the build: a killed build's workers must not write on into its hidden folder."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent()
     if os.getppid() != parent:  # it died before the signal was asked for
         os._exit(1)
 

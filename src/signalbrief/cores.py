@@ -1,8 +1,13 @@
-"""How many cores this process may run on."""
+"""How many cores this process may run on, and processes that die with the build that started them."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
+
+_PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 
 
 def usable_cores() -> int:
@@ -12,3 +17,10 @@ def usable_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
+
+
+def die_with_parent() -> None:
+    """Ask for SIGKILL when the parent dies (Linux; elsewhere nothing): a killed build's workers and
+    programs must not write on into its hidden folders after the next build has cleared them."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from signalbrief.cache import stable_hash
+from signalbrief.cores import die_with_parent
 from signalbrief.errors import OutputError
 from signalbrief.formats import Files, OutputFormat
 from signalbrief.languages import BI, BILINGUAL
@@ -161,7 +162,13 @@ def _run_pagefind(where: str, source: Path, index: Path) -> None:
     command = [str(binary), "--site", str(source), "--output-path", str(index), "--silent"]
     try:
         done = subprocess.run(
-            command, cwd=source.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False
+            command,
+            cwd=source.parent,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            preexec_fn=die_with_parent,  # a killed build's Pagefind must not write on into its scratch folder
         )
     except OSError as exc:
         raise OutputError(f"{where}: cannot make the search index: {exc.strerror or exc}") from None
