@@ -182,8 +182,8 @@ def validate(
     with without_gc_pauses():
         for entry in entries.values():
             _check_file(entry, context, root, (remembered, packed), (digests or {}).get(str(entry.path), ""))
-    if remembered is not None:
-        remembered.save()
+        if remembered is not None:
+            remembered.save()
     _check_across(list(entries.values()))
     report = Report(config, files=[entries[p].shown for p in selected])
     for entry in entries.values():
