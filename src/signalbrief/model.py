@@ -197,9 +197,9 @@ class Text(ByLanguage):
             )
         if not isinstance(data, dict):
             return data
-        own = cls.own_keys()
-        wrong = language_key_errors({k: v for k, v in data.items() if k not in own})
-        if wrong:
+        own = _own_key_set(cls)
+        if any(k not in codes and k not in own for k in data):
+            wrong = [_wrong_key(k, v) for k, v in data.items() if k not in own and k not in codes]
             raise ValidationError.from_exception_data("Text", wrong)
         machine = frozenset(lang for lang in codes if isinstance(data.get(lang), MachineText))
         text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null")}
@@ -235,6 +235,12 @@ class Text(ByLanguage):
         """The text as plain values (for JSON, and for hashing into build keys)."""
         words = {code: self.words[code] for code in written_codes() if self.words.get(code) is not None}
         return [words, sorted(self.machine)]
+
+
+@cache
+def _own_key_set(model: type[Text]) -> frozenset[str]:
+    # Asked for by every text of every brief while it is checked.
+    return frozenset(model.own_keys())
 
 
 def _paragraph_schema(schema: dict[str, Any]) -> None:
@@ -394,11 +400,14 @@ def _collect_texts(value: object, path: tuple, found: list) -> None:
     if isinstance(value, Text):
         found.append((path, value))
     elif isinstance(value, Strict):
-        for name in type(value).model_fields:
-            _collect_texts(getattr(value, name), (*path, name), found)
+        # A model's fields are its __dict__, in declared order; only models and lists can hold texts.
+        for name, item in value.__dict__.items():
+            if isinstance(item, Strict | list):
+                _collect_texts(item, (*path, name), found)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _collect_texts(item, (*path, i), found)
+            if isinstance(item, Strict | list):
+                _collect_texts(item, (*path, i), found)
 
 
 @dataclass(frozen=True)
