@@ -53,6 +53,9 @@ class Document:
     data: object
     root: Node | None = None
     text: str = ""
+    # Every string value holding a `[`, with its path, in document order (None: not recorded); citations
+    # are looked for in these, so the data is not walked again.
+    bracketed: list[tuple[Path_, str]] | None = None
 
     def forget_nodes(self) -> None:
         """Drop the node tree (the bulk of a document's memory); positions are recomposed if asked for."""
@@ -152,7 +155,7 @@ def load_bytes(raw: bytes, shown: str) -> Document:
     data = builder.build(root, (), 0)
     if builder.problems:
         raise InvalidInput(builder.problems)
-    return Document(shown, data, root, text)
+    return Document(shown, data, root, text, builder.bracketed)
 
 
 def _decode(raw: bytes, shown: str) -> str:
@@ -312,6 +315,7 @@ class _Builder:
     def __init__(self, shown: str, text: str):
         self.shown, self.text = shown, text
         self.problems: list[Problem] = []
+        self.bracketed: list[tuple[Path_, str]] = []
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
         if depth > MAX_DEPTH:
@@ -352,9 +356,16 @@ class _Builder:
         if node.style == '"' and self._has_control(node, path):
             return None
         if node.tag == _STR:
-            return node.value
-        if node.tag == MT_TAG:
-            return MachineText(node.value)
+            value = node.value
+        elif node.tag == MT_TAG:
+            value = MachineText(node.value)
+        else:
+            return self._typed(node, path)
+        if "[" in value:
+            self.bracketed.append((path, value))
+        return value
+
+    def _typed(self, node: ScalarNode, path: Path_) -> object:
         kind = _SCALAR_KINDS.get(node.tag)
         if kind is None:
             return self._bad_tag(node, path)

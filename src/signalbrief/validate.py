@@ -384,22 +384,29 @@ def check_citations(document: Document) -> list[Problem]:
     problems = []
     ranges = _section_ranges(data, own)
     cited: set[int] = set()
-    for path, text in _raw_texts(data, ()):
-        if "[" not in text:
-            continue
-        section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
-        matches = list(CITATION.finditer(text))
-        for match in matches:
-            number = int(match.group(1))
-            cited.add(number)
-            if number > own and number not in ranges.get(section, ()):
-                message = _citation_message(number, own, section, ranges)
-                problems.append(error(_citation_at(document, path, matches, match), dotted(path), message))
+    for path, text in _bracketed_texts(document):
+        numbers = [int(n) for n in CITATION.findall(text)]
+        cited.update(numbers)
+        if numbers and max(numbers) > own:  # rare: only then is each citation looked at
+            problems.extend(_outside_citations(document, path, text, own, ranges))
     for n in range(1, own + 1):
         if n not in cited:
             where = document.locate(("sources", n - 1))
             problems.append(warning(where, f"sources[{n - 1}]", f"source [{n}] is never cited"))
     return problems
+
+
+def _outside_citations(
+    document: Document, path: Path_, text: str, own: int, ranges: dict[int, set[int]]
+) -> Iterator[Problem]:
+    """An error at each `[n]` of a text that cites a source the text cannot show."""
+    section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
+    matches = list(CITATION.finditer(text))
+    for match in matches:
+        number = int(match.group(1))
+        if number > own and number not in ranges.get(section, ()):
+            message = _citation_message(number, own, section, ranges)
+            yield error(_citation_at(document, path, matches, match), dotted(path), message)
 
 
 def _citation_at(document: Document, path: Path_, matches: list[re.Match], match: re.Match) -> Location:
@@ -438,6 +445,14 @@ def _citation_message(number: int, own: int, section: int | None, ranges: dict[i
         return f"[{number}] cites a source that does not exist (the brief has {own})"
     extra = len(ranges.get(section, ()))
     return f"[{number}] cites a source that does not exist (the brief has {own}, this section {extra})"
+
+
+def _bracketed_texts(document: Document) -> list[tuple[Path_, str]]:
+    """Every string of a written language outside `sources` that holds a `[`, with its path."""
+    if document.bracketed is None:
+        return [(path, text) for path, text in _raw_texts(document.data, ()) if "[" in text]
+    codes = frozenset(written_codes())
+    return [(path, text) for path, text in document.bracketed if path and path[-1] in codes and "sources" not in path]
 
 
 def _raw_texts(value: object, path: Path_) -> Iterator[tuple[Path_, str]]:
