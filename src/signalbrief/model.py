@@ -197,10 +197,14 @@ class Text(ByLanguage):
             )
         if not isinstance(data, dict):
             return data
-        own = _own_key_set(cls)
-        if any(k not in codes and k not in own for k in data):
-            wrong = [_wrong_key(k, v) for k, v in data.items() if k not in own and k not in codes]
-            raise ValidationError.from_exception_data("Text", wrong)
+        own, plain = _own_key_set(cls), True
+        for key, value in data.items():
+            if key not in codes and key not in own:
+                wrong = [_wrong_key(k, v) for k, v in data.items() if k not in own and k not in codes]
+                raise ValidationError.from_exception_data("Text", wrong)
+            plain = plain and type(value) is str
+        if plain:
+            return data  # the common text, only plain strings: nothing to drop, nothing machine-made
         machine = frozenset(lang for lang in codes if isinstance(data.get(lang), MachineText))
         text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null")}
         if machine:
@@ -209,9 +213,10 @@ class Text(ByLanguage):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Text:
-        if not any((words or "").strip() for words in self.words.values()):
-            raise fail("empty_text", f"a text needs a non-empty {' or '.join(written_codes())}")
-        return self
+        for words in self.words.values():
+            if words and not words.isspace():  # what strip() removes is what isspace() matches
+                return self
+        raise fail("empty_text", f"a text needs a non-empty {' or '.join(written_codes())}")
 
     @classmethod
     def own_keys(cls) -> list[str]:

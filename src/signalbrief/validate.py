@@ -289,10 +289,11 @@ def _real_folder(folder: str) -> str:
 def _needs(brief: Brief, targets: list[str]) -> Iterator[Need_]:
     """Every text lacking one of the publication's written languages, and the text to translate from."""
     for path, text in brief.texts():
+        words = text.words
         for target in targets:
-            source = fallback(text.words, target) if text.words.get(target) is None else None
+            source = fallback(words, target) if words.get(target) is None else None
             if source is not None:
-                yield path, source, target, text.words[source] or ""
+                yield path, source, target, words[source] or ""
 
 
 def _raw_links(data: object) -> tuple[bool, tuple[tuple[Path_, str | None], ...]]:
