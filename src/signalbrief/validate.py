@@ -449,11 +449,11 @@ def check_citations(document: Document) -> list[Problem]:
     own = len(data.get("sources") or []) if isinstance(data.get("sources"), list) else 0
     problems = []
     ranges = _section_ranges(data, own)
-    cited: set[int] = set()
-    for path, text in _bracketed_texts(document):
-        numbers = [int(n) for n in CITATION.findall(text)]
-        cited.update(numbers)
-        if numbers and max(numbers) > own:  # rare: only then is each citation looked at
+    texts = _bracketed_texts(document)
+    # One search over all texts: a line break between two of them starts or ends no citation.
+    cited = {int(n) for n in CITATION.findall("\n".join(text for _, text in texts))}
+    if cited and max(cited) > own:  # rare: only then is each text's each citation looked at
+        for path, text in texts:
             problems.extend(_outside_citations(document, path, text, own, ranges))
     for n in range(1, own + 1):
         if n not in cited:
