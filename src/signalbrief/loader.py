@@ -300,6 +300,12 @@ def _escape_offset(source: str) -> int:
     return 0
 
 
+def _first_line(node: MappingNode, key: str) -> int:
+    """The line of a mapping's first key `key` (a merge key `<<` is refused, so it is not that one)."""
+    first = next(k for k, _ in node.value if isinstance(k, ScalarNode) and k.value == key and k.tag != _MERGE)
+    return _position(first)[0]
+
+
 def _where(shown: str, node: Node) -> Location:
     return Location(shown, *_position(node))
 
@@ -333,7 +339,7 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict:
         data: dict[str, object] = {}
-        seen: dict[str, Node] = {}
+        plain_depth = depth + 1 <= MAX_DEPTH
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
@@ -344,12 +350,16 @@ class _Builder:
             if key_node.tag == _MERGE:
                 self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
                 continue
-            if key in seen:
-                message = f"duplicate key (first written at line {_position(seen[key])[0]})"
+            if key in data:
+                message = f"duplicate key (first written at line {_first_line(node, key)})"
                 self._fail(_where(self.shown, key_node), (*path, key), message)
                 continue
-            seen[key] = key_node
-            data[key] = self.build(value_node, (*path, key), depth + 1)
+            if plain_depth and value_node.tag == _STR and value_node.style != '"' and type(value_node) is ScalarNode:
+                data[key] = value = value_node.value  # most values: text that needs no other check
+                if "[" in value:
+                    self.bracketed.append(((*path, key), value))
+            else:
+                data[key] = self.build(value_node, (*path, key), depth + 1)
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:
