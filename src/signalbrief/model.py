@@ -50,9 +50,15 @@ def region_names() -> dict[str, dict[str, str]]:
     names = {lang.code: territories(lang.locale) for lang in written()}
     return {
         code: {lang: found.get(code, reference[code]) for lang, found in names.items()}
-        for code in sorted(reference)
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        for code in sorted(region_codes())
     }
+
+
+@cache
+def region_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes plus EU: all a region is checked against (its names are not needed)."""
+    reference = territories(_REFERENCE_LOCALE)
+    return frozenset(code for code in reference if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
 
 
 def region_name(code: str, lang: str) -> str:
@@ -61,7 +67,7 @@ def region_name(code: str, lang: str) -> str:
 
 
 def _region(value: str) -> str:
-    if value not in region_names():
+    if value not in region_codes():
         raise _not_a_region(value)
     return value
 
