@@ -40,6 +40,9 @@ def test_yaml_11_typing_is_kept_visible_not_applied():
         (b"- a\n- b\n", "b.yaml:1:1: error: the top level must be a mapping of fields (`key: value` lines)"),
         (b"just text\n", "b.yaml:1:1: error: the top level must be a mapping of fields (`key: value` lines)"),
         (b"a: 1\na: 2\n", "b.yaml:2:1: error: a: duplicate key (first written at line 1)"),
+        (b"n:\n  b: x\n  a: y\n  a: z\n", "b.yaml:4:3: error: n.a: duplicate key (first written at line 3)"),
+        # The refused merge key is not the first `<<`: the first one read as a plain key is.
+        (b'<<: {}\n"<<": a\n"<<": b\n', 'b.yaml:3:1: error: <<: duplicate key (first written at line 2)'),
         (b"a: &x 1\n", "b.yaml:1:4: error: anchor &x is not allowed; write the value out"),
         (b"a: [1]\nb: *x\n", "b.yaml:2:4: error: alias *x is not allowed; write the value out"),
         (b"<<: {a: 1}\n", "b.yaml:1:1: error: merge keys (<<) are not allowed; write the fields out"),

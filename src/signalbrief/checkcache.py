@@ -27,6 +27,10 @@ class CheckCache:
         self.known = self.cache.load()
         self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
 
+    def knows(self, shown: str) -> bool:
+        """Whether the last run left an outcome for this file (which may be out of date)."""
+        return shown in self.known
+
     def recall(self, entry: Any) -> bool:
         """Fill a checked file's entry from the last build, if its content is unchanged."""
         found = self.known.get(entry.shown)

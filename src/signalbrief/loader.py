@@ -53,6 +53,9 @@ class Document:
     data: object
     root: Node | None = None
     text: str = ""
+    # Every string value holding a `[`, with its path, in document order (None: not recorded); citations
+    # are looked for in these, so the data is not walked again.
+    bracketed: list[tuple[Path_, str]] | None = None
 
     def forget_nodes(self) -> None:
         """Drop the node tree (the bulk of a document's memory); positions are recomposed if asked for."""
@@ -152,7 +155,7 @@ def load_bytes(raw: bytes, shown: str) -> Document:
     data = builder.build(root, (), 0)
     if builder.problems:
         raise InvalidInput(builder.problems)
-    return Document(shown, data, root, text)
+    return Document(shown, data, root, text, builder.bracketed)
 
 
 def _decode(raw: bytes, shown: str) -> str:
@@ -297,6 +300,12 @@ def _escape_offset(source: str) -> int:
     return 0
 
 
+def _first_line(node: MappingNode, key: str) -> int:
+    """The line of a mapping's first key `key` (a merge key `<<` is refused, so it is not that one)."""
+    first = next(k for k, _ in node.value if isinstance(k, ScalarNode) and k.value == key and k.tag != _MERGE)
+    return _position(first)[0]
+
+
 def _where(shown: str, node: Node) -> Location:
     return Location(shown, *_position(node))
 
@@ -312,6 +321,7 @@ class _Builder:
     def __init__(self, shown: str, text: str):
         self.shown, self.text = shown, text
         self.problems: list[Problem] = []
+        self.bracketed: list[tuple[Path_, str]] = []
 
     def build(self, node: Node, path: Path_, depth: int) -> object:
         if depth > MAX_DEPTH:
@@ -329,7 +339,7 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict:
         data: dict[str, object] = {}
-        seen: dict[str, Node] = {}
+        plain_depth = depth + 1 <= MAX_DEPTH
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
@@ -340,21 +350,32 @@ class _Builder:
             if key_node.tag == _MERGE:
                 self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
                 continue
-            if key in seen:
-                message = f"duplicate key (first written at line {_position(seen[key])[0]})"
+            if key in data:
+                message = f"duplicate key (first written at line {_first_line(node, key)})"
                 self._fail(_where(self.shown, key_node), (*path, key), message)
                 continue
-            seen[key] = key_node
-            data[key] = self.build(value_node, (*path, key), depth + 1)
+            if plain_depth and value_node.tag == _STR and value_node.style != '"' and type(value_node) is ScalarNode:
+                data[key] = value = value_node.value  # most values: text that needs no other check
+                if "[" in value:
+                    self.bracketed.append(((*path, key), value))
+            else:
+                data[key] = self.build(value_node, (*path, key), depth + 1)
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:
         if node.style == '"' and self._has_control(node, path):
             return None
         if node.tag == _STR:
-            return node.value
-        if node.tag == MT_TAG:
-            return MachineText(node.value)
+            value = node.value
+        elif node.tag == MT_TAG:
+            value = MachineText(node.value)
+        else:
+            return self._typed(node, path)
+        if "[" in value:
+            self.bracketed.append((path, value))
+        return value
+
+    def _typed(self, node: ScalarNode, path: Path_) -> object:
         kind = _SCALAR_KINDS.get(node.tag)
         if kind is None:
             return self._bad_tag(node, path)

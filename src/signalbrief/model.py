@@ -50,9 +50,15 @@ def region_names() -> dict[str, dict[str, str]]:
     names = {lang.code: territories(lang.locale) for lang in written()}
     return {
         code: {lang: found.get(code, reference[code]) for lang, found in names.items()}
-        for code in sorted(reference)
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        for code in sorted(region_codes())
     }
+
+
+@cache
+def region_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes plus EU: all a region is checked against (its names are not needed)."""
+    reference = territories(_REFERENCE_LOCALE)
+    return frozenset(code for code in reference if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
 
 
 def region_name(code: str, lang: str) -> str:
@@ -61,7 +67,7 @@ def region_name(code: str, lang: str) -> str:
 
 
 def _region(value: str) -> str:
-    if value not in region_names():
+    if value not in region_codes():
         raise _not_a_region(value)
     return value
 
@@ -197,10 +203,14 @@ class Text(ByLanguage):
             )
         if not isinstance(data, dict):
             return data
-        own = cls.own_keys()
-        wrong = language_key_errors({k: v for k, v in data.items() if k not in own})
-        if wrong:
-            raise ValidationError.from_exception_data("Text", wrong)
+        own, plain = _own_key_set(cls), True
+        for key, value in data.items():
+            if key not in codes and key not in own:
+                wrong = [_wrong_key(k, v) for k, v in data.items() if k not in own and k not in codes]
+                raise ValidationError.from_exception_data("Text", wrong)
+            plain = plain and type(value) is str
+        if plain:
+            return data  # the common text, only plain strings: nothing to drop, nothing machine-made
         machine = frozenset(lang for lang in codes if isinstance(data.get(lang), MachineText))
         text = {k: v for k, v in data.items() if not (isinstance(v, Scalar) and v.kind == "null")}
         if machine:
@@ -209,9 +219,10 @@ class Text(ByLanguage):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Text:
-        if not any((words or "").strip() for words in self.words.values()):
-            raise fail("empty_text", f"a text needs a non-empty {' or '.join(written_codes())}")
-        return self
+        for words in self.words.values():
+            if words and not words.isspace():  # what strip() removes is what isspace() matches
+                return self
+        raise fail("empty_text", f"a text needs a non-empty {' or '.join(written_codes())}")
 
     @classmethod
     def own_keys(cls) -> list[str]:
@@ -235,6 +246,12 @@ class Text(ByLanguage):
         """The text as plain values (for JSON, and for hashing into build keys)."""
         words = {code: self.words[code] for code in written_codes() if self.words.get(code) is not None}
         return [words, sorted(self.machine)]
+
+
+@cache
+def _own_key_set(model: type[Text]) -> frozenset[str]:
+    # Asked for by every text of every brief while it is checked.
+    return frozenset(model.own_keys())
 
 
 def _paragraph_schema(schema: dict[str, Any]) -> None:
@@ -394,11 +411,14 @@ def _collect_texts(value: object, path: tuple, found: list) -> None:
     if isinstance(value, Text):
         found.append((path, value))
     elif isinstance(value, Strict):
-        for name in type(value).model_fields:
-            _collect_texts(getattr(value, name), (*path, name), found)
+        # A model's fields are its __dict__, in declared order; only models and lists can hold texts.
+        for name, item in value.__dict__.items():
+            if isinstance(item, Strict | list):
+                _collect_texts(item, (*path, name), found)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _collect_texts(item, (*path, i), found)
+            if isinstance(item, Strict | list):
+                _collect_texts(item, (*path, i), found)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import pickle
 import re
@@ -15,6 +16,7 @@ from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.checkcache import CheckCache
 from signalbrief.config import Config
 from signalbrief.configfile import load_config
+from signalbrief.cores import usable_cores
 from signalbrief.discovery import BRIEFS_DIR, brief_files
 from signalbrief.errors import (
     InvalidInput,
@@ -29,13 +31,15 @@ from signalbrief.fields import SLUG, read_model, suggest
 from signalbrief.fingerprints import fingerprint, provenance
 from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
-from signalbrief.model import Brief, Card, Need_
+from signalbrief.model import Brief, Card, Need_, region_codes
 
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
-# A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
+# Files the check cache does not know, from which checking them in worker processes pays for their start.
+PARALLEL_FROM = 256
 # The folders of each view's browse pages and further index pages (formats/browse.py): no brief's.
 RESERVED_IDS = ("type", "region", "market-class", "month", "page", "search")  # folders beside the briefs
+# A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
 _WRITTEN_ID = re.compile(rb"^id:[ \t]*(['\"]?)([a-z0-9]+(?:-[a-z0-9]+)*)\1[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 
 
@@ -180,10 +184,17 @@ def validate(
     context = config.validation_context()
     remembered = CheckCache(root, context) if not keep else None
     with without_gc_pauses():
-        for entry in entries.values():
+        todo = list(entries.values())
+        if remembered is not None:
+            unknown = [e for e in todo if not remembered.knows(e.shown)]
+            jobs = min(_spare_cores(), len(unknown) // (PARALLEL_FROM // 2))
+            if jobs > 1 and "fork" in mp.get_all_start_methods():
+                _check_in_workers(unknown, (context, root, jobs), remembered, packed)
+                todo = [e for e in todo if remembered.knows(e.shown)]
+        for entry in todo:
             _check_file(entry, context, root, (remembered, packed), (digests or {}).get(str(entry.path), ""))
-    if remembered is not None:
-        remembered.save()
+        if remembered is not None:
+            remembered.save()
     _check_across(list(entries.values()))
     report = Report(config, files=[entries[p].shown for p in selected])
     for entry in entries.values():
@@ -197,6 +208,55 @@ def validate(
             )
     report.problems.sort()
     return report
+
+
+def _spare_cores() -> int:
+    """The cores this process may use that the machine's load leaves idle (as `make -l` reads it):
+    on a busy machine, workers would only add their own start to the same CPU time."""
+    cores = usable_cores()
+    return max(1, min(cores, int(cores - os.getloadavg()[0] + 0.5)))
+
+
+def _check_in_workers(
+    entries: list[_Entry], where: tuple[dict, Path, int], remembered: CheckCache, packed: bool
+) -> None:
+    """Check files the check cache does not know in `jobs` worker processes; each entry is filled
+    in place with its outcome and remembered."""
+    context, root, jobs = where
+    region_codes()  # worked out once here, not again in each worker
+    size = -(-len(entries) // (jobs * 4))
+    chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
+    # Forked workers inherit the chunks (never pickled); each task is a chunk's index.
+    with mp.get_context("fork").Pool(jobs, _Checker.start, (chunks, context, root, packed)) as pool:
+        for index, outcomes in pool.imap_unordered(_Checker.check, range(len(chunks))):
+            for entry, (outcome, checked) in zip(chunks[index], outcomes, strict=True):
+                entry.__dict__.update(outcome.__dict__)
+                if checked:
+                    remembered.keep(entry)
+
+
+class _Checker:
+    """A checking process of the pool, holding the chunks of entries it inherited at the fork."""
+
+    work: tuple[list[list[_Entry]], dict, Path, bool] | None = None
+
+    @classmethod
+    def start(cls, chunks: list[list[_Entry]], context: dict, root: Path, packed: bool) -> None:
+        cls.work = (chunks, context, root, packed)
+
+    @classmethod
+    def check(cls, index: int) -> tuple[int, list[tuple[_Entry, bool]]]:
+        """Check one chunk; return each entry's outcome and whether its content was checked."""
+        assert cls.work is not None, "only a worker started by the pool checks chunks"
+        chunks, context, root, packed = cls.work
+        outcomes = []
+        with without_gc_pauses():
+            for entry in chunks[index]:
+                _check_file(entry, context, root, (None, packed), "")
+                checked = entry.document is not None
+                _let_go(entry, packed)
+                outcomes.append((entry, checked))
+        return index, outcomes
 
 
 def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
@@ -268,9 +328,14 @@ def _check_file(
     document.data = None
     if remembered is not None:
         remembered.keep(entry)
-        if packed and entry.brief is not None and not any(p.is_error for p in entry.problems):
-            entry.packed = pack(entry.brief)
-        entry.brief = entry.document = None
+        _let_go(entry, packed)
+
+
+def _let_go(entry: _Entry, packed: bool) -> None:
+    """Drop a checked entry's brief and document, keeping the brief packed if asked and valid."""
+    if packed and entry.brief is not None and not any(p.is_error for p in entry.problems):
+        entry.packed = pack(entry.brief)
+    entry.brief = entry.document = None
 
 
 def _real_path(path: str) -> str:
@@ -289,10 +354,11 @@ def _real_folder(folder: str) -> str:
 def _needs(brief: Brief, targets: list[str]) -> Iterator[Need_]:
     """Every text lacking one of the publication's written languages, and the text to translate from."""
     for path, text in brief.texts():
+        words = text.words
         for target in targets:
-            source = fallback(text.words, target) if text.words.get(target) is None else None
+            source = fallback(words, target) if words.get(target) is None else None
             if source is not None:
-                yield path, source, target, text.words[source] or ""
+                yield path, source, target, words[source] or ""
 
 
 def _raw_links(data: object) -> tuple[bool, tuple[tuple[Path_, str | None], ...]]:
@@ -383,23 +449,30 @@ def check_citations(document: Document) -> list[Problem]:
     own = len(data.get("sources") or []) if isinstance(data.get("sources"), list) else 0
     problems = []
     ranges = _section_ranges(data, own)
-    cited: set[int] = set()
-    for path, text in _raw_texts(data, ()):
-        if "[" not in text:
-            continue
-        section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
-        matches = list(CITATION.finditer(text))
-        for match in matches:
-            number = int(match.group(1))
-            cited.add(number)
-            if number > own and number not in ranges.get(section, ()):
-                message = _citation_message(number, own, section, ranges)
-                problems.append(error(_citation_at(document, path, matches, match), dotted(path), message))
+    texts = _bracketed_texts(document)
+    # One search over all texts: a line break between two of them starts or ends no citation.
+    cited = {int(n) for n in CITATION.findall("\n".join(text for _, text in texts))}
+    if cited and max(cited) > own:  # rare: only then is each text's each citation looked at
+        for path, text in texts:
+            problems.extend(_outside_citations(document, path, text, own, ranges))
     for n in range(1, own + 1):
         if n not in cited:
             where = document.locate(("sources", n - 1))
             problems.append(warning(where, f"sources[{n - 1}]", f"source [{n}] is never cited"))
     return problems
+
+
+def _outside_citations(
+    document: Document, path: Path_, text: str, own: int, ranges: dict[int, set[int]]
+) -> Iterator[Problem]:
+    """An error at each `[n]` of a text that cites a source the text cannot show."""
+    section = path[1] if path[:1] == ("sections",) and len(path) > 1 else None
+    matches = list(CITATION.finditer(text))
+    for match in matches:
+        number = int(match.group(1))
+        if number > own and number not in ranges.get(section, ()):
+            message = _citation_message(number, own, section, ranges)
+            yield error(_citation_at(document, path, matches, match), dotted(path), message)
 
 
 def _citation_at(document: Document, path: Path_, matches: list[re.Match], match: re.Match) -> Location:
@@ -438,6 +511,14 @@ def _citation_message(number: int, own: int, section: int | None, ranges: dict[i
         return f"[{number}] cites a source that does not exist (the brief has {own})"
     extra = len(ranges.get(section, ()))
     return f"[{number}] cites a source that does not exist (the brief has {own}, this section {extra})"
+
+
+def _bracketed_texts(document: Document) -> list[tuple[Path_, str]]:
+    """Every string of a written language outside `sources` that holds a `[`, with its path."""
+    if document.bracketed is None:
+        return [(path, text) for path, text in _raw_texts(document.data, ()) if "[" in text]
+    codes = frozenset(written_codes())
+    return [(path, text) for path, text in document.bracketed if path and path[-1] in codes and "sources" not in path]
 
 
 def _raw_texts(value: object, path: Path_) -> Iterator[tuple[Path_, str]]:

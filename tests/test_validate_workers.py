@@ -1,0 +1,78 @@
+"""Files the check cache does not know are checked in worker processes when there are many: the
+outcome (problems, briefs, cards, texts to translate, what is remembered) is the same as checking
+them one after another here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import signalbrief.validate
+from signalbrief.checkcache import CACHE_FILE
+from signalbrief.validate import validate
+from tests.conftest import BETA, VALID
+
+BRIEFS = {
+    "alpha": VALID,
+    "beta": BETA + "sources:\n  - title: Never cited\n",  # a warning
+    "gamma": VALID.replace("id: alpha", "id: gamma").replace("2024-04-01", "2024-13-01"),  # an error
+    "delta": "id: delta\ndate: [unclosed\n",  # cannot be parsed
+    "epsilon": BETA.replace("Body.", "Body [7]."),  # cites a source that does not exist
+    "zeta": VALID,  # its id is already alpha's
+}
+
+
+def outcome(root):
+    report = validate(root, keep=False)
+    briefs = [(b.id, b.shown, b.digest, b.card.plain(), b.needs) for b in report.briefs]
+    remembered = {}  # each file's entry (the order files were checked in is no part of the outcome)
+    for line in (root / CACHE_FILE).read_text(encoding="utf-8").splitlines()[1:]:
+        batch = json.loads(line)
+        remembered.update(batch if isinstance(batch, dict) else {})
+    return [str(p) for p in report.problems], briefs, remembered
+
+
+@pytest.fixture
+def in_workers(monkeypatch):
+    """Check in workers from two unknown files on, and count the times it did."""
+    calls = []
+    real = signalbrief.validate._check_in_workers
+
+    def counted(entries, *args):
+        calls.append(len(entries))
+        return real(entries, *args)
+
+    monkeypatch.setattr(signalbrief.validate, "_check_in_workers", counted)
+    monkeypatch.setattr(signalbrief.validate, "_spare_cores", lambda: 2)
+    monkeypatch.setattr(signalbrief.validate, "PARALLEL_FROM", 2)  # two jobs from four files
+    return calls
+
+
+def test_workers_find_what_checking_here_finds(publication, in_workers, monkeypatch):
+    root = publication(BRIEFS)
+    parallel = outcome(root)
+    assert in_workers == [len(BRIEFS)]
+    (root / CACHE_FILE).unlink()
+    monkeypatch.setattr(signalbrief.validate, "PARALLEL_FROM", 10**9)
+    serial = outcome(root)
+    assert in_workers == [len(BRIEFS)]
+    assert parallel == serial
+    problems = "\n".join(parallel[0])
+    for expected in ("never cited", "not a real date", "invalid YAML", "[7] cites", "already used"):
+        assert expected in problems
+
+
+def test_remembered_files_are_not_checked_again_in_workers(publication, in_workers):
+    root = publication(BRIEFS)
+    first = outcome(root)
+    second = outcome(root)
+    assert in_workers == [len(BRIEFS)]  # the second run recalled every file it could parse
+    assert first[:2] == second[:2]
+
+
+@pytest.mark.parametrize(("load", "spare"), [(0.0, 4), (1.2, 3), (3.6, 1), (9.0, 1)])
+def test_workers_are_only_started_on_idle_cores(monkeypatch, load, spare):
+    monkeypatch.setattr(signalbrief.validate, "usable_cores", lambda: 4)
+    monkeypatch.setattr(signalbrief.validate.os, "getloadavg", lambda: (load, load, load))
+    assert signalbrief.validate._spare_cores() == spare
