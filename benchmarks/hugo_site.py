@@ -102,17 +102,26 @@ PARTIALS = {
         "{{ return $root }}"
     ),
     # One brief in a list of briefs (`p`: the page, `up`: the way to the view's folder, `level`).
-    "row.html": """<li class="brief-row">
-{{ $p := .p.Params }}{{ $terms := site.Data.terms }}<p class="row-meta"><time datetime="{{ .p.Date.Format "2006-01-02" }}">{{ .p.Date.Format "January 2, 2006" }}</time>
-<span class="row-type">{{ index $terms.type $p.kind }}</span>
-<span class="row-regions">{{ range $i, $code := $p.regions }}{{ if $i }} / {{ end }}{{ index site.Data.regions $code }}{{ end }}</span></p>
+    "row.html": """{{ $row := partial "row_parts.html" .p }}<li class="brief-row">
+{{ $row.meta }}
 <h{{ .level }} class="row-title">
-<a class="signal" href="{{ .up }}{{ .p.File.ContentBaseName }}/">{{ partial "line.html" (dict "t" $p.signal "pending" $p.pending) }}</a>
+<a class="signal" href="{{ .up }}{{ .p.File.ContentBaseName }}/">{{ $row.title }}</a>
 </h{{ .level }}>
-<p class="row-summary">{{ partial "summary.html" (dict "t" $p.summary "pending" $p.pending) }}</p>
-{{ $band := partial "band.html" $p.score }}<p class="row-grade"><span class="visually-hidden">Confidence: </span><span class="grade">{{ $band.grade }}</span> {{ $band.label }}</p>
+{{ $row.rest }}
 </li>
 """,
+    # A brief's row but its link, made once per brief: a brief is in several lists (index, type,
+    # region, market class, month). Kept in the page's Scratch, as partialCached with a variant
+    # (Hugo 0.111) rendered each row again.
+    "row_parts.html": """{{ $row := .Scratch.Get "row" }}{{ if not $row }}
+{{- $row = dict "meta" (partial "row_meta.html" .) "title" (partial "row_title.html" .) "rest" (partial "row_rest.html" .) }}
+{{- .Scratch.Set "row" $row }}{{ end }}{{ return $row }}""",
+    "row_meta.html": """{{ $p := .Params }}{{ $terms := site.Data.terms }}<p class="row-meta"><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "January 2, 2006" }}</time>
+<span class="row-type">{{ index $terms.type $p.kind }}</span>
+<span class="row-regions">{{ range $i, $code := $p.regions }}{{ if $i }} / {{ end }}{{ index site.Data.regions $code }}{{ end }}</span></p>""",
+    "row_title.html": '{{ partial "line.html" (dict "t" .Params.signal "pending" .Params.pending) }}',
+    "row_rest.html": """<p class="row-summary">{{ partial "summary.html" (dict "t" .Params.summary "pending" .Params.pending) }}</p>
+{{ $band := partial "band.html" .Params.score }}<p class="row-grade"><span class="visually-hidden">Confidence: </span><span class="grade">{{ $band.grade }}</span> {{ $band.label }}</p>""",
     # The links between the pages of a long list.
     "pager.html": """{{ $pager := . }}{{ if gt $pager.TotalPages 1 }}{{ $first := cond (eq $pager.PageNumber 1) "" "../../" }}<nav class="pager" aria-label="Pages">
 {{ if $pager.HasPrev }}<a rel="prev" href="{{ $first }}{{ if gt $pager.PageNumber 2 }}page/{{ sub $pager.PageNumber 1 }}/{{ end }}">Newer</a>
@@ -270,7 +279,7 @@ SINGLE = """{{ define "title" }}{{ partial "plain.html" (dict "t" .Params.signal
 
 {{ with $p.see_also }}<h2>See also</h2>
 <ul>
-{{ range . }}{{ with site.GetPage (printf "/public/en/%s" .) }}<li><a href="../{{ .File.ContentBaseName }}/">{{ partial "line.html" (dict "t" .Params.signal "pending" .Params.pending) }}</a></li>
+{{ range . }}{{ with site.GetPage (printf "/public/en/%s" .) }}<li><a href="../{{ .File.ContentBaseName }}/">{{ (partial "row_parts.html" .).title }}</a></li>
 {{ end }}{{ end }}</ul>{{ end }}
 
 </article>
