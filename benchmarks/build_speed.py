@@ -106,6 +106,11 @@ def _visible(path: Path) -> str | None:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", path.read_text(encoding="utf-8"))).split())
 
 
+def cpu_ratios(top: list[Run], bottom: list[Run]) -> list[float]:
+    """Each round's CPU seconds of `top` divided by those of `bottom`."""
+    return [a.cpu / b.cpu for a, b in zip(top, bottom, strict=True)]
+
+
 def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
     hugo = ensure_hugo()
     if not hugo:
@@ -142,6 +147,7 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
             f"{max(r.peak_mb for r in runs['hugo']):.0f}",
         ],
         ["Hugo's time / ours, per round (target ≥ 1.0×)", spread(ratios(runs["hugo"], runs["ours"])), "", "", ""],
+        ["Hugo's CPU s / ours, per round (less swayed by other load)", spread(cpu_ratios(runs["hugo"], runs["ours"])), "", "", ""],
         [
             "Hugo again, texts escaped but not parsed as Markdown (less work than ours)",
             seconds(runs["light"]),
