@@ -9,9 +9,11 @@ ratio taken per round: the tables give the median with its min–max.
 
 - hugo: the same N briefs rendered only as public English HTML, by
   `signalbrief build --edition public --lang en --format html` and by Hugo (Debian's `hugo`,
-  installed here if missing) with a template showing the same blocks (see hugo_site.py). Both
-  write the brief pages, the list page, an Atom feed, a JSON Feed, a sitemap, the style sheet and
-  an entry page; the table counts each side's files, and how many brief pages are the same text.
+  installed here if missing) with templates showing the same blocks (see hugo_site.py), the
+  publication's search index off (`search: false`: Hugo builds none). Both write the same files:
+  brief pages, the list paginated at 50, the browse pages by type, region, market class and month,
+  an Atom feed, a JSON Feed, a sitemap, the style sheet and the entry page; the table counts each
+  side's files and how many HTML pages show the same visible text (tags and whitespace aside).
   A second Hugo site escapes texts without parsing them as Markdown: less work than signalbrief
   does, a lower bound for Hugo's time on these pages.
 - copy: the full build (every edition, view and format) against `cp -r` of the output it wrote.
@@ -22,6 +24,7 @@ ratio taken per round: the tables give the median with its min–max.
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import re
 import shutil
@@ -52,6 +55,16 @@ def our_build(folder: Path, out: Path, options: list[str], cpus: set[int] | None
     return run([*signalbrief_command(), "build", "-o", str(out), *options], cwd=folder, cpus=cpus)
 
 
+def without_search(folder: Path, into: Path) -> Path:
+    """A copy of the publication at `folder` with its search index off (Hugo builds none)."""
+    fresh(into)
+    shutil.copytree(folder, into, ignore=shutil.ignore_patterns(".signalbrief"))
+    config = into / "signalbrief.yaml"
+    kept = config.read_text(encoding="utf-8") if config.is_file() else ""
+    config.write_text(kept + "\nsearch: false\n", encoding="utf-8")
+    return into
+
+
 def hugo_build(hugo: str, site: Path, out: Path) -> Run:
     fresh(out)
     return run([hugo, "--quiet", "--source", str(site), "--destination", str(out)])
@@ -61,7 +74,7 @@ def kinds(out: Path) -> Counter:
     """Count an output's files by what they are."""
     counted: Counter = Counter()
     for path in out.rglob("*"):
-        if path.is_file():
+        if path.is_file() and not path.name.startswith("."):  # not signalbrief's output marker
             counted[kind(path.relative_to(out).as_posix())] += 1
     return counted
 
@@ -71,23 +84,31 @@ def kind(name: str) -> str:
         return "brief pages"
     if name == "index.html":
         return "entry page"
-    labels = {"index.html": "list page", "feed.xml": "Atom feed", "feed.json": "JSON Feed"}
-    labels |= {"sitemap.xml": "sitemap", "style.css": "style sheet"}
+    if re.search(r"/(type|region|market-class|month)/", name):
+        return "browse pages"
+    if name.endswith("index.html"):
+        return "list pages"
+    labels = {"feed.xml": "Atom feed", "feed.json": "JSON Feed", "sitemap.xml": "sitemap", "style.css": "style sheet"}
     return labels.get(name.rsplit("/", 1)[-1], f"other ({name})")
 
 
-def same_pages(ours: Path, theirs: Path) -> int:
-    """How many brief pages have the same text on both sides (blank lines aside)."""
-    same = 0
-    for page in theirs.glob("en/brief-*/index.html"):
-        mine = ours / "public" / page.relative_to(theirs)
-        if mine.is_file() and _lines(mine) == _lines(page):
-            same += 1
-    return same
+def same_text(ours: Path, theirs: Path) -> tuple[int, int]:
+    """How many of our HTML pages Hugo wrote too with the same visible text, of how many."""
+    pages = sorted(ours.rglob("*.html"))
+    same = sum(1 for page in pages if _visible(page) == _visible(theirs / page.relative_to(ours)))
+    return same, len(pages)
 
 
-def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _visible(path: Path) -> str | None:
+    """A page's text without its tags, entities decoded, whitespace collapsed; None if there is no page."""
+    if not path.is_file():
+        return None
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", path.read_text(encoding="utf-8"))).split())
+
+
+def cpu_ratios(top: list[Run], bottom: list[Run]) -> list[float]:
+    """Each round's CPU seconds of `top` divided by those of `bottom`."""
+    return [a.cpu / b.cpu for a, b in zip(top, bottom, strict=True)]
 
 
 def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
@@ -97,6 +118,7 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
         return
     site, light, ours_out = bench.path("hugo"), bench.path("hugo-light"), bench.path("ours-html")
     hugo_out, light_out = bench.path("hugo-public"), bench.path("hugo-light-public")
+    folder = without_search(folder, bench.path("pub-no-search"))
     write_site(folder, site)
     write_site(folder, light, markdown=False)
     runs = interleaved(
@@ -125,6 +147,7 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
             f"{max(r.peak_mb for r in runs['hugo']):.0f}",
         ],
         ["Hugo's time / ours, per round (target ≥ 1.0×)", spread(ratios(runs["hugo"], runs["ours"])), "", "", ""],
+        ["Hugo's CPU s / ours, per round (less swayed by other load)", spread(cpu_ratios(runs["hugo"], runs["ours"])), "", "", ""],
         [
             "Hugo again, texts escaped but not parsed as Markdown (less work than ours)",
             seconds(runs["light"]),
@@ -137,8 +160,9 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
     note = "Files written, side by side: " + "; ".join(
         f"{name} {mine.get(name, 0):,} / {theirs.get(name, 0):,}" for name in sorted(mine.keys() | theirs.keys())
     )
-    note += f" (signalbrief / Hugo). Brief pages with the same text on both sides: {same_pages(ours_out, hugo_out):,}"
-    note += f" of {mine['brief pages']:,} ({same_pages(ours_out, light_out):,} without Markdown)."
+    same, pages = same_text(ours_out, hugo_out)
+    light_same, _ = same_text(ours_out, light_out)
+    note += f" (signalbrief / Hugo). Same text: {same:,} of {pages:,} pages ({light_same:,} without Markdown)."
     record(
         f"equal work against Hugo, {count} briefs, public/en/html ({repeat} interleaved rounds)",
         ["what", "wall s, median (min–max)", "files", "CPU s", "peak RSS MB"],
