@@ -165,6 +165,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         plain=plain,
         marked_plain=marked_plain,
         pick=pick,
+        once=_once,
         bilingual=[(lang.code, lang.html_lang) for lang in for_codes(BILINGUAL)],
     )
     if markdown:
@@ -228,6 +229,21 @@ def _remembered(render: Callable[[Any, Text, str], Any]) -> Callable[[Any, Text 
         return memo[key][1]
 
     return remembered
+
+
+@pass_context
+def _once(context: Any, name: str, lang: str, block: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`block(*args)`, rendered once for every edition and view of a brief that shows it in `lang`
+    with the same citations: only for blocks made of the brief's public part (the same in every
+    edition). Without a `block_memo` in the context (a publication that overrides blocks.html, whose
+    blocks may read more of the page), rendered every time."""
+    memo = context.get("block_memo")
+    if memo is None:
+        return block(*args, **kwargs)
+    key = ("block", name, lang, context.get("cites_key"))
+    if key not in memo:
+        memo[key] = block(*args, **kwargs)
+    return memo[key]
 
 
 def _cite(context: Any, target: Callable[[int], str], locked: bool) -> Cite:

@@ -62,6 +62,8 @@ class Site:
         self.base_key = stable_hash(theme_digest(), folder_digest(root / TEMPLATES_DIR), config, key)
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
+        # Blocks of the theme's blocks.html are made of what their arguments give; an override's may not be.
+        self.memo_blocks = not (root / TEMPLATES_DIR / "blocks.html").exists()
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
         self._card_keys: dict[str, str] = {}
@@ -173,6 +175,7 @@ class Site:
             # Markdown is pasted elsewhere: link to the published pages when the base URL is known.
             "page_base": f"{self.edition_url(edition)}{view}/" if self.config.base_url else "",
             "memo": memo,
+            "block_memo": memo if self.memo_blocks else None,
         }
         context["cites_key"] = tuple(context["cites"])
         return BriefView(gated, edition, view, context)
