@@ -11,6 +11,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from io import BytesIO
 from pathlib import Path
+from types import FunctionType, MethodType
 from typing import Any
 from urllib.parse import urljoin
 
@@ -30,6 +31,7 @@ from jinja2 import (
     TemplateError,
     pass_context,
 )
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from signalbrief.config import Config
@@ -134,6 +136,44 @@ def _as_text(context: Any, words: str) -> str:
     return escape(words) if context.eval_ctx.autoescape else words
 
 
+class _Calls(Context):
+    """A template context whose calls of the theme's own helpers skip Jinja's general call path (which
+    asks each callable how it takes its arguments, and copies the context for a call in a loop):
+    these helpers take plain values, or (`paged`) read only what the page's context gives."""
+
+    plain: frozenset = frozenset()
+    paged: frozenset = frozenset()
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own signature)
+        if type(__obj) in _FUNCTIONS:
+            if __obj in __self.plain:
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+                return __obj(*args, **kwargs)
+            if __obj in __self.paged:
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+                return __obj(__self, *args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
+
+
+_FUNCTIONS = (FunctionType, MethodType)
+
+
+def _fast_calls(env: Environment) -> None:
+    """Give `env` a context class that calls its plain helpers, and the page-level ones, directly."""
+    helpers = [value for value in env.globals.values() if type(value) in _FUNCTIONS]
+    paged = {_once, _html_text, _html_locked_text, _markdown_text, _markdown_locked_text}
+    env.context_class = type(
+        "Calls",
+        (_Calls,),
+        {
+            "plain": frozenset(f for f in helpers if getattr(f, "jinja_pass_arg", None) is None),
+            "paged": frozenset(f for f in helpers if f in paged),
+        },
+    )
+
+
 def make_environment(root: Path | None, *, markdown: bool = False) -> Environment:
     """Build the template environment: `templates/` of the publication first, then the theme.
 
@@ -181,6 +221,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         env.filters["md_cell"] = markdown_cell
     else:
         env.globals.update(text=_html_text, locked_text=_html_locked_text, line=_html_line)
+    _fast_calls(env)
     return env
 
 
