@@ -144,17 +144,14 @@ class _Calls(Context):
     plain: frozenset = frozenset()
     paged: frozenset = frozenset()
 
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own signature)
-        if type(__obj) in _FUNCTIONS:
-            if __obj in __self.plain:
-                kwargs.pop("_loop_vars", None)
-                kwargs.pop("_block_vars", None)
-                return __obj(*args, **kwargs)
-            if __obj in __self.paged:
-                kwargs.pop("_loop_vars", None)
-                kwargs.pop("_block_vars", None)
-                return __obj(__self, *args, **kwargs)
-        return super().call(__obj, *args, **kwargs)
+    # `__self`, `__obj`: as in Jinja, so a keyword argument named `self` or `obj` still passes through.
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call a helper as Jinja would, directly when it is one of the theme's own."""
+        if type(__obj) not in _FUNCTIONS or not (__obj in __self.plain or __obj in __self.paged):
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_loop_vars", None)
+        kwargs.pop("_block_vars", None)
+        return __obj(__self, *args, **kwargs) if __obj in __self.paged else __obj(*args, **kwargs)
 
 
 _FUNCTIONS = (FunctionType, MethodType)
