@@ -4,8 +4,8 @@
 Usage: python benchmarks/search_cost.py [N] [--repeat R]
 
 Two copies of one corpus: one built as signalbrief builds it, one by the same command with the
-search index switched off (`SearchIndex.finish_key` returns None: the pages and the search box are
-the same, Pagefind never runs). Each round: a full build of each (output and `.signalbrief/` removed
+search index switched off (`SearchIndex.finish_parts` returns no part: the pages and the search box
+are the same, Pagefind never runs). Each round: a full build of each (output and `.signalbrief/` removed
 first), then one brief's body edited and built in each, then a build with nothing changed in each.
 """
 
@@ -23,7 +23,7 @@ from incremental_speed import BUILD, edit_body
 from make_corpus import make_corpus
 
 WITHOUT_SEARCH = (
-    "from signalbrief.formats.search import SearchIndex; SearchIndex.finish_key = lambda *args: None; "
+    "from signalbrief.formats.search import SearchIndex; SearchIndex.finish_parts = lambda *args: {}; "
     "from signalbrief.cli import main; main()"
 )
 
@@ -70,6 +70,7 @@ def main() -> None:
                 ]
             )
         files = sum(1 for _ in (bench.path("with") / "site").rglob("pagefind/**/*") if _.is_file())
+        shards = len(list((bench.path("with") / "site").glob("*/pagefind/*/pagefind-entry.json")))
         record(
             f"search index cost, {args.count} briefs ({args.repeat} interleaved rounds; every build a whole "
             "`signalbrief build` process)",
@@ -83,7 +84,7 @@ def main() -> None:
             ],
             rows,
             bench,
-            note=f"The three editions' indexes hold {files} files.",
+            note=f"The three editions' indexes hold {files} files in {shards} shards.",
         )
 
 

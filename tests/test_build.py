@@ -33,7 +33,7 @@ def test_layout_of_a_full_build(publication, run):
                 assert (site / edition / lang / name).is_file(), (edition, lang, name)
         for name in ("bi/index.html", "bi/alpha/index.html", "bi/alpha.md", "sitemap.xml", "assets/style.css"):
             assert (site / edition / name).is_file(), (edition, name)
-        for name in ("en/search/index.html", "bi/search/index.html", "assets/search.js", "pagefind/pagefind.js"):
+        for name in ("en/search/index.html", "bi/search/index.html", "assets/search.js", "pagefind/0/pagefind.js"):
             assert (site / edition / name).is_file(), (edition, name)
     assert (site / "index.html").is_file()
     # 184 pages, feeds, sitemaps, style sheets and scripts; 13 files of each edition's search index.

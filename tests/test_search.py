@@ -1,4 +1,5 @@
-"""Search: one Pagefind index per edition of its brief pages, made last, kept while they are unchanged."""
+"""Search: one Pagefind index per edition of its brief pages, in shards by brief, made last, each shard kept
+while its pages are unchanged."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 from signalbrief.build import BuildOptions, build
 from signalbrief.config import Config
-from signalbrief.formats.search import pagefind_binary
+from signalbrief.formats import search
+from signalbrief.formats.search import ENTRY_FILE, pagefind_binary, shard_count, shard_of
 from tests.conftest import BETA, VALID, copy_publication
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,17 +23,19 @@ EDITIONS = Config().edition_ids
 pytestmark = pytest.mark.skipif(pagefind_binary() is None, reason="pagefind[extended] is not installed")
 
 
-def fragments(index: Path) -> dict[str, str]:
-    """Each page an index holds, by its URL: its text, without the zero-width spaces between Chinese words."""
+def fragments(index: Path, shard: str = "*") -> dict[str, str]:
+    """Each page an index holds in its shards (or in one), by its URL: its text, without the
+    zero-width spaces between Chinese words."""
     found = {}
-    for path in (index / "fragment").glob("*.pf_fragment"):
+    for path in index.glob(f"{shard}/fragment/*.pf_fragment"):
         page = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
         found[page["url"]] = page["content"].replace("\u200b", "")
     return found
 
 
 def languages(index: Path) -> set[str]:
-    return set(json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"])
+    entries = index.glob(f"*/{ENTRY_FILE}")
+    return {language for entry in entries for language in json.loads(entry.read_text(encoding="utf-8"))["languages"]}
 
 
 def briefs_of(root: Path) -> list[str]:
@@ -71,7 +75,7 @@ def test_pagefinds_own_files_are_the_same_in_every_edition(repo_site):
     """Its scripts and WebAssembly (which the gating test does not read) carry nothing of an edition."""
 
     def own(edition: str) -> dict[str, bytes]:
-        index = repo_site / edition / "pagefind"
+        index = repo_site / edition / "pagefind" / "0"
         return {p.name: p.read_bytes() for p in index.iterdir() if p.suffix in (".js", ".css", ".pagefind")}
 
     assert own("public") and all(own(edition) == own("public") for edition in EDITIONS)
@@ -84,7 +88,7 @@ def test_the_search_page_of_each_view_reads_its_languages(repo_site):
     for view, searched in [("en", "en"), ("zh", "zh-hans"), ("zh-hant", "zh-hant"), ("bi", "en zh-hans")]:
         page = (repo_site / "public" / view / "search" / "index.html").read_text(encoding="utf-8")
         assert f'data-languages="{searched}"' in page
-        assert 'data-bundle="../../pagefind/"' in page
+        assert 'data-bundle="../../pagefind/"' in page and 'data-shards="0"' in page  # a few briefs: one shard
     assert (repo_site / "public" / "assets" / "search.js").is_file()
     brief = (repo_site / "public" / "zh" / SEED / "index.html").read_text(encoding="utf-8")
     assert '<form class="search-box" role="search" action="../../zh/search/" method="get">' in brief
@@ -122,7 +126,7 @@ def test_a_pagefind_failure_is_one_error_line_and_nothing_is_swapped_in(publicat
     result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 4
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: public/pagefind: cannot make the search index: "), lines
+    assert len(lines) == 1 and lines[0].startswith("error: public/pagefind/0: cannot make the search index: "), lines
     assert snapshot(root / "site") == before
     assert not [p for p in (root / ".signalbrief").rglob("build-*")]  # no scratch folder left behind
 
@@ -175,7 +179,7 @@ def test_the_index_follows_edits_deleted_briefs_and_changed_tiers(publication, r
         assert "treaty obligations" in pages["/en/alpha/"] and "summit commitments" not in pages["/en/alpha/"]
         # The section is for the top tier now.
         assert ("Member text" in pages["/en/alpha/"]) == (edition == "leadership-alliance")
-        assert len(list((site / edition / "pagefind" / "fragment").iterdir())) == 2  # nothing left of beta
+        assert len(list((site / edition / "pagefind").glob("*/fragment/*"))) == 2  # nothing left of beta
 
 
 def test_a_brief_named_search_is_refused(publication, run):
@@ -197,6 +201,82 @@ def test_search_false_in_the_config_builds_no_index_no_search_page_and_no_search
     # Turned on again, the next build of the same output makes all three.
     (publication / "signalbrief.yaml").write_text("search: true\n", encoding="utf-8")
     build(publication, BuildOptions(output=out, allow_untranslated=True))
-    assert (out / "public" / "pagefind" / "pagefind.js").is_file()
+    assert (out / "public" / "pagefind" / "0" / "pagefind.js").is_file()
     assert (out / "public" / "en" / "search" / "index.html").is_file()
     assert 'role="search"' in (out / "public" / "en" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("briefs", "count"), [(0, 1), (1, 1), (125, 1), (126, 2), (250, 2), (251, 4), (1000, 8), (1001, 16), (10**5, 16)]
+)
+def test_the_shard_count_is_the_smallest_power_of_two_for_125_briefs_a_shard_at_most_16(briefs, count):
+    assert shard_count(briefs) == count
+
+
+def many_briefs(publication, count: int) -> Path:
+    """A publication of `count` briefs, b00, b01, …, each with a word of its own in its body."""
+    return publication({f"b{n:02d}": BETA.replace("Body.", f"Body of word{n:02d}.") for n in range(count)})
+
+
+def shard_folders(index: Path) -> set[str]:
+    return {p.name for p in index.iterdir() if p.is_dir()}
+
+
+def test_the_shards_follow_the_brief_count_and_hold_each_brief_once(publication, run, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)  # 12 briefs, as 1,500 would be: 8 shards
+    root = many_briefs(publication, 12)
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    ids = briefs_of(root)
+    held = sorted({shard_of(i, 8) for i in ids})
+    for edition in EDITIONS:
+        index = root / "site" / edition / "pagefind"
+        assert shard_folders(index) == {str(n) for n in held}  # none for a shard without briefs
+        for brief_id in ids:
+            pages = {f"/{view}/{brief_id}/" for view in ("en", "zh")}
+            assert [n for n in held if pages <= set(fragments(index, str(n)))] == [shard_of(brief_id, 8)]
+        # Pagefind's scripts in the first shard only: the search page merges the others with them.
+        scripts = {n for n in held for p in (index / str(n)).iterdir() if p.suffix in (".js", ".pagefind")}
+        assert scripts == {held[0]} and (index / str(held[0]) / "pagefind.js").is_file()
+        page = (root / "site" / edition / "zh" / "search" / "index.html").read_text(encoding="utf-8")
+        assert f'data-shards="{" ".join(map(str, held))}"' in page
+    # Fewer briefs, fewer shards: every shard is made anew, the folders of the others are gone.
+    for brief_id in ids[2:]:
+        (root / "briefs" / f"{brief_id}.yaml").unlink()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert shard_folders(root / "site" / "public" / "pagefind") == {"0"}
+    assert set(fragments(root / "site" / "public" / "pagefind")) == {f"/{v}/{i}/" for v in ("en", "zh") for i in ids[:2]}
+    assert 'data-shards="0"' in (root / "site" / "public" / "en" / "search" / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_edit_remakes_only_the_shard_of_its_brief(publication, run, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    root = many_briefs(publication, 12)
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    edited = "b03"
+    mine = str(shard_of(edited, 8))
+    before = {edition: files_of(root / "site" / edition / "pagefind") for edition in EDITIONS}
+    path = root / "briefs" / f"{edited}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("word03", "rewritten"), encoding="utf-8")
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    for edition in EDITIONS:
+        index = root / "site" / edition / "pagefind"
+        after = files_of(index)
+        others = {p: seen for p, seen in before[edition].items() if p.parts[0] != mine}
+        assert others and {p: after.get(p) for p in others} == others  # the same files, untouched
+        assert "rewritten" in fragments(index)[f"/en/{edited}/"]
+
+
+def files_of(index: Path) -> dict[Path, tuple[int, int]]:
+    """Each file of an index (below it) with its inode and time stamp: a file written anew changes them."""
+    return {p.relative_to(index): (p.stat().st_ino, p.stat().st_mtime_ns) for p in index.rglob("*") if p.is_file()}
+
+
+def test_when_no_brief_falls_in_shard_0_the_first_shard_that_holds_one_carries_the_scripts(publication, run, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_SIZE", 1)  # two briefs: two shards
+    ids = [i for i in (f"b{n:02d}" for n in range(40)) if shard_of(i, 2) == 1][:2]
+    root = publication({i: BETA for i in ids})
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    index = root / "site" / "public" / "pagefind"
+    assert shard_folders(index) == {"1"} and (index / "1" / "pagefind.js").is_file()
+    assert set(fragments(index)) == {f"/{view}/{i}/" for view in ("en", "zh") for i in ids}
+    assert 'data-shards="1"' in (root / "site" / "public" / "en" / "search" / "index.html").read_text(encoding="utf-8")

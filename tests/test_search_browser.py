@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -13,6 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from signalbrief.build import BuildOptions, build
+from signalbrief.formats import search as search_format
 from tests.test_browser import SEED, QuietHandler, browser, site  # noqa: F401 (fixtures)
 
 NO_JS = "JavaScript"
@@ -78,14 +81,12 @@ def test_search_results_and_the_query_stay_text(browser, tmp_path):  # noqa: F81
     brief = small_yaml(json.dumps(HOSTILE))
     (root / "briefs" / "x.yaml").write_text(brief, encoding="utf-8")
     build(root, BuildOptions(output=Path("site"), allow_untranslated=True))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with served(root / "site") as address:
         page = browser.new_page()
         fired: list[str] = []
         page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
         for words in ("hostile", HOSTILE):
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/public/en/search/?q={quote(words)}")
+            page.goto(f"{address}/public/en/search/?q={quote(words)}")
             page.wait_for_function("() => !/…|JavaScript/.test(document.querySelector('.search-status').textContent)")
             assert page.locator(".search-list a").count() == 1
             assert page.locator("#search-results img, #search-results script").count() == 0
@@ -93,9 +94,46 @@ def test_search_results_and_the_query_stay_text(browser, tmp_path):  # noqa: F81
         assert words in page.locator(".search-status").inner_text()
         assert fired == []
         page.close()
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """Serve a built site on 127.0.0.1; yield its address."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+WORDS = ("quince", "bramble", "citron", "damson", "elderberry", "fig", "guava", "huckleberry", "jujube", "kumquat",
+         "lychee", "mango")  # one in each brief
+
+
+def test_the_search_page_searches_every_shard_of_the_index(browser, tmp_path, monkeypatch):  # noqa: F811
+    """Twelve briefs in shards of about two (8 shards, as 1,000 briefs make): a word of every brief
+    finds all twelve, a word of one brief finds it first in whichever shard it is, in both languages."""
+    monkeypatch.setattr(search_format, "SHARD_SIZE", 2)
+    root = tmp_path / "pub"
+    (root / "briefs").mkdir(parents=True)
+    for n, word in enumerate(WORDS):
+        text = f"{{en: 'Shared memorandum on {word}.', zh: '共同的备忘录。'}}"
+        brief = small_yaml("Shared").replace("- en: Shared", f"- {text}")
+        (root / "briefs" / f"b{n:02d}.yaml").write_text(brief, encoding="utf-8")
+    build(root, BuildOptions(output=Path("site"), allow_untranslated=True))
+    assert len(list((root / "site" / "public" / "pagefind").iterdir())) > 2
+    with served(root / "site") as address:
+        _, everywhere = search(browser, address, "public/en/", "memorandum")
+        assert sorted(everywhere) == [f"/public/en/b{n:02d}/" for n in range(12)]
+        # Ranked together: the brief with the word comes first, wherever it is (Pagefind may add
+        # partial matches of the shards without it below).
+        for n, word in enumerate(WORDS):
+            assert search(browser, address, "public/en/", word)[1][:1] == [f"/public/en/b{n:02d}/"], word
+        _, both = search(browser, address, "public/bi/", "备忘录")
+        assert sorted(both[:12]) == [f"/public/zh/b{n:02d}/" for n in range(12)]
+        assert search(browser, address, "public/bi/", WORDS[5])[1][:1] == ["/public/en/b05/"]
 
 
 def small_yaml(text: str) -> str:

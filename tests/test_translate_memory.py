@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
+from signalbrief.translate import MEMORY_FILE
 from signalbrief.translate import memory as memory_module
-from signalbrief.translate.memory import MEMORY_FILE, Memory
+from signalbrief.translate.memory import Memory
 from tests.conftest import BETA, VALID, replace_line
 
 POLICY = replace_line(VALID, (13, 14), "summary:\n  en: The trade policy agreement [1].")

@@ -242,20 +242,18 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
 
 
 def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
-    """The files made from each edition's finished output (its search index), once all else is
-    written; the steps that cannot be reused are made side by side (each runs a program, Pagefind)."""
+    """The files made from each edition's finished output (its search index's shards), once all else
+    is written; the parts that cannot be reused are made side by side (each runs a program, Pagefind)."""
     from concurrent.futures import ThreadPoolExecutor
 
     assert output.staging is not None, "open() first"
     todo, steps = [], dict(output.steps)
     for edition in editions:
         for fmt in site.formats:
-            made_of = fmt.finish_key(edition, steps)
-            if made_of is None:
-                continue
-            key = stable_hash(site.base_key, fmt.name, "finish", edition, made_of)
-            if not output.reuse(key):
-                todo.append((key, partial(fmt.finish_files, edition, output.staging, steps)))
+            for part, made_of in fmt.finish_parts(edition, steps).items():
+                key = stable_hash(site.base_key, fmt.name, "finish", edition, part, made_of)
+                if not output.reuse(key):
+                    todo.append((key, partial(fmt.finish_files, edition, part, output.staging, steps)))
     with ThreadPoolExecutor(max(1, min(len(todo), usable_cores()))) as pool:
         made = list(pool.map(lambda step: list(step[1]()), todo))
     for (key, _), files in zip(todo, made, strict=True):

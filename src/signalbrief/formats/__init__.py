@@ -4,9 +4,9 @@
 A format has up to four parts, each written as steps a later build may reuse: files for one gated
 brief in one edition and view (`brief_files`), files for each edition (`edition_files`: lists,
 feeds, sitemaps), files for the whole site (`site_files`: the entry page) and files made from an
-edition's finished output (`finish_files`: the search index). Each part says what its files are made of
-(`brief_key`, `edition_key`, `site_key`, `finish_key`): when that is unchanged, the step's files
-are taken from the previous build.
+edition's finished output, in parts made side by side (`finish_files`: the search index's shards).
+Each part says what its files are made of (`brief_key`, `edition_key`, `site_key`, `finish_parts`): when
+that is unchanged, the step's files are taken from the previous build.
 """
 
 from __future__ import annotations
@@ -94,14 +94,14 @@ class OutputFormat:
         """Links every page of a view carries to this format's files; `up` leads to the edition root."""
         return []
 
-    def finish_key(self, edition: str, steps: Mapping[str, list[str]]) -> object | None:
-        """What files made from the edition's finished output are made of, given every step's key and
-        files; None: this format makes none."""
-        return None
+    def finish_parts(self, edition: str, steps: Mapping[str, list[str]]) -> dict[str, object]:
+        """What each part of the files made from the edition's finished output is made of (part name:
+        its key), given every step's key and files; none: this format makes none."""
+        return {}
 
-    def finish_files(self, edition: str, folder: Path, steps: Mapping[str, list[str]]) -> Files:
-        """Files made from an edition's finished output (a search index), which `folder` holds; they
-        are made after every other step of the build."""
+    def finish_files(self, edition: str, part: str, folder: Path, steps: Mapping[str, list[str]]) -> Files:
+        """One part of the files made from an edition's finished output (a search index shard), which
+        `folder` holds; they are made after every other step of the build."""
         return ()
 
 

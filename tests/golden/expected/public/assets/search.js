@@ -35,12 +35,19 @@ function item(data) {
   return row;
 }
 
-async function open(bundle) {
-  const pagefind = await import(new URL("pagefind.js", bundle).href);
+async function open(root) {
+  // The index is split into shards (folders 0, 1, …); Pagefind's script in the first merges the
+  // others, and ranks the results of all of them together.
+  const [first, ...rest] = (box.dataset.shards || "0").split(" ").map((shard) => new URL(`${shard}/`, root).href);
+  const pagefind = await import(new URL("pagefind.js", first).href);
   const [, ...others] = (box.dataset.languages || "").split(" ").filter(Boolean);
+  const merged = rest.map((bundle) => pagefind.mergeIndex(bundle));
   // The bilingual view searches each of its languages' indexes; Pagefind merges only a path other
-  // than its own, hence "./" (the same folder).
-  for (const language of others) await pagefind.mergeIndex(new URL("./", bundle).href + "./", { language });
+  // than its own, hence "./" (the same folder) for the first shard.
+  for (const language of others) {
+    merged.push(...[`${first}./`, ...rest].map((bundle) => pagefind.mergeIndex(bundle, { language })));
+  }
+  await Promise.all(merged);
   return pagefind;
 }
 
