@@ -21,3 +21,12 @@ def test_an_overridden_block_that_reads_the_page_shows_each_edition_its_own(publ
     labels = [re.findall(r"EDITION\[([^]]*)\]", page.read_text(encoding="utf-8")) for page in pages]
     assert all(len(found) == 1 for found in labels), labels
     assert len({found[0] for found in labels}) == len(pages), labels
+
+
+def test_a_loop_that_sets_lang_gets_interface_strings_in_that_language():
+    from signalbrief.render import gettext_in, make_environment
+
+    loop = '{% for x in [1] %}{% set lang = "zh" %}{{ _("Sources") }}{% endfor %}|{{ _("Sources") }}'
+    template = make_environment(None).from_string(loop)
+    assert gettext_in("zh", "Sources") != "Sources"
+    assert template.render(lang="en") == f"{gettext_in('zh', 'Sources')}|Sources"
