@@ -30,3 +30,14 @@ def test_a_loop_that_sets_lang_gets_interface_strings_in_that_language():
     template = make_environment(None).from_string(loop)
     assert gettext_in("zh", "Sources") != "Sources"
     assert template.render(lang="en") == f"{gettext_in('zh', 'Sources')}|Sources"
+
+
+def test_an_overridden_row_that_uses_the_way_up_gets_each_page_its_own(publication, run):
+    root = publication()
+    (root / "templates").mkdir()
+    (root / "templates" / "brief_row.html").write_text("<li>UP[{{ up | length }}]</li>\n", encoding="utf-8")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0, result.stderr
+    index = (root / "site/public/en/index.html").read_text(encoding="utf-8")
+    by_type = next((root / "site/public/en/type").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "UP[0]" in index and "UP[6]" in by_type
