@@ -167,7 +167,8 @@ class _Calls(Context):
 
 def _shadowed(reads: frozenset[str], kwargs: dict[str, Any]) -> bool:
     """Whether a loop's or block's own variables hide a name a helper reads from the page."""
-    return any(reads.intersection(kwargs.get(scope) or ()) for scope in ("_loop_vars", "_block_vars"))
+    loop, block = kwargs.get("_loop_vars"), kwargs.get("_block_vars")  # mostly empty: checked first
+    return bool(loop and not reads.isdisjoint(loop)) or bool(block and not reads.isdisjoint(block))
 
 
 def _stopped() -> None:
