@@ -18,6 +18,7 @@ from signalbrief.grading import band_for
 from signalbrief.render import gettext_in, region_name, term_label, ui_language
 
 PAGE_SIZE = 50
+_UP = "\x00up\x00"  # where a row's way up to the view's folder goes (briefs and config refuse control characters)
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,22 @@ class Lists:
 
     def __init__(self, site: Site):
         self.site = site
-        self._rows: dict[tuple[str, str], dict[str, Markup]] = {}
+        self._rows = site.list_rows  # shared by every list of the build
 
     def rows(self, view: str, up: str) -> dict[str, Markup]:
         """Each listed brief's row in a view, by id, for a page `up` below the view's folder."""
         if (view, up) not in self._rows:
-            shown = {"lang": self.site.view(view).lang, "up": up}
-            rows = self.site.rows("brief_row.html", shown, lambda item: brief_row(self.site, item, shown))
-            self._rows[view, up] = {item.id: row for item, row in zip(self.site.listed, rows, strict=True)}
+            if self.site.own_template("brief_row.html"):  # an override may use `up` in other ways
+                self._rows[view, up] = self._rendered(view, up)
+            else:  # the theme's row holds `up` in its link only: rendered once per view, then filled in
+                rows = self._rows.get((view, _UP)) or self._rows.setdefault((view, _UP), self._rendered(view, _UP))
+                self._rows[view, up] = {i: Markup(str(row).replace(_UP, up)) for i, row in rows.items()}
         return self._rows[view, up]
+
+    def _rendered(self, view: str, up: str) -> dict[str, Markup]:
+        shown = {"lang": self.site.view(view).lang, "up": up}
+        rows = self.site.rows("brief_row.html", shown, lambda item: brief_row(self.site, item, shown))
+        return {item.id: row for item, row in zip(self.site.listed, rows, strict=True)}
 
     def pages(self, edition: str, view: str, folder: str, ids: list[str], context: dict[str, Any]) -> Files:
         """`<edition>/<view>/<folder>index.html` and its further pages, `PAGE_SIZE` briefs each;

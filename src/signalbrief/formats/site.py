@@ -62,12 +62,19 @@ class Site:
         self.base_key = stable_hash(theme_digest(), folder_digest(root / TEMPLATES_DIR), config, key)
         self.html = make_environment(root)
         self.markdown = make_environment(root, markdown=True)
+        # Blocks of the theme's blocks.html are made of what their arguments give; an override's may not be.
+        self.memo_blocks = not self.own_template("blocks.html")
+        self.list_rows: dict[tuple[str, str], dict[str, Markup]] = {}  # rows of lists, by view and way up
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
         self._card_keys: dict[str, str] = {}
         self.fragments = Fragments(fragments_file(work), self.base_key)
         self.formats = [kind(self) for kind in formats]
         self.brief_formats = [fmt for fmt in self.formats if fmt.per_brief]  # what each brief's step writes
+
+    def own_template(self, name: str) -> bool:
+        """Whether the publication overrides a template of the theme."""
+        return (self.root / TEMPLATES_DIR / name).exists()
 
     def filled(self, item: CheckedBrief) -> Brief:
         """A brief with the texts the fill step translated."""
@@ -173,6 +180,7 @@ class Site:
             # Markdown is pasted elsewhere: link to the published pages when the base URL is known.
             "page_base": f"{self.edition_url(edition)}{view}/" if self.config.base_url else "",
             "memo": memo,
+            "block_memo": memo if self.memo_blocks else None,
         }
         context["cites_key"] = tuple(context["cites"])
         return BriefView(gated, edition, view, context)

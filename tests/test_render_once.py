@@ -1,0 +1,43 @@
+"""Blocks of a brief page are rendered once for all its editions and views, but not an override's."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+
+def test_an_overridden_block_that_reads_the_page_shows_each_edition_its_own(publication, run):
+    root = publication()
+    (root / "templates").mkdir()
+    theme = resources.files("signalbrief").joinpath("theme", "templates", "blocks.html").read_text(encoding="utf-8")
+    own = "{% macro signal_block(g, lang, config) %}EDITION[{{ edition_label }}]{% endmacro %}\n"
+    blocks = re.sub(r"{% macro signal_block.*?{% endmacro %}\n", lambda _: own, theme, count=1, flags=re.S)
+    assert own in blocks
+    (root / "templates" / "blocks.html").write_text(blocks, encoding="utf-8")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0, result.stderr
+    pages = sorted((root / "site").glob("*/en/alpha/index.html"))
+    assert len(pages) > 1
+    labels = [re.findall(r"EDITION\[([^]]*)\]", page.read_text(encoding="utf-8")) for page in pages]
+    assert all(len(found) == 1 for found in labels), labels
+    assert len({found[0] for found in labels}) == len(pages), labels
+
+
+def test_a_loop_that_sets_lang_gets_interface_strings_in_that_language():
+    from signalbrief.render import gettext_in, make_environment
+
+    loop = '{% for x in [1] %}{% set lang = "zh" %}{{ _("Sources") }}{% endfor %}|{{ _("Sources") }}'
+    template = make_environment(None).from_string(loop)
+    assert gettext_in("zh", "Sources") != "Sources"
+    assert template.render(lang="en") == f"{gettext_in('zh', 'Sources')}|Sources"
+
+
+def test_an_overridden_row_that_uses_the_way_up_gets_each_page_its_own(publication, run):
+    root = publication()
+    (root / "templates").mkdir()
+    (root / "templates" / "brief_row.html").write_text("<li>UP[{{ up | length }}]</li>\n", encoding="utf-8")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0, result.stderr
+    index = (root / "site/public/en/index.html").read_text(encoding="utf-8")
+    by_type = next((root / "site/public/en/type").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "UP[0]" in index and "UP[6]" in by_type
