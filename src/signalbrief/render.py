@@ -11,8 +11,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from io import BytesIO
 from pathlib import Path
-from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urljoin
 
 from babel import Locale
@@ -31,7 +30,6 @@ from jinja2 import (
     TemplateError,
     pass_context,
 )
-from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from signalbrief.config import Config
@@ -136,67 +134,6 @@ def _as_text(context: Any, words: str) -> str:
     return escape(words) if context.eval_ctx.autoescape else words
 
 
-class _Calls(Context):
-    """A template context whose calls of the theme's own helpers skip Jinja's general call path (which
-    asks each callable how it takes its arguments, and copies the context for a call in a loop).
-    `plain` helpers take plain values, as do built-in methods (`str.format`, `date.isoformat`);
-    `paged` ones take the context and read only the names given, so a copy that holds none of them
-    would change nothing."""
-
-    plain: frozenset = frozenset()
-    paged: ClassVar[dict[Any, frozenset[str]]] = {}
-
-    # `__self`, `__obj`: as in Jinja, so a keyword argument named `self` or `obj` still passes through.
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Call a helper as Jinja would, directly when it is one of the theme's own."""
-        kind = type(__obj)
-        if kind in _BUILTINS or (kind in _HELPERS and __obj in __self.plain):
-            kwargs.pop("_loop_vars", None)
-            kwargs.pop("_block_vars", None)
-            try:
-                return __obj(*args, **kwargs)
-            except StopIteration:  # as Jinja's own call path answers it
-                return super().call(_stopped)
-        reads = __self.paged.get(__obj) if kind in _HELPERS else None
-        if reads is None or _shadowed(reads, kwargs):
-            return super().call(__obj, *args, **kwargs)
-        kwargs.pop("_loop_vars", None)
-        kwargs.pop("_block_vars", None)
-        return __obj(__self, *args, **kwargs)
-
-
-def _shadowed(reads: frozenset[str], kwargs: dict[str, Any]) -> bool:
-    """Whether a loop's or block's own variables hide a name a helper reads from the page."""
-    loop, block = kwargs.get("_loop_vars"), kwargs.get("_block_vars")  # mostly empty: checked first
-    return bool(loop and not reads.isdisjoint(loop)) or bool(block and not reads.isdisjoint(block))
-
-
-def _stopped() -> None:
-    raise StopIteration
-
-
-_BUILTINS = (BuiltinFunctionType, BuiltinMethodType)
-_HELPERS = (FunctionType, MethodType, type(cache(len)))
-
-
-def _fast_calls(env: Environment, catalogs: _Catalogs) -> None:
-    """Give `env` a context class that calls its plain helpers, and the page-level ones, directly."""
-    helpers = [value for value in env.globals.values() if type(value) in _HELPERS]
-    citing = frozenset({"memo", "cites", "cites_key"})
-    paged = {text: citing for text in (_html_text, _html_locked_text, _markdown_text, _markdown_locked_text)}
-    paged[_once] = frozenset({"block_memo", "cites_key"})
-    for said in (env.globals["gettext"], env.globals["_"], catalogs.gettext):  # Jinja's wrapper, then ours
-        paged[said] = frozenset({"lang"})
-    env.context_class = type(
-        "Calls",
-        (_Calls,),
-        {
-            "plain": frozenset(f for f in helpers if getattr(f, "jinja_pass_arg", None) is None),
-            "paged": paged,
-        },
-    )
-
-
 def make_environment(root: Path | None, *, markdown: bool = False) -> Environment:
     """Build the template environment: `templates/` of the publication first, then the theme.
 
@@ -244,7 +181,6 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         env.filters["md_cell"] = markdown_cell
     else:
         env.globals.update(text=_html_text, locked_text=_html_locked_text, line=_html_line)
-    _fast_calls(env, catalogs)
     return env
 
 
