@@ -192,9 +192,9 @@ def test_a_title_change_renders_one_row_of_each_list(publication, monkeypatch):
     monkeypatch.setattr(Site, "rows", spy)
     (root / "briefs/beta.yaml").write_text(BETA.replace("{en: Second}", "{en: Renamed}"), encoding="utf-8")
     build(root, OPTIONS)
-    # One new row per list: 3 views at two depths (index pages; browse pages and further index pages,
-    # shared by the editions) + 2 Atom and 2 JSON feeds in each of 3 editions.
-    assert sum(rendered) == 3 * 2 + 2 * 3 + 2 * 3
+    # One new row per list: one per view (shared by every depth, index and browse page, and by the
+    # editions) + 2 Atom and 2 JSON feeds in each of 3 editions.
+    assert sum(rendered) == 3 + 2 * 3 + 2 * 3
     assert "Renamed" in (root / "site/public/en/index.html").read_text(encoding="utf-8")
     assert "Renamed" in (root / "site/strategy-circle/en/feed.xml").read_text(encoding="utf-8")
 
