@@ -51,14 +51,18 @@ class Lists:
         self.site = site
         self._rows = site.list_rows  # shared by every list of the build
 
-    def rows(self, view: str, up: str) -> dict[str, Markup]:
-        """Each listed brief's row in a view, by id, for a page `up` below the view's folder."""
+    def rows(self, view: str, up: str, ids: list[str]) -> list[Markup]:
+        """Some listed briefs' rows in a view, for a page `up` below the view's folder."""
+        if self.site.own_template("brief_row.html"):  # an override may use `up` in other ways
+            return [self._view_rows(view, up)[i] for i in ids]
+        # The theme's row holds `up` in its link only: rendered once per view, filled in per page (a
+        # filled copy of every row for every depth would hold the whole list several times over).
+        rows = self._view_rows(view, _UP)
+        return [Markup(str(rows[i]).replace(_UP, up)) for i in ids]
+
+    def _view_rows(self, view: str, up: str) -> dict[str, Markup]:
         if (view, up) not in self._rows:
-            if self.site.own_template("brief_row.html"):  # an override may use `up` in other ways
-                self._rows[view, up] = self._rendered(view, up)
-            else:  # the theme's row holds `up` in its link only: rendered once per view, then filled in
-                rows = self._rows.get((view, _UP)) or self._rows.setdefault((view, _UP), self._rendered(view, _UP))
-                self._rows[view, up] = {i: Markup(str(row).replace(_UP, up)) for i, row in rows.items()}
+            self._rows[view, up] = self._rendered(view, up)
         return self._rows[view, up]
 
     def _rendered(self, view: str, up: str) -> dict[str, Markup]:
@@ -84,8 +88,7 @@ class Lists:
 
     def _list(self, view: str, up: str, ids: list[str]) -> Markup:
         """The list of some briefs' rows on a page `up` below the view's folder."""
-        rows = self.rows(view, up)
-        context = {"lang": self.site.view(view).lang, "rows": [rows[i] for i in ids]}
+        context = {"lang": self.site.view(view).lang, "rows": self.rows(view, up, ids)}
         return Markup(self.site.html.get_template("brief_list.html").render(context).rstrip("\n"))
 
 
