@@ -296,3 +296,27 @@ def test_a_build_that_finds_nothing_changed_loads_no_validator_renderer_or_trans
     assert first.stdout.strip() == str(sorted(HEAVY))  # this one built
     again = subprocess.run(command, capture_output=True, text=True, check=True)
     assert again.stdout.strip() == "[]", again.stderr
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ["public/en/a/index.html", "../escape.html"],
+        ["public/en/a/index.html", "/etc/passwd"],
+        ["a/../../b"],
+        ["a", ""],
+        ["a/", "b"],
+        ["a", "./b"],
+        ["a\\b"],
+        ["a/\0b"],
+        ["a", "b\n..", "c"],  # a line break inside a path must not hide its `..`
+        ["a", "b\n", "c"],
+        ["a.", ".b", "..c"],
+        [],
+    ],
+)
+def test_a_state_s_paths_are_checked_together_as_each_alone(paths):
+    from signalbrief.incremental import all_inside
+    from signalbrief.writer import inside
+
+    assert all_inside(paths) == all(inside(p) for p in paths)
