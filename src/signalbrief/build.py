@@ -190,8 +190,9 @@ def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     todo = []
     for item in site.briefs:
         inputs = site.brief_inputs(item)  # what most formats' brief_key is: hashed once, not once per format
-        made_of = [(fmt.name, _brief_key(fmt, item, inputs)) for fmt in site.brief_formats]
-        keys = [(edition, stable_hash(site.base_key, "brief", edition, made_of)) for edition in editions]
+        formats = [(fmt.name, _brief_key(fmt, item, inputs)) for fmt in site.brief_formats]
+        made_of = stable_hash(site.base_key, "brief", formats)
+        keys = [(edition, f"{made_of}-{edition}") for edition in editions]  # one hash per brief, not per edition
         changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
         if changed:
             todo.append((item, changed))
@@ -251,7 +252,9 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
                 key = stable_hash(site.base_key, fmt.name, "finish", edition, part, made_of)
                 if not output.reuse(key):
                     todo.append((key, partial(fmt.finish_files, edition, part, output.staging, steps)))
-    with ThreadPoolExecutor(max(1, min(len(todo), usable_cores()))) as pool:
+    if not todo:
+        return
+    with ThreadPoolExecutor(min(len(todo), usable_cores())) as pool:
         made = list(pool.map(lambda step: list(step[1]()), todo))
     for (key, _), files in zip(todo, made, strict=True):
         with output.step(key):
