@@ -64,14 +64,22 @@ def test_unknown_pieces_come_back_as_written(info):
     assert "政策" in out[0] and "协议" in out[0] and "贸易" in out[0]
 
 
-def test_only_sentences_with_an_unknown_token_are_searched_with_attention(info):
+def test_only_sentences_with_an_unknown_piece_are_searched_with_attention(info):
     model = loaded(info)
     recorder = model._translator = Recorder(model._translator)
     model.translate(SENTENCES)
-    first, again = recorder.options
-    assert first["sentences"] == len(SENTENCES) and first["replace_unknowns"] is False
-    assert again["sentences"] == 2 and again["replace_unknowns"] is True  # the two with é, ☃ and €
+    calls = [(o["sentences"], o["replace_unknowns"]) for o in recorder.options]
+    assert calls == [(4, False), (2, True)]  # the two with é, ☃ and € are searched once, with it
     assert model.calls == 2
+
+
+def test_an_unknown_token_the_model_wrote_for_a_known_piece_is_replaced_too(info, monkeypatch):
+    model = loaded(info)
+    expected = model.translate(SENTENCES)
+    monkeypatch.setattr(ArgosModel, "_has_unknown", lambda self, tokens: False)  # as if every piece were known
+    recorder = model._translator = Recorder(model._translator)
+    assert model.translate(SENTENCES) == expected
+    assert [(o["sentences"], o["replace_unknowns"]) for o in recorder.options] == [(6, False), (2, True)]
 
 
 def test_without_unknown_tokens_one_call_and_no_attention(info):
