@@ -105,6 +105,7 @@ class ArgosModel:
         return [" ".join(pieces).strip() for pieces in joined]
 
     def _translate_chunk(self, batch: list[list[str]]) -> list[str]:
+        """Translate one call's token lists, searching with attention only where it can matter."""
         hypotheses: list[list[str]] = [[] for _ in batch]
         marked = [self._has_unknown(tokens) for tokens in batch]
         plain = [i for i, unknown in enumerate(marked) if not unknown]
@@ -136,6 +137,7 @@ class ArgosModel:
                 hypotheses[i] = tokens
 
     def _search(self, batch: list[list[str]], limit: int, replace_unknowns: bool) -> list[list[str]]:
+        """The best hypothesis of each sentence, as argostranslate's search finds it."""
         assert self._translator is not None
         self.calls += 1
         results = self._translator.translate_batch(
