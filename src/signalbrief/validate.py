@@ -32,6 +32,7 @@ from signalbrief.fingerprints import fingerprint, provenance
 from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
 from signalbrief.model import Brief, Card, Need_, region_codes
+from signalbrief.quickcheck import Texts, quick_read
 
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
 CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
@@ -192,7 +193,8 @@ def validate(
                 _check_in_workers(unknown, (context, root, jobs), remembered, packed)
                 todo = [e for e in todo if remembered.knows(e.shown)]
         for entry in todo:
-            _check_file(entry, context, root, (remembered, packed), (digests or {}).get(str(entry.path), ""))
+            digest = (digests or {}).get(str(entry.path), "")
+            _check_file(entry, context, root, (remembered, packed), digest, quick=not keep and not packed)
         if remembered is not None:
             remembered.save()
     _check_across(list(entries.values()))
@@ -252,7 +254,7 @@ class _Checker:
         outcomes = []
         with without_gc_pauses():
             for entry in chunks[index]:
-                _check_file(entry, context, root, (None, packed), "")
+                _check_file(entry, context, root, (None, packed), "", quick=not packed)
                 checked = entry.document is not None
                 _let_go(entry, packed)
                 outcomes.append((entry, checked))
@@ -286,9 +288,10 @@ def _inside(path: Path, root: Path) -> Path:
 
 
 def _check_file(
-    entry: _Entry, context: dict, root: Path, keeping: tuple[CheckCache | None, bool], digest: str
+    entry: _Entry, context: dict, root: Path, keeping: tuple[CheckCache | None, bool], digest: str, *, quick: bool
 ) -> None:
-    """Check one file, unless `remembered` (the check cache) knows its outcome; `packed`: keep its brief packed."""
+    """Check one file, unless `remembered` (the check cache) knows its outcome; `packed`: keep its brief packed;
+    `quick`: its full brief is not wanted, so a valid one is checked without building it."""
     remembered, packed = keeping
     if not _real_path(str(entry.path)).startswith(f"{root}{os.sep}"):
         message = "links to a file outside the publication; refusing to read it"
@@ -313,12 +316,13 @@ def _check_file(
         entry.guessed_id = _guessed_id(entry.path, raw)
         return
     entry.document = document
-    entry.brief, problems = read_model(Brief, document, context)
-    entry.problems.extend(problems)
-    if entry.brief is not None:
-        entry.problems.extend(stale_translations(entry.brief, document))
-        entry.card = Card.of(entry.brief)
-        entry.needs = tuple(_needs(entry.brief, context.get("languages") or written_codes()))
+    # Stale translations are found on the full brief; a file with `# mt:` stamps gets one.
+    found = quick_read(document.data, context) if quick and "# mt:" not in document.text else None
+    if found is not None:
+        entry.card, texts = found
+        entry.needs = tuple(_needs(texts, context.get("languages") or written_codes()))
+    else:
+        _check_model(entry, document, context)
     entry.id = _brief_id(entry)
     entry.draft, entry.see_also = _raw_links(document.data)
     entry.problems.extend(check_citations(document))
@@ -329,6 +333,17 @@ def _check_file(
     if remembered is not None:
         remembered.keep(entry)
         _let_go(entry, packed)
+
+
+def _check_model(entry: _Entry, document: Document, context: dict) -> None:
+    """Check a document against the model, keeping the brief, its card and its needs if it is valid."""
+    entry.brief, problems = read_model(Brief, document, context)
+    entry.problems.extend(problems)
+    if entry.brief is not None:
+        entry.problems.extend(stale_translations(entry.brief, document))
+        entry.card = Card.of(entry.brief)
+        texts = [(path, text.words) for path, text in entry.brief.texts()]
+        entry.needs = tuple(_needs(texts, context.get("languages") or written_codes()))
 
 
 def _let_go(entry: _Entry, packed: bool) -> None:
@@ -351,10 +366,9 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _needs(brief: Brief, targets: list[str]) -> Iterator[Need_]:
+def _needs(texts: Texts, targets: list[str]) -> Iterator[Need_]:
     """Every text lacking one of the publication's written languages, and the text to translate from."""
-    for path, text in brief.texts():
-        words = text.words
+    for path, words in texts:
         for target in targets:
             source = fallback(words, target) if words.get(target) is None else None
             if source is not None:

@@ -1,0 +1,130 @@
+"""The quick check of plain data accepts only briefs the model accepts, and reads them as the model does."""
+
+from __future__ import annotations
+
+import pytest
+
+from signalbrief import validate as validate_module
+from signalbrief.config import Config
+from signalbrief.fields import Strict, read_model
+from signalbrief.loader import load_bytes
+from signalbrief.model import Brief, Card, Confidence, MarketContext, Paragraph, Section, Source, Text
+from signalbrief.quickcheck import MIRRORED, quick_read
+from signalbrief.validate import validate
+from tests.conftest import BETA, VALID, replace_line
+
+CONTEXT = Config().validation_context()
+
+# Each a brief the model accepts or refuses for one reason; the quick check must agree or leave it to the model.
+VARIANTS = [
+    VALID,
+    BETA,
+    replace_line(VALID, 11, "  grade: B/C"),  # does not agree with the score
+    replace_line(VALID, 10, "  score: 1.5"),
+    replace_line(VALID, 10, "  score: '0.9'"),
+    replace_line(VALID, 10, "  score: 0.9e0"),
+    replace_line(VALID, 11, "  grade:"),  # empty: not given
+    replace_line(VALID, 2, "date: '2024-04-01'"),
+    replace_line(VALID, 2, "date: 2024-02-30"),
+    replace_line(VALID, 2, "date: 2024-04-01 10:00:00"),
+    replace_line(VALID, 2, "date:"),
+    replace_line(VALID, 1, "id: Alpha"),
+    replace_line(VALID, 1, "id: " + "a" * 81),
+    replace_line(VALID, 1, "id: 2024"),
+    replace_line(VALID, 1, "id:"),
+    replace_line(VALID, 6, "type: unknown-type"),
+    replace_line(VALID, 6, "type: [policy-agreement]"),
+    replace_line(VALID, 7, "regions: [NO, US]"),
+    replace_line(VALID, 7, "regions: [us]"),
+    replace_line(VALID, 7, "regions: []"),
+    replace_line(VALID, 7, "regions: US"),
+    replace_line(VALID, 8, "market_class: ~"),
+    replace_line(VALID, 4, "  en: ''"),
+    replace_line(VALID, (4, 5), "  en: '   '\n  zh: ' '"),
+    replace_line(VALID, 4, "  en: !mt Machine words"),
+    replace_line(VALID, 4, "  en: 2024"),
+    replace_line(VALID, 4, "  en:"),
+    replace_line(VALID, 4, "  zh-hant: 美英"),
+    replace_line(VALID, 4, "  fr: Bonjour"),
+    replace_line(VALID, 4, "  machine: [en]"),
+    replace_line(VALID, (3, 5), "signal: just text"),
+    replace_line(VALID, 16, "  - en: Text [1].\n    see_also: beta"),
+    replace_line(VALID, 16, "  - en: Text [1].\n    see_also: [beta]"),
+    replace_line(VALID, 16, "  - see_also: beta"),
+    replace_line(VALID, 16, "  - Text [1]."),
+    replace_line(VALID, (15, 16), "body: []"),
+    replace_line(VALID, 19, "    url: ftp://example.org/article"),
+    replace_line(VALID, 19, "    url: https://example.org/a b"),
+    replace_line(VALID, 19, "    url: HTTPS://EXAMPLE.org/article"),
+    replace_line(VALID, 19, "    url: 'https://[::1]/x'"),
+    replace_line(VALID, 19, "    url: 'https://[::1/x'"),
+    replace_line(VALID, 19, "    published: 2024-01-01"),
+    replace_line(VALID, 19, "    published: 2024"),
+    replace_line(VALID, 19, "    publisher: yes"),
+    replace_line(VALID, 20, "see_also: [beta, alpha-2]"),
+    replace_line(VALID, 20, "see_also: [Beta]"),
+    replace_line(VALID, 20, "see_also:"),
+    replace_line(VALID, 22, "  - tier: public"),
+    replace_line(VALID, 22, "  - tier: nobody"),
+    replace_line(VALID, 22, "  - tier: strategy-circle\n    teaser: {zh: 预告}"),
+    replace_line(VALID, 22, "  - tier: strategy-circle\n    extra: 1"),
+    VALID + "draft: true\n",
+    VALID + "draft: yes\n",
+    VALID + "draft: 'true'\n",
+    VALID + "dek: {en: A standfirst}\n",
+    VALID + "takeaway: {zh: 要点}\n",
+    VALID + "takeaway:\n",
+    VALID + "operating_surface: [{en: a}, {zh: 乙}]\nwatch_list: [{en: 'w [1]'}]\n",
+    VALID + "operating_surface: [{en: a}, ~]\n",
+    VALID + "market_context:\n  statement: {en: Why}\n  relevance: high\n  horizon: next-quarter\n",
+    VALID + "market_context:\n  statement: {en: Why}\n  relevance: high\n",
+    VALID + "sumary: {en: typo}\n",
+]
+
+
+@pytest.mark.parametrize("text", VARIANTS)
+def test_the_quick_check_accepts_only_what_the_model_accepts(text):
+    document = load_bytes(text.encode(), "b.yaml")
+    brief, problems = read_model(Brief, document, CONTEXT)
+    found = quick_read(document.data, CONTEXT)
+    if found is None:
+        return  # the model checks it: its messages are the ones shown
+    assert brief is not None and not problems
+    card, texts = found
+    assert card == Card.of(brief)
+    assert card.plain() == Card.of(brief).plain()
+    assert texts == [(path, text.words) for path, text in brief.texts()]
+
+
+def test_the_quick_check_takes_the_common_brief():
+    for text in (VALID, BETA, VALID + "dek: {en: A standfirst}\ndraft: true\n"):
+        assert quick_read(load_bytes(text.encode(), "b.yaml").data, CONTEXT) is not None
+
+
+def test_every_validator_of_the_models_is_mirrored():
+    """A validator added to a model must be mirrored by the quick check (or make it refuse)."""
+    for model in (Strict, Brief, Confidence, MarketContext, Section, Source, Text, Paragraph):
+        decorators = model.__pydantic_decorators__
+        names = {*decorators.field_validators, *decorators.model_validators, *decorators.validators}
+        mirrored = set().union(*(MIRRORED.get(base.__name__, set()) for base in model.__mro__))
+        assert names <= mirrored, f"{model.__name__}: {names - mirrored} is not mirrored in quickcheck.py"
+
+
+def test_validate_checks_a_valid_brief_without_the_model(publication, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was asked")
+
+    root = publication({"alpha": VALID, "beta": BETA})
+    monkeypatch.setattr(validate_module, "read_model", refuse)
+    report = validate(root, keep=False)
+    assert not report.errors
+    assert sorted(b.id for b in report.briefs) == ["alpha", "beta"]
+    assert report.briefs[0].card.summary.words["en"].startswith("The United States")
+
+
+def test_a_brief_the_quick_check_refuses_gets_the_models_message(publication):
+    root = publication({"alpha": replace_line(VALID, 11, "  grade: B/C"), "beta": BETA})
+    report = validate(root, keep=False)
+    assert [str(p) for p in report.errors] == [
+        "briefs/alpha.yaml:11:10: error: confidence.grade: grade 'B/C' does not agree with score 0.92, which earns 'A'"
+    ]
