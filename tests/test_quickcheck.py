@@ -79,6 +79,7 @@ VARIANTS = [
     VALID + "market_context:\n  statement: {en: Why}\n  relevance: high\n  horizon: next-quarter\n",
     VALID + "market_context:\n  statement: {en: Why}\n  relevance: high\n",
     VALID + "sumary: {en: typo}\n",
+    VALID + "sumary:\n",  # a null is "not given" only under a known key
 ]
 
 

@@ -37,6 +37,7 @@ MIRRORED = {
 
 Texts = list[tuple[Path_, dict[str, str]]]  # (field path, words by language) of each text, in model order
 Read = Callable[["_Reader", object, Path_], Any]
+_ABSENT = object()
 
 
 class Refused(Exception):
@@ -78,17 +79,17 @@ class _Reader:
         return card, self.texts
 
     def model(self, model: type[Strict], data: object, path: Path_) -> dict:
-        """The validated fields given in a mapping of a model (nulls are "not given", as the model reads them)."""
+        """The validated fields of a mapping of a model (a known key with a null is "not given", as in the model)."""
         if type(data) is not dict:
             raise Refused
         table = _table(model)
-        given = {k: v for k, v in data.items() if not (type(v) is Scalar and v.kind == "null")}
-        if not given.keys() <= table.keys():
+        if not data.keys() <= table.keys():
             raise Refused
         fields = {}
         for key, (required, read) in table.items():
-            if key in given:
-                fields[key] = read(self, given[key], (*path, key))
+            value = data.get(key, _ABSENT)
+            if value is not _ABSENT and not (type(value) is Scalar and value.kind == "null"):
+                fields[key] = read(self, value, (*path, key))
             elif required:
                 raise Refused
         if model is Confidence:
@@ -181,10 +182,13 @@ def _value_reader(base: type, metadata: tuple) -> Read:
             after.append(_step(step.func))
         elif not (isinstance(step, FieldInfo) and not step.metadata):  # a schema note, no constraint
             raise TypeError(f"no quick reader for {step!r}")
-    steps = (*before, lambda value, info: _strict(value, base), *after)
 
     def read(reader: _Reader, value: object, path: Path_) -> object:
-        for step in steps:
+        for step in before:
+            value = step(value, reader.info)
+        if type(value) is not base:  # strict: no subclass, no conversion
+            raise Refused
+        for step in after:
             value = step(value, reader.info)
         return value
 
@@ -197,9 +201,4 @@ def _step(func: Callable) -> Callable[[object, object], object]:
         return func
     return lambda value, info: func(value)
 
-
-def _strict(value: object, base: type) -> object:
-    if type(value) is not base:
-        raise Refused
-    return value
 
