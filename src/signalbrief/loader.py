@@ -343,6 +343,9 @@ class _Builder:
 
     def __init__(self, shown: str, text: str):
         self.shown, self.text = shown, text
+        # Only an escape puts a control character in a double-quoted scalar: without a backslash in
+        # the file, such scalars need no look.
+        self.escaped = "\\" in text
         self.problems: list[Problem] = []
         self.bracketed: list[tuple[Path_, str]] = []
 
@@ -368,7 +371,7 @@ class _Builder:
                 self._fail(_where(self.shown, key_node), path, "a key must be a plain name, not a list or mapping")
                 continue
             key = key_node.value
-            if key_node.style == '"' and self._has_control(key_node, path):
+            if self.escaped and key_node.style == '"' and self._has_control(key_node, path):
                 continue
             if key_node.tag == _MERGE:
                 self._fail(_where(self.shown, key_node), path, "merge keys (<<) are not allowed; write the fields out")
@@ -377,7 +380,8 @@ class _Builder:
                 message = f"duplicate key (first written at line {_first_line(node, key)})"
                 self._fail(_where(self.shown, key_node), (*path, key), message)
                 continue
-            if plain_depth and value_node.tag == _STR and value_node.style != '"' and type(value_node) is ScalarNode:
+            plain_text = plain_depth and value_node.tag == _STR and type(value_node) is ScalarNode
+            if plain_text and not (self.escaped and value_node.style == '"'):
                 data[key] = value = value_node.value  # most values: text that needs no other check
                 if "[" in value:
                     self.bracketed.append(((*path, key), value))
@@ -386,7 +390,7 @@ class _Builder:
         return data
 
     def _scalar(self, node: ScalarNode, path: Path_) -> object:
-        if node.style == '"' and self._has_control(node, path):
+        if self.escaped and node.style == '"' and self._has_control(node, path):
             return None
         if node.tag == _STR:
             value = node.value
