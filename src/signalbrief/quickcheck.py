@@ -174,31 +174,28 @@ def _list_reader(item: Read, metadata: tuple) -> Read:
 
 def _value_reader(base: type, metadata: tuple) -> Read:
     """A plain value: the before validators (pydantic runs them last first), the strict type, the after ones."""
-    before, after = [], []
+    before: list[tuple[Callable, bool]] = []
+    after: list[tuple[Callable, bool]] = []
     for step in metadata:
         if isinstance(step, BeforeValidator):
-            before.insert(0, _step(step.func))
+            before.insert(0, (step.func, _takes_info(step.func)))
         elif isinstance(step, AfterValidator):
-            after.append(_step(step.func))
+            after.append((step.func, _takes_info(step.func)))
         elif not (isinstance(step, FieldInfo) and not step.metadata):  # a schema note, no constraint
             raise TypeError(f"no quick reader for {step!r}")
 
     def read(reader: _Reader, value: object, path: Path_) -> object:
-        for step in before:
-            value = step(value, reader.info)
+        for func, takes_info in before:
+            value = func(value, reader.info) if takes_info else func(value)
         if type(value) is not base:  # strict: no subclass, no conversion
             raise Refused
-        for step in after:
-            value = step(value, reader.info)
+        for func, takes_info in after:
+            value = func(value, reader.info) if takes_info else func(value)
         return value
 
     return read
 
 
-def _step(func: Callable) -> Callable[[object, object], object]:
-    """A validator called as pydantic calls it: with the validation info if it takes one."""
-    if len(inspect.signature(func).parameters) == 2:
-        return func
-    return lambda value, info: func(value)
-
-
+def _takes_info(func: Callable) -> bool:
+    """Whether pydantic calls a validator with the validation info (it takes a second argument)."""
+    return len(inspect.signature(func).parameters) == 2
