@@ -80,6 +80,10 @@ VARIANTS = [
     VALID + "market_context:\n  statement: {en: Why}\n  relevance: high\n",
     VALID + "sumary: {en: typo}\n",
     VALID + "sumary:\n",  # a null is "not given" only under a known key
+    # Keys out of the model's order: texts are still listed in the model's order.
+    "\n".join([*VALID.split("\n")[12:14], *VALID.split("\n")[:12], *VALID.split("\n")[14:]]),
+    VALID.replace("  - tier: strategy-circle\n    title: {en: Deeper Trend Context}", "  - title: {en: Deeper}\n    tier: public")
+    + "dek: {zh: 导语}\nwatch_list: [{en: w}]\noperating_surface: [{en: o}]\n",
 ]
 
 
@@ -98,7 +102,7 @@ def test_the_quick_check_accepts_only_what_the_model_accepts(text):
 
 
 def test_the_quick_check_takes_the_common_brief():
-    for text in (VALID, BETA, VALID + "dek: {en: A standfirst}\ndraft: true\n"):
+    for text in (VALID, BETA, VALID + "dek: {en: A standfirst}\ndraft: true\n", VARIANTS[-2], VARIANTS[-1]):
         assert quick_read(load_bytes(text.encode(), "b.yaml").data, CONTEXT) is not None
 
 

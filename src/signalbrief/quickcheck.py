@@ -37,7 +37,6 @@ MIRRORED = {
 
 Texts = list[tuple[Path_, dict[str, str]]]  # (field path, words by language) of each text, in model order
 Read = Callable[["_Reader", object, Path_], Any]
-_ABSENT = object()
 
 
 class Refused(Exception):
@@ -82,16 +81,22 @@ class _Reader:
         """The validated fields of a mapping of a model (a known key with a null is "not given", as in the model)."""
         if type(data) is not dict:
             raise Refused
-        table = _table(model)
-        if not data.keys() <= table.keys():
-            raise Refused
-        fields = {}
-        for key, (required, read) in table.items():
-            value = data.get(key, _ABSENT)
-            if value is not _ABSENT and not (type(value) is Scalar and value.kind == "null"):
-                fields[key] = read(self, value, (*path, key))
-            elif required:
+        table, required = _table(model)
+        texts, links = len(self.texts), len(self.links)
+        fields, last = {}, -1
+        for key, value in data.items():
+            found = table.get(key)
+            if found is None:
                 raise Refused
+            rank, read = found
+            if rank < last:  # written out of the model's order: read again in it, so texts keep that order
+                del self.texts[texts:], self.links[links:]
+                return self.model(model, dict(sorted(data.items(), key=lambda item: table[item[0]][0])), path)
+            last = rank
+            if not (type(value) is Scalar and value.kind == "null"):
+                fields[key] = read(self, value, (*path, key))
+        if not required <= fields.keys():
+            raise Refused
         if model is Confidence:
             self.grade(fields)
         return fields
@@ -106,29 +111,39 @@ class _Reader:
         """A text's words, as Text reads a mapping of plain strings; a paragraph's link is noted."""
         if type(value) is not dict:
             raise Refused
-        words = {}
-        for key, item in value.items():
+        words = value if value.keys() <= self.codes else self.words_beside(value, path, own)
+        filled = False
+        for item in words.values():
             if type(item) is not str:
                 raise Refused  # tagged !mt, null or typed: the model sorts it out
-            if key in self.codes:
-                words[key] = item
-            elif key in own:
-                self.links.append(own[key](self, item, (*path, key)))
-            else:
-                raise Refused
-        if not any(w and not w.isspace() for w in words.values()):
+            filled = filled or (item != "" and not item.isspace())
+        if not filled:
             raise Refused
         self.texts.append((path, words))
         return words
 
+    def words_beside(self, value: dict, path: Path_, own: dict[str, Read]) -> dict[str, str]:
+        """The words of a text that has other keys: each must be one of its own (a paragraph's see_also)."""
+        words = {}
+        for key, item in value.items():
+            if key in self.codes:
+                words[key] = item
+            elif key in own and type(item) is str:
+                self.links.append(own[key](self, item, (*path, key)))
+            else:
+                raise Refused
+        return words
+
 
 @cache
-def _table(model: type[Strict]) -> dict[str, tuple[bool, Read]]:
-    """Each key a mapping of the model may have, in declared order: (required, its reader)."""
-    return {
-        info.alias or name: (info.is_required(), _reader(info.annotation, tuple(info.metadata)))
-        for name, info in model.model_fields.items()
+def _table(model: type[Strict]) -> tuple[dict[str, tuple[int, Read]], frozenset[str]]:
+    """Each key a mapping of the model may have, with its rank in declared order and its reader; the required keys."""
+    fields = model.model_fields
+    table = {
+        info.alias or name: (rank, _reader(info.annotation, tuple(info.metadata)))
+        for rank, (name, info) in enumerate(fields.items())
     }
+    return table, frozenset(info.alias or name for name, info in fields.items() if info.is_required())
 
 
 def _reader(annotation: Any, metadata: tuple) -> Read:
