@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import pickle
 import re
@@ -191,7 +190,7 @@ def validate(
         if remembered is not None:
             unknown = [e for e in todo if not remembered.knows(e.shown)]
             jobs = min(_spare_cores(), len(unknown) // (PARALLEL_FROM // 2))
-            if jobs > 1 and "fork" in mp.get_all_start_methods():
+            if jobs > 1 and _can_fork():
                 _check_in_workers(unknown, (context, root, jobs), remembered, packed)
                 todo = [e for e in todo if remembered.knows(e.shown)]
         for entry in todo:
@@ -214,6 +213,12 @@ def validate(
     return report
 
 
+def _can_fork() -> bool:
+    import multiprocessing  # imported when workers may start: most runs check too few files for them
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _spare_cores() -> int:
     """The cores this process may use that the machine's load leaves idle (as `make -l` reads it):
     on a busy machine, workers would only add their own start to the same CPU time."""
@@ -226,12 +231,14 @@ def _check_in_workers(
 ) -> None:
     """Check files the check cache does not know in `jobs` worker processes; each entry is filled
     in place with its outcome and remembered."""
+    import multiprocessing
+
     context, root, jobs = where
     region_codes()  # worked out once here, not again in each worker
     size = -(-len(entries) // (jobs * 4))
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
     # Forked workers inherit the chunks (never pickled); each task is a chunk's index.
-    with mp.get_context("fork").Pool(jobs, _Checker.start, (chunks, context, root, packed)) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, _Checker.start, (chunks, context, root, packed)) as pool:
         for index, outcomes in pool.imap_unordered(_Checker.check, range(len(chunks))):
             for entry, (outcome, checked) in zip(chunks[index], outcomes, strict=True):
                 entry.__dict__.update(outcome.__dict__)
