@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from signalbrief import validate as validate_module
 from signalbrief.config import Config
@@ -11,6 +13,7 @@ from signalbrief.loader import load_bytes
 from signalbrief.model import Brief, Card, Confidence, MarketContext, Paragraph, Section, Source, Text
 from signalbrief.quickcheck import MIRRORED, quick_read
 from signalbrief.validate import validate
+from signalbrief.values import MachineText, Scalar
 from tests.conftest import BETA, VALID, replace_line
 
 CONTEXT = Config().validation_context()
@@ -133,3 +136,64 @@ def test_a_brief_the_quick_check_refuses_gets_the_models_message(publication):
     assert [str(p) for p in report.errors] == [
         "briefs/alpha.yaml:11:10: error: confidence.grade: grade 'B/C' does not agree with score 0.92, which earns 'A'"
     ]
+
+
+def _paths(value: object, path: tuple = ()) -> list[tuple]:
+    """Every path into plain data, the root's included."""
+    found = [path]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found.extend(_paths(item, (*path, key)))
+    return found
+
+
+def _replaced(data: object, path: tuple, new: object) -> object:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        return {k: _replaced(v, rest, new) if k == head else v for k, v in data.items()}
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(data)]
+
+
+REPLACEMENTS = [
+    "",
+    " ",
+    "text",
+    "US",
+    "A",
+    "public",
+    "beta",
+    "Not a slug",
+    "https://example.org/x",
+    "2024-04-01",
+    MachineText("machine"),
+    Scalar("0.5", "float"),
+    Scalar("2", "int"),
+    Scalar("", "null"),
+    Scalar("true", "bool"),
+    Scalar("NO", "bool"),
+    Scalar("2024-04-01", "timestamp"),
+    [],
+    ["US"],
+    [{"en": "x"}],
+    {},
+    {"en": "x"},
+    {"zh": "乙", "see_also": "beta"},
+    {"title": "t"},
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_changes_are_accepted_quickly_only_where_the_model_accepts_them(data):
+    document = load_bytes(VALID.encode(), "b.yaml")
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(document.data)))
+        document.data = _replaced(document.data, path, data.draw(st.sampled_from(REPLACEMENTS)))
+    found = quick_read(document.data, CONTEXT)
+    if found is not None:
+        brief, problems = read_model(Brief, document, CONTEXT)
+        assert brief is not None and not problems, problems
+        assert found[0] == Card.of(brief)
+        assert found[1] == [(path, text.words) for path, text in brief.texts()]
