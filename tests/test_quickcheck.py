@@ -197,3 +197,42 @@ def test_random_changes_are_accepted_quickly_only_where_the_model_accepts_them(d
         assert brief is not None and not problems, problems
         assert found[0] == Card.of(brief)
         assert found[1] == [(path, text.words) for path, text in brief.texts()]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org",
+        "http://a.b:8080/p?q=1#f",
+        "https://ex-ample.org/%20/é",
+        "https://[::1]/x",
+        "https://[::1/x",
+        "HTTPS://example.org/",
+        "https://ex ample.org/",
+        "https://example.org/a<b",
+        "https://user@example.org/",
+        "https:/example.org",
+        "https://",
+        "https://example.org\u3000/",
+    ],
+)
+def test_a_url_taken_without_parsing_is_one_urlsplit_takes(url):
+    from urllib.parse import urlsplit
+
+    from signalbrief.fields import _PLAIN_URL, _URL_FORBIDDEN, _url
+
+    def parsed(value: str) -> bool:
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            return False
+        return not _URL_FORBIDDEN.search(value) and parts.scheme in ("http", "https") and bool(parts.netloc)
+
+    if _PLAIN_URL.fullmatch(url):
+        assert parsed(url)
+    try:
+        _url(url)
+    except Exception:
+        assert not parsed(url)
+    else:
+        assert parsed(url)
