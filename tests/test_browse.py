@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from signalbrief.build import BuildOptions, build
-from signalbrief.formats.browse import FACETS
+from signalbrief.formats.browse import FACETS, Lists
 from signalbrief.formats.search import SEARCH_FOLDER
-from signalbrief.formats.site import Site
 from signalbrief.validate import RESERVED_IDS
 
 BRIEFS = 120
@@ -182,18 +181,36 @@ def test_an_incremental_build_moves_a_changed_brief_between_browse_pages(tmp_pat
     assert rows(root / "site" / "public" / "en" / "market-class" / "flash" / "index.html") == ["b001", "b000"]
 
 
-def test_the_list_rows_are_held_once_per_view_not_once_per_page_depth(tmp_path, monkeypatch):
-    """Memory: each list row is kept once per view for the whole build (its way up filled in per page),
-    not again for every depth a list page sits at (index, page 2, a browse term, its page 2)."""
+class _Rows(dict):
+    """The site's list rows, with the most it held at once."""
+
+    most = 0
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.most = max(self.most, len(self))
+
+
+def test_the_list_rows_are_held_once_per_view_and_let_go_once_the_lists_are_written(tmp_path, monkeypatch):
+    """Memory: each list row is kept once per view (its way up filled in per page), not again for every
+    depth a list page sits at (index, page 2, a browse term, its page 2), and not after the lists."""
     root = tmp_path / "pub"
     (root / "briefs").mkdir(parents=True)
     for index in range(60):
         (root / "briefs" / f"b{index:03d}.yaml").write_text(brief_yaml(index), encoding="utf-8")
     sites = []
-    started = Site.__init__
-    monkeypatch.setattr(Site, "__init__", lambda self, *a, **k: (sites.append(self), started(self, *a, **k))[1])
+    started = Lists.__init__
+
+    def spied(self, site):
+        if type(site.list_rows) is not _Rows:
+            site.list_rows = _Rows()
+            sites.append(site)
+        started(self, site)
+
+    monkeypatch.setattr(Lists, "__init__", spied)
     build(root, BuildOptions(output=Path("site"), views=("en", "zh"), formats=("html",), jobs=1))
-    assert len(sites[0].list_rows) == 2  # one per view
+    assert sites[0].list_rows.most == 2  # one per view
+    assert not sites[0].list_rows
     assert rows(root / "site" / "public" / "en" / "type" / "funding" / "index.html")[0] == "b058"
 
 

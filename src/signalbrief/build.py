@@ -237,6 +237,7 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
         made_of = fmt.site_key(editions)
         if made_of is not None:
             _step(output, stable_hash(site.base_key, fmt.name, made_of), partial(fmt.site_files, editions))
+    site.list_rows.clear()  # every list is written: its rows (some KB a brief) go before the tree is made
 
 
 def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
