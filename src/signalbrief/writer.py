@@ -257,18 +257,19 @@ class Output:
         folder = str(self.staging)
         tree = Tree(steps=dict(self.steps))
         folders = {""}
+        known = self.spare.folders if self.in_place else {}
         for relative in self.written:
             if relative in self.kept:
                 tree.files[relative] = self.kept[relative]
             else:
                 info = os.stat(f"{folder}/{relative}")
                 tree.files[relative] = stamp_of(info)
-                changed.update(_ancestors(relative))
+                if known:  # without known stamps every folder is read anyway: no set of them all
+                    changed.update(_ancestors(relative))
             parent = relative.rpartition("/")[0]
             while parent not in folders:
                 folders.add(parent)
                 parent = parent.rpartition("/")[0]
-        known = self.spare.folders if self.in_place else {}
         for relative in folders:
             stamp = known.get(relative)
             if stamp is None or relative in changed:
