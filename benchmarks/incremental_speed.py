@@ -1,14 +1,15 @@
 """Incremental rebuilds of N generated briefs as a user meets them: each a whole `signalbrief build`
 process (startup included), as a share of a full build through the same command in the same round.
 
-Usage: python benchmarks/incremental_speed.py [N] [--repeat R]
+Usage: python benchmarks/incremental_speed.py [N] [--repeat R] [--no-search]
 
 Each round: a full build (the output and `.signalbrief/`, which holds the spare output folder, removed
 first), then a build with nothing changed, then the first change after that full build (no spare
 output yet), then three times: one brief's body edited and built, its title edited and built (other
 briefs show the title in "see also", every list and feed has a row for it). Every incremental build
 is divided by the full build of its round; the table gives the median of those shares with their
-min–max.
+min–max. With --no-search the publication sets `search: false` (no search index: what the build
+itself costs, apart from Pagefind's share).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("count", nargs="?", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-search", action="store_true", help="build without the search index")
     args = parser.parse_args()
     shares: dict[str, list[float]] = {"body": [], "title": [], "nothing": [], "first": []}
     times: dict[str, list[float]] = {key: [] for key in shares}
@@ -47,6 +49,8 @@ def main() -> None:
     with session() as bench:
         root = bench.path("pub")
         make_corpus(root, args.count)
+        if args.no_search:
+            (root / "signalbrief.yaml").write_text("search: false\n", encoding="utf-8")
         target = root / "briefs" / f"brief-{args.count // 2:05d}.yaml"
         other = root / "briefs" / f"brief-{args.count // 3:05d}.yaml"
 
@@ -81,7 +85,8 @@ def main() -> None:
         ]:
             rows.append([name, f"{statistics.median(times[key]):.3f}", spread(shares[key], " %", 1), goal])
         record(
-            f"incremental rebuilds through the CLI, {args.count} briefs ({args.repeat} rounds, "
+            f"incremental rebuilds through the CLI, {args.count} briefs, search {'off' if args.no_search else 'on'} "
+            f"({args.repeat} rounds, "
             f"{len(shares['body'])} edits; every build a whole `signalbrief build` process)",
             ["build", "seconds, median", "of its round's full build, median (min–max)", "target"],
             rows,
