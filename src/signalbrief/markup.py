@@ -23,6 +23,10 @@ _SPACED_CITATION = re.compile(r"\s*\[[0-9]+\]")
 _SAFE_SCHEMES = ("", "http", "https", "mailto")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
 _BACKTICKS = re.compile(r"`+")
+# What can make markdown-it read a text as more than one text token: emphasis, code, escapes,
+# entities, line breaks (and what its normaliser rewrites), inline links. Reference links need
+# definitions, which inline parsing never has, so a lone `[n]` stays text.
+_SYNTAX = re.compile(r"[*_`\\&\n\r\x00]|\]\(")
 
 # `cite(n)` for the citation `[n]`: (link target, number shown), an empty target to leave the
 # citation out, or None to keep `[n]` as written.
@@ -48,8 +52,15 @@ def inline_tokens(text: str) -> tuple:
     return tuple(parsed[0].children or []) if parsed else ()
 
 
+def has_syntax(text: str) -> bool:
+    """Whether a text may hold inline Markdown; without any, its one token is the text itself."""
+    return _SYNTAX.search(text) is not None
+
+
 def inline_html(text: str, cite: Cite) -> Markup:
     """Render a text's inline Markdown as HTML; `cite(n)` says where citation `[n]` links."""
+    if not has_syntax(text):  # most texts: no parse needed
+        return Markup(_cited_html(text, cite))
     out: list[str] = []
     in_link = False
     for token in inline_tokens(text):
@@ -81,6 +92,8 @@ def inline_html(text: str, cite: Cite) -> Markup:
 
 
 def _cited_html(text: str, cite: Cite) -> str:
+    if "[" not in text:
+        return str(escape(text))
     out, last = [], 0
     for match in CITATION.finditer(text):
         found = cite(int(match.group(1)))
@@ -99,6 +112,8 @@ def _cited_html(text: str, cite: Cite) -> str:
 def inline_markdown(text: str, footnote: Cite) -> str:
     """Re-write a text's inline Markdown cleanly: no raw HTML, unsafe links reduced to their text,
     citations as the plain number shown, `\\[n\\]` (`footnote(n)` says which, or to leave one out)."""
+    if not has_syntax(text):
+        return _cited_markdown(text, footnote)
     out: list[str] = []
     link: str | None = None
     for token in inline_tokens(text):
@@ -170,6 +185,8 @@ def markdown_cell(text: str) -> str:
 @lru_cache(maxsize=65536)
 def plain_text(text: str) -> str:
     """The words of a text without its Markdown or citations, for feeds, titles and link text."""
+    if not has_syntax(text):
+        return " ".join(_SPACED_CITATION.sub("", text).split())
     words = []
     for token in inline_tokens(text):
         if token.type == "text":
