@@ -263,9 +263,15 @@ def _anchor(number: int) -> str:
     return f"#source-{number}"
 
 
+def _own(value: Text, lang: str) -> str | None:
+    """`value.get(lang)`; a language the text is written in needs no look-up in the registry."""
+    words = value.words.get(lang)
+    return value.get(lang) if words is None else words
+
+
 def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Markup:
     """A text's `body` in one language, labelled when it is machine translation or still missing."""
-    own = value.get(lang)
+    own = _own(value, lang)
     if own is None:
         other = fallback(value.words, lang) or lang
         # TRANSLATORS: shown before a text that is not yet in this language (the other one follows).
@@ -273,7 +279,7 @@ def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Mar
         shown = body(value.get(other) or "")
         pending = f'<span class="pending" data-pending="{lang}">{notice}</span>'
         return Markup(f'{pending} <span lang="{html_lang(other)}">{shown}</span>')
-    if value.is_machine(lang):
+    if value.machine and value.is_machine(lang):
         # TRANSLATORS: shown after a text translated by machine.
         label = escape(gettext_in(lang, "machine translation"))
         return Markup(f'<span data-mt="{lang}">{body(own)}</span><span class="mt-label">{label}</span>')
@@ -282,11 +288,11 @@ def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Mar
 
 def _labelled_markdown(value: Text, lang: str, body: Callable[[str], str]) -> str:
     """A text's `body` as Markdown in one language, with the same labels as the HTML."""
-    own = value.get(lang)
+    own = _own(value, lang)
     if own is None:
         notice = gettext_in(lang, "Translation pending")
         return f"*({notice})* {body(value.get(fallback(value.words, lang) or lang) or '')}"
-    if value.is_machine(lang):
+    if value.machine and value.is_machine(lang):
         return f"{body(own)} *({gettext_in(lang, 'machine translation')})*"
     return body(own)
 
@@ -326,12 +332,12 @@ def _markdown_line(value: Text, lang: str) -> str:
 def marked_plain(value: Text, lang: str) -> str:
     """A text's plain words with a short text marker when it is machine translation or missing,
     for feeds, `<title>` and `<meta>`, which hold no markup."""
-    own = value.get(lang)
+    own = _own(value, lang)
     if own is None:
         notice = gettext_in(lang, "Translation pending")
         # TRANSLATORS: before an untranslated text in feeds and <title>; {label} is "Translation pending".
         return gettext_in(lang, "({label}) ").format(label=notice) + plain(value, fallback(value.words, lang) or lang)
-    if value.is_machine(lang):
+    if value.machine and value.is_machine(lang):
         label = gettext_in(lang, "machine translation")
         # TRANSLATORS: after a machine-translated text in feeds and <title>; {label} is "machine translation".
         return plain_text(own) + gettext_in(lang, " ({label})").format(label=label)
