@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -55,3 +58,19 @@ def test_examples_render_as_parsed(text: str, monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.parametrize("text", ["*a*", "_a_", "`a`", "a\\[1\\]", "&amp;", "a\nb", "[a](b)"])
 def test_markdown_syntax_is_parsed(text: str) -> None:
     assert markup.has_syntax(text)
+
+
+_IMPORTS = """
+import sys
+from signalbrief import markup
+cite = lambda number: None
+markup.inline_html("Plain words, a citation [1] and more", cite), markup.plain_text("no syntax [1]")
+print("markdown_it" in sys.modules)
+markup.inline_html("*emphasis*", cite)
+print("markdown_it" in sys.modules)
+"""
+
+
+def test_markdown_it_is_imported_only_for_a_text_with_markdown() -> None:
+    ran = subprocess.run([sys.executable, "-c", _IMPORTS], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == ["False", "True"]

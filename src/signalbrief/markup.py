@@ -2,22 +2,19 @@
 
 Both outputs come from one token stream (markdown-it with raw HTML and images off), so a brief can
 never pass raw HTML, a `javascript:`, `vbscript:` or `data:` link, or anything else executable.
+A text with no Markdown syntax at all is that one text token, so it is rendered without the parser.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-# `text_join` is left off so that an escaped `\[1\]` stays a `text_special` token, not a citation.
-_PARSER = (
-    MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"]).disable("text_join")
-)
 CITATION = re.compile(r"\[([0-9]+)\]")  # in a text token: `[n]` cites source n
 _SPACED_CITATION = re.compile(r"\s*\[[0-9]+\]")
 _SAFE_SCHEMES = ("", "http", "https", "mailto")
@@ -43,12 +40,22 @@ def safe_href(href: str) -> str | None:
     return cleaned if scheme in _SAFE_SCHEMES else None
 
 
+@cache
+def _parser() -> Any:
+    """The inline parser, made (and markdown-it imported) when a text first has Markdown in it."""
+    from markdown_it import MarkdownIt
+
+    # `text_join` is left off so that an escaped `\[1\]` stays a `text_special` token, not a citation.
+    wanted = ["emphasis", "link", "backticks", "escape", "entity", "newline"]
+    return MarkdownIt("zero").enable(wanted).disable("text_join")
+
+
 @lru_cache(maxsize=4096)
 def inline_tokens(text: str) -> tuple:
     """The inline Markdown tokens of a text (the one parser every reader of brief text uses).
 
     Cached: a build renders each text in every edition and view; callers only read the tokens."""
-    parsed = _PARSER.parseInline(text, {})
+    parsed = _parser().parseInline(text, {})
     return tuple(parsed[0].children or []) if parsed else ()
 
 
