@@ -41,3 +41,21 @@ def test_an_overridden_row_that_uses_the_way_up_gets_each_page_its_own(publicati
     index = (root / "site/public/en/index.html").read_text(encoding="utf-8")
     by_type = next((root / "site/public/en/type").glob("*/index.html")).read_text(encoding="utf-8")
     assert "UP[0]" in index and "UP[6]" in by_type
+
+
+def test_an_overridden_grade_block_is_rendered_for_each_brief(publication, run):
+    from tests.conftest import BETA, VALID
+
+    root = publication({"alpha": VALID, "beta": BETA, "gamma": VALID.replace("id: alpha", "id: gamma", 1)})
+    (root / "templates").mkdir()
+    theme = resources.files("signalbrief").joinpath("theme", "templates", "blocks.html").read_text(encoding="utf-8")
+    own = "{% macro confidence(g, lang, band, rows, config) %}BRIEF[{{ g.id }}]{% endmacro %}\n"
+    blocks = re.sub(r"{% macro confidence.*?{% endmacro %}\n", lambda _: own, theme, count=1, flags=re.S)
+    assert own in blocks
+    (root / "templates" / "blocks.html").write_text(blocks, encoding="utf-8")
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0, result.stderr
+    for brief in ("alpha", "gamma"):
+        for view in ("en", "bi"):
+            page = (root / f"site/public/{view}/{brief}/index.html").read_text(encoding="utf-8")
+            assert set(re.findall(r"BRIEF\[([^]]*)\]", page)) == {brief}, (view, brief)

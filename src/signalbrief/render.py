@@ -166,6 +166,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         marked_plain=marked_plain,
         pick=pick,
         once=_once,
+        alike=_alike,
         bilingual=[(lang.code, lang.html_lang) for lang in for_codes(BILINGUAL)],
     )
     if markdown:
@@ -243,6 +244,19 @@ def _once(context: Any, name: str, lang: str, block: Callable[..., Any], *args: 
     key = ("block", name, lang, context.get("cites_key"))
     if key not in memo:
         memo[key] = block(*args, **kwargs)
+    return memo[key]
+
+
+@pass_context
+def _alike(context: Any, key: tuple, block: Callable[..., Any], *args: Any) -> Any:
+    """`block(*args)`, rendered once per build for every page whose `key` is the same: for blocks of
+    the theme's blocks.html that are made of nothing but `key` and the build's config (the grade
+    table of a score). Without a `build_memo` in the context (an overridden blocks.html), every time."""
+    memo = context.get("build_memo")
+    if memo is None:
+        return block(*args)
+    if key not in memo:
+        memo[key] = block(*args)
     return memo[key]
 
 
