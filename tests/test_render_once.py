@@ -6,14 +6,19 @@ import re
 from importlib import resources
 
 
-def test_an_overridden_block_that_reads_the_page_shows_each_edition_its_own(publication, run):
-    root = publication()
+def _override_macro(root, name: str, own: str) -> None:
+    """Write templates/blocks.html: the theme's, with macro `name` replaced by `own` (its opening and body)."""
     (root / "templates").mkdir()
     theme = resources.files("signalbrief").joinpath("theme", "templates", "blocks.html").read_text(encoding="utf-8")
-    own = "{% macro signal_block(g, lang, config) %}EDITION[{{ edition_label }}]{% endmacro %}\n"
-    blocks = re.sub(r"{% macro signal_block.*?{% endmacro %}\n", lambda _: own, theme, count=1, flags=re.S)
+    own += "{% endmacro %}\n"
+    blocks = re.sub(r"{% macro " + name + r"\(.*?{% endmacro %}\n", lambda _: own, theme, count=1, flags=re.S)
     assert own in blocks
     (root / "templates" / "blocks.html").write_text(blocks, encoding="utf-8")
+
+
+def test_an_overridden_block_that_reads_the_page_shows_each_edition_its_own(publication, run):
+    root = publication()
+    _override_macro(root, "signal_block", "{% macro signal_block(g, lang, config) %}EDITION[{{ edition_label }}]")
     result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 0, result.stderr
     pages = sorted((root / "site").glob("*/en/alpha/index.html"))
@@ -47,12 +52,7 @@ def test_an_overridden_grade_block_is_rendered_for_each_brief(publication, run):
     from tests.conftest import BETA, VALID
 
     root = publication({"alpha": VALID, "beta": BETA, "gamma": VALID.replace("id: alpha", "id: gamma", 1)})
-    (root / "templates").mkdir()
-    theme = resources.files("signalbrief").joinpath("theme", "templates", "blocks.html").read_text(encoding="utf-8")
-    own = "{% macro confidence(g, lang, band, rows, config) %}BRIEF[{{ g.id }}]{% endmacro %}\n"
-    blocks = re.sub(r"{% macro confidence.*?{% endmacro %}\n", lambda _: own, theme, count=1, flags=re.S)
-    assert own in blocks
-    (root / "templates" / "blocks.html").write_text(blocks, encoding="utf-8")
+    _override_macro(root, "confidence", "{% macro confidence(g, lang, band, rows, config) %}BRIEF[{{ g.id }}]")
     result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 0, result.stderr
     for brief in ("alpha", "gamma"):
