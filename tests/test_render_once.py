@@ -59,3 +59,19 @@ def test_an_overridden_grade_block_is_rendered_for_each_brief(publication, run):
         for view in ("en", "bi"):
             page = (root / f"site/public/{view}/{brief}/index.html").read_text(encoding="utf-8")
             assert set(re.findall(r"BRIEF\[([^]]*)\]", page)) == {brief}, (view, brief)
+
+
+_STRINGS = (
+    '{% trans %}Published with signalbrief. 100%% {% endtrans %}|{{ _("Skip to content") }}|{{ _("a%%b") }}'
+    '|{% trans n=3 %}{{ n }} x{% endtrans %}|{{ _("x %(y)s", y="<b>") }}|{{ gettext("Sources") }}'
+)
+
+
+def test_interface_strings_worked_out_once_read_as_jinja_newstyle_gettext():
+    from signalbrief.render import gettext_in, make_environment
+
+    html, markdown = (make_environment(None, markdown=md).from_string(_STRINGS) for md in (False, True))
+    for lang in ("zh", "en", "zh", "en"):  # twice: the second time from what was worked out
+        skip, sources = gettext_in(lang, "Skip to content"), gettext_in(lang, "Sources")
+        assert html.render(lang=lang) == f"Published with signalbrief. 100%% |{skip}|a%b|3 x|x &lt;b&gt;|{sources}"
+        assert markdown.render(lang=lang) == f"Published with signalbrief. 100%% |{skip}|a%b|3 x|x <b>|{sources}"

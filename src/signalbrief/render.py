@@ -104,6 +104,7 @@ class _Catalogs:
     def __init__(self) -> None:
         self.said: dict[tuple[str, str], str] = {}
         self.escaped: dict[tuple[str, str], str] = {}
+        self.final: dict[tuple[str, str, bool], str] = {}
 
     def gettext_in(self, lang: str, message: str) -> str:
         key = (lang, message)
@@ -121,6 +122,22 @@ class _Catalogs:
         if words is None:
             words = self.escaped[key] = escape(self.gettext_in(*key))
         return words
+
+    @pass_context
+    def say(self, context: Any, message: str, **variables: Any) -> str:
+        """`_()` and `{% trans %}`: what Jinja's newstyle gettext gives (the words formatted with
+        `variables`, always), in one call; without variables, worked out once per string."""
+        if variables:
+            return self._newstyle(context, message) % variables
+        key = (context["lang"], message, context.eval_ctx.autoescape)
+        words = self.final.get(key)
+        if words is None:
+            words = self.final[key] = self._newstyle(context, message) % {}
+        return words
+
+    def _newstyle(self, context: Any, message: str) -> str:
+        words = self.gettext(context, message)
+        return Markup(words) if context.eval_ctx.autoescape else words
 
 
 @pass_context
@@ -157,6 +174,8 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
     )
     catalogs = _Catalogs()
     env.install_gettext_callables(catalogs.gettext, _ngettext, newstyle=True)
+    # The same strings without Jinja's three calls per string (its `_` looks `gettext` up each time).
+    env.globals.update(gettext=catalogs.say, _=catalogs.say)
     env.globals.update(
         gettext_in=catalogs.gettext_in,
         term_label=term_label,
