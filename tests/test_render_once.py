@@ -6,14 +6,14 @@ import re
 from importlib import resources
 
 
-def _override_macro(root, name: str, own: str) -> None:
-    """Write templates/blocks.html: the theme's, with macro `name` replaced by `own` (its opening and body)."""
-    (root / "templates").mkdir()
-    theme = resources.files("signalbrief").joinpath("theme", "templates", "blocks.html").read_text(encoding="utf-8")
+def _override_macro(root, name: str, own: str, blocks: str = "blocks.html") -> None:
+    """Write templates/`blocks`: the theme's, with macro `name` replaced by `own` (its opening and body)."""
+    (root / "templates").mkdir(exist_ok=True)
+    theme = resources.files("signalbrief").joinpath("theme", "templates", blocks).read_text(encoding="utf-8")
     own += "{% endmacro %}\n"
-    blocks = re.sub(r"{% macro " + name + r"\(.*?{% endmacro %}\n", lambda _: own, theme, count=1, flags=re.S)
-    assert own in blocks
-    (root / "templates" / "blocks.html").write_text(blocks, encoding="utf-8")
+    text = re.sub(r"{% macro " + name + r"\(.*?{% endmacro %}\n", lambda _: own, theme, count=1, flags=re.S)
+    assert own in text
+    (root / "templates" / blocks).write_text(text, encoding="utf-8")
 
 
 def test_an_overridden_block_that_reads_the_page_shows_each_edition_its_own(publication, run):
@@ -59,6 +59,32 @@ def test_an_overridden_grade_block_is_rendered_for_each_brief(publication, run):
         for view in ("en", "bi"):
             page = (root / f"site/public/{view}/{brief}/index.html").read_text(encoding="utf-8")
             assert set(re.findall(r"BRIEF\[([^]]*)\]", page)) == {brief}, (view, brief)
+
+
+def test_overridden_markdown_blocks_are_rendered_for_each_brief_and_edition(publication, run):
+    from tests.conftest import BETA, VALID
+
+    root = publication({"alpha": VALID, "beta": BETA, "gamma": VALID.replace("id: alpha", "id: gamma", 1)})
+    _override_macro(root, "confidence", "{% macro confidence(l) %}BRIEF[{{ g.id }}]", "blocks.md")
+    (root / "templates" / "blocks.md").write_text(
+        re.sub(
+            r"{% macro signal_block\(.*?{% endmacro %}\n",
+            lambda _: "{% macro signal_block(l) %}EDITION[{{ edition_label }}]{% endmacro %}\n",
+            (root / "templates" / "blocks.md").read_text(encoding="utf-8"),
+            count=1,
+            flags=re.S,
+        ),
+        encoding="utf-8",
+    )
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 0, result.stderr
+    for brief in ("alpha", "gamma"):
+        pages = sorted((root / "site").glob(f"*/*/{brief}.md"))
+        assert len(pages) > 3
+        for page in pages:
+            assert set(re.findall(r"BRIEF\[([^]]*)\]", page.read_text(encoding="utf-8"))) == {brief}, page
+        labels = {re.search(r"EDITION\[([^]]*)\]", page.read_text(encoding="utf-8")).group(1) for page in pages}
+        assert len(labels) > 1, labels
 
 
 _STRINGS = (

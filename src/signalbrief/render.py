@@ -256,8 +256,8 @@ def _once(context: Any, name: str, lang: str, block: Callable[..., Any], *args: 
     """`block(*args)`, rendered once for every edition and view of a brief that shows it in `lang`
     with the same citations: only for blocks made of the brief's public part (the same in every
     edition). Without a `block_memo` in the context (a publication that overrides blocks.html, whose
-    blocks may read more of the page), rendered every time."""
-    memo = context.get("block_memo")
+    blocks may read more of the page; `block_memo_md` and blocks.md for Markdown), rendered every time."""
+    memo = _memo(context, "block_memo")
     if memo is None:
         return block(*args, **kwargs)
     key = ("block", name, lang, context.get("cites_key"))
@@ -271,12 +271,18 @@ def _alike(context: Any, key: tuple, block: Callable[..., Any], *args: Any) -> A
     """`block(*args)`, rendered once per build for every page whose `key` is the same: for blocks of
     the theme's blocks.html that are made of nothing but `key` and the build's config (the grade
     table of a score). Without a `build_memo` in the context (an overridden blocks.html), every time."""
-    memo = context.get("build_memo")
+    memo = _memo(context, "build_memo")
     if memo is None:
         return block(*args)
     if key not in memo:
         memo[key] = block(*args)
     return memo[key]
+
+
+def _memo(context: Any, name: str) -> dict | None:
+    """A page's memo of blocks: `name` for HTML, `name_md` for Markdown (each blocks template may be
+    overridden on its own, and their blocks share names)."""
+    return context.get(name if context.eval_ctx.autoescape else f"{name}_md")
 
 
 def _cite(context: Any, target: Callable[[int], str], locked: bool) -> Cite:
