@@ -12,6 +12,7 @@ Ratios are per round, median with min–max.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from pathlib import Path
 
@@ -48,16 +49,33 @@ def main() -> None:
             },
             args.repeat,
         )
+        bare = runs["bare"]
         record(
             f"validate through the CLI, {args.count} briefs ({args.repeat} interleaved rounds, each a fresh process)",
-            ["what", "wall s, median (min–max)", "ratio to the bare loop, per round"],
+            ["what", "wall s, median (min–max)", "ratio to the bare loop, per round", "CPU s, median", "CPU ratio, per round"],
             [
-                ["`python -c` bare `yaml.load(CSafeLoader)` loop", seconds(runs["bare"]), "1.00×"],
-                ["`signalbrief validate`, cold (target ≤ 2×)", seconds(runs["cold"]), spread(ratios(runs["cold"], runs["bare"]))],
-                ["`signalbrief validate`, outcomes remembered", seconds(runs["warm"]), spread(ratios(runs["warm"], runs["bare"]))],
+                ["`python -c` bare `yaml.load(CSafeLoader)` loop", seconds(bare), "1.00×", cpu_seconds(bare), "1.00×"],
+                *(
+                    [what, seconds(runs[name]), spread(ratios(runs[name], bare)), cpu_seconds(runs[name]), spread(cpu_ratios(runs[name], bare))]
+                    for name, what in (
+                        ("cold", "`signalbrief validate`, cold (target ≤ 2×)"),
+                        ("warm", "`signalbrief validate`, outcomes remembered"),
+                    )
+                ),
             ],
             bench,
+            note="CPU: user + system seconds of the process; on a loaded machine the wall ratio swings with the load, the CPU ratio much less.",
         )
+
+
+def cpu_seconds(runs: list) -> str:
+    """Median CPU seconds of the runs."""
+    return f"{statistics.median(r.cpu for r in runs):.3f}"
+
+
+def cpu_ratios(top: list, bottom: list) -> list[float]:
+    """Each round's CPU seconds of `top` divided by that of `bottom`."""
+    return [a.cpu / b.cpu for a, b in zip(top, bottom, strict=True)]
 
 
 if __name__ == "__main__":

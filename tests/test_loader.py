@@ -131,3 +131,22 @@ def test_utf8_bom_is_accepted():
 def test_citation_in_a_flow_mapping_gets_a_hint():
     found = problems_of(b"summary: {en: Text [1].}\n")
     assert found[0].endswith("; inside {...} a `[` starts a list: quote the text, like {en: 'Text [1].'}")
+
+
+def test_tags_are_resolved_as_the_safe_loader_resolves_them():
+    """The loader's quicker tag resolution gives every node the tag PyYAML's safe loader gives it."""
+    import yaml
+
+    from signalbrief.loader import _Loader
+
+    raw = (
+        "a: NO\nb: 012\nc: '012'\nd: 12:30\ne: 0.90\nf: ~\ng: 2024-02-30\nh: .inf\ni: ''\nj:\n"
+        "k: [yes, Off, 0x1F, -1_000, +.5, 1e3, 3.0e+2, <<, '<<', null, Null, x]\n"
+        "l: {'': 1, 2001-12-14t21:59:43.10-05:00: t, ? q}\n"
+    )
+
+    def tags(node):
+        inner = node.value if isinstance(node.value, list) else []
+        return [node.tag, *(t for item in inner for part in (item if isinstance(item, tuple) else (item,)) for t in tags(part))]
+
+    assert tags(yaml.compose(raw, Loader=_Loader)) == tags(yaml.compose(raw, Loader=yaml.SafeLoader))

@@ -177,6 +177,14 @@ def test_markdown_links_are_not_citations(publication, run):
     assert run(root, "validate").exit_code == 0
 
 
+def test_citations_are_told_from_other_brackets_by_the_character_before_and_after():
+    from signalbrief.validate import CITATION
+
+    text = "[1] ![2] ][3] \\[4] [5](x) [6][r] [7]: a[8] [[9]] [10]"
+    assert CITATION.findall(text) == ["1", "8", "9", "10"]
+    assert [m.start() for m in CITATION.finditer(text)] == [0, 39, 44, 49]
+
+
 def test_uncited_source_is_a_warning_that_fails_only_with_strict(publication, run):
     text = VALID.replace("signed a memorandum [1].", "signed a memorandum.").replace("channels [1].", "channels.")
     root = publication({"alpha": text, "beta": BETA})

@@ -136,9 +136,13 @@ def _flag(value: Any) -> Any:
 
 
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
+# The common URL, an http(s) scheme and an ASCII host, which urlsplit would take: not parsed again.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s\x00-\x1f\x7f<>\"'`\\]*)?")
 
 
 def _url(value: str) -> str:
+    if _PLAIN_URL.fullmatch(value):
+        return value
     parts = urlsplit(value)
     if _URL_FORBIDDEN.search(value) or parts.scheme not in ("http", "https") or not parts.netloc:
         raise fail("url", f"{value!r} is not an http or https URL (spaces, quotes and <> must be %-encoded)")

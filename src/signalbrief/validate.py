@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import pickle
 import re
@@ -32,9 +31,12 @@ from signalbrief.fingerprints import fingerprint, provenance
 from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
 from signalbrief.model import Brief, Card, Need_, region_codes
+from signalbrief.quickcheck import Texts, quick_read
 
-# `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds.
-CITATION = re.compile(r"(?<![\]!\\])\[([0-9]+)\](?![(\[:])")
+# `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds. The character
+# before the `[` is looked at after it (a lookbehind over both), so the search jumps from `[` to `[`:
+# a pattern that starts with a lookbehind is tried at every character, 14 times slower.
+CITATION = re.compile(r"\[(?<![\]!\\]\[)([0-9]+)\](?![(\[:])")
 # Files the check cache does not know, from which checking them in worker processes pays for their start.
 PARALLEL_FROM = 256
 # The folders of each view's browse pages and further index pages (formats/browse.py): no brief's.
@@ -188,11 +190,12 @@ def validate(
         if remembered is not None:
             unknown = [e for e in todo if not remembered.knows(e.shown)]
             jobs = min(_spare_cores(), len(unknown) // (PARALLEL_FROM // 2))
-            if jobs > 1 and "fork" in mp.get_all_start_methods():
+            if jobs > 1 and _can_fork():
                 _check_in_workers(unknown, (context, root, jobs), remembered, packed)
                 todo = [e for e in todo if remembered.knows(e.shown)]
         for entry in todo:
-            _check_file(entry, context, root, (remembered, packed), (digests or {}).get(str(entry.path), ""))
+            digest = (digests or {}).get(str(entry.path), "")
+            _check_file(entry, context, root, (remembered, packed), digest, quick=not keep and not packed)
         if remembered is not None:
             remembered.save()
     _check_across(list(entries.values()))
@@ -210,6 +213,12 @@ def validate(
     return report
 
 
+def _can_fork() -> bool:
+    import multiprocessing  # imported when workers may start: most runs check too few files for them
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _spare_cores() -> int:
     """The cores this process may use that the machine's load leaves idle (as `make -l` reads it):
     on a busy machine, workers would only add their own start to the same CPU time."""
@@ -222,12 +231,14 @@ def _check_in_workers(
 ) -> None:
     """Check files the check cache does not know in `jobs` worker processes; each entry is filled
     in place with its outcome and remembered."""
+    import multiprocessing
+
     context, root, jobs = where
     region_codes()  # worked out once here, not again in each worker
     size = -(-len(entries) // (jobs * 4))
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
     # Forked workers inherit the chunks (never pickled); each task is a chunk's index.
-    with mp.get_context("fork").Pool(jobs, _Checker.start, (chunks, context, root, packed)) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, _Checker.start, (chunks, context, root, packed)) as pool:
         for index, outcomes in pool.imap_unordered(_Checker.check, range(len(chunks))):
             for entry, (outcome, checked) in zip(chunks[index], outcomes, strict=True):
                 entry.__dict__.update(outcome.__dict__)
@@ -252,7 +263,7 @@ class _Checker:
         outcomes = []
         with without_gc_pauses():
             for entry in chunks[index]:
-                _check_file(entry, context, root, (None, packed), "")
+                _check_file(entry, context, root, (None, packed), "", quick=not packed)
                 checked = entry.document is not None
                 _let_go(entry, packed)
                 outcomes.append((entry, checked))
@@ -286,9 +297,10 @@ def _inside(path: Path, root: Path) -> Path:
 
 
 def _check_file(
-    entry: _Entry, context: dict, root: Path, keeping: tuple[CheckCache | None, bool], digest: str
+    entry: _Entry, context: dict, root: Path, keeping: tuple[CheckCache | None, bool], digest: str, *, quick: bool
 ) -> None:
-    """Check one file, unless `remembered` (the check cache) knows its outcome; `packed`: keep its brief packed."""
+    """Check one file, unless `remembered` (the check cache) knows its outcome; `packed`: keep its brief packed;
+    `quick`: its full brief is not wanted, so a valid one is checked without building it."""
     remembered, packed = keeping
     if not _real_path(str(entry.path)).startswith(f"{root}{os.sep}"):
         message = "links to a file outside the publication; refusing to read it"
@@ -313,12 +325,13 @@ def _check_file(
         entry.guessed_id = _guessed_id(entry.path, raw)
         return
     entry.document = document
-    entry.brief, problems = read_model(Brief, document, context)
-    entry.problems.extend(problems)
-    if entry.brief is not None:
-        entry.problems.extend(stale_translations(entry.brief, document))
-        entry.card = Card.of(entry.brief)
-        entry.needs = tuple(_needs(entry.brief, context.get("languages") or written_codes()))
+    # Stale translations are found on the full brief; a file with `# mt:` stamps gets one.
+    found = quick_read(document.data, context) if quick and "# mt:" not in document.text else None
+    if found is not None:
+        entry.card, texts = found
+        entry.needs = tuple(_needs(texts, context.get("languages") or written_codes()))
+    else:
+        _check_model(entry, document, context)
     entry.id = _brief_id(entry)
     entry.draft, entry.see_also = _raw_links(document.data)
     entry.problems.extend(check_citations(document))
@@ -329,6 +342,17 @@ def _check_file(
     if remembered is not None:
         remembered.keep(entry)
         _let_go(entry, packed)
+
+
+def _check_model(entry: _Entry, document: Document, context: dict) -> None:
+    """Check a document against the model, keeping the brief, its card and its needs if it is valid."""
+    entry.brief, problems = read_model(Brief, document, context)
+    entry.problems.extend(problems)
+    if entry.brief is not None:
+        entry.problems.extend(stale_translations(entry.brief, document))
+        entry.card = Card.of(entry.brief)
+        texts = [(path, text.words) for path, text in entry.brief.texts()]
+        entry.needs = tuple(_needs(texts, context.get("languages") or written_codes()))
 
 
 def _let_go(entry: _Entry, packed: bool) -> None:
@@ -351,10 +375,9 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _needs(brief: Brief, targets: list[str]) -> Iterator[Need_]:
+def _needs(texts: Texts, targets: list[str]) -> Iterator[Need_]:
     """Every text lacking one of the publication's written languages, and the text to translate from."""
-    for path, text in brief.texts():
-        words = text.words
+    for path, words in texts:
         for target in targets:
             source = fallback(words, target) if words.get(target) is None else None
             if source is not None:
