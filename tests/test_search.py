@@ -3,9 +3,13 @@ while its pages are unchanged."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,18 +105,31 @@ def test_a_markdown_build_makes_no_index(publication, run):
     assert not list((root / "site").rglob("search"))
 
 
-def failing_pagefind(folder: Path) -> Path:
-    script = folder / "pagefind-fails"
-    script.write_text("#!/bin/sh\necho 'Error: the index could not be written' >&2\nexit 3\n", encoding="utf-8")
-    script.chmod(0o755)
-    return script
+# Pagefinds that fail: at once; after reading a little of what it was sent; answering with an error.
+FAILING = {
+    "fails": "echo 'Error: the index could not be written' >&2\nexit 3",
+    "stops": "head -c 1 >/dev/null\necho 'Error: stopped midway' >&2\nexit 9",
+    "answers an error": "printf '%s,' '{answer}'\nexec cat >/dev/null",
+}
+
+
+def failing_pagefind(folder: Path, how: str = "fails") -> Path:
+    error = {"message_id": 1, "payload": {"type": "Error", "message": "Invalid config supplied"}}
+    answer = base64.b64encode(json.dumps(error).encode()).decode()
+    return script(folder / "pagefind-fails", FAILING[how].replace("{answer}", answer))
+
+
+def script(path: Path, body: str) -> Path:
+    path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
 
 
 def snapshot(site: Path) -> dict[str, bytes]:
     return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("broken", ["fails", "missing", "no package"])
+@pytest.mark.parametrize("broken", [*FAILING, "missing", "no package"])
 def test_a_pagefind_failure_is_one_error_line_and_nothing_is_swapped_in(publication, run, tmp_path, monkeypatch, broken):
     root = publication()
     assert run(root, "build", "--allow-untranslated").exit_code == 0
@@ -121,7 +138,7 @@ def test_a_pagefind_failure_is_one_error_line_and_nothing_is_swapped_in(publicat
     if broken == "no package":
         monkeypatch.setitem(sys.modules, "pagefind.service", None)  # importing it fails
     else:
-        binary = failing_pagefind(tmp_path) if broken == "fails" else tmp_path / "no-such-pagefind"
+        binary = failing_pagefind(tmp_path, broken) if broken in FAILING else tmp_path / "no-such-pagefind"
         monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
     result = run(root, "build", "--allow-untranslated")
     assert result.exit_code == 4
@@ -129,6 +146,60 @@ def test_a_pagefind_failure_is_one_error_line_and_nothing_is_swapped_in(publicat
     assert len(lines) == 1 and lines[0].startswith("error: public/pagefind/0: cannot make the search index: "), lines
     assert snapshot(root / "site") == before
     assert not [p for p in (root / ".signalbrief").rglob("build-*")]  # no scratch folder left behind
+
+
+def test_a_build_starts_one_pagefind_per_core_however_many_shards_it_indexes(publication, run, tmp_path, monkeypatch):
+    """Pagefind loads its program and the Chinese dictionary once per process, not once per shard."""
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)  # 12 briefs: 8 shards in each edition
+    monkeypatch.setattr(search, "usable_cores", lambda: 2)
+    root = many_briefs(publication, 12)
+    started = tmp_path / "started"
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(script(tmp_path / "pagefind-counted", counted(started))))
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert 1 <= len(started.read_text(encoding="utf-8").splitlines()) <= 2
+    held = {str(shard_of(i, 8)) for i in briefs_of(root)}
+    for edition in EDITIONS:
+        index = root / "site" / edition / "pagefind"
+        assert shard_folders(index) == held
+        assert set(fragments(index)) == {f"/{v}/{i}/" for v in ("en", "zh") for i in briefs_of(root)}
+
+
+def counted(log: Path) -> str:
+    """A Pagefind that notes each start in `log`."""
+    return f'echo "$@" >> "{log}"\nexec "{pagefind_binary()}" "$@"'
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="dying with the parent is Linux's")
+def test_a_killed_build_takes_its_pagefind_with_it(publication, tmp_path):
+    root = publication()
+    started = tmp_path / "started"
+    hangs = script(tmp_path / "pagefind-hangs", f'echo $$ >> "{started}"\nexec sleep 600')
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(hangs)}
+    command = [sys.executable, "-m", "signalbrief", "-C", str(root), "build", "--allow-untranslated"]
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as building:
+        assert soon(lambda: started.is_file() and started.read_text(encoding="utf-8").strip(), 120)
+        building.kill()
+    pids = [int(pid) for pid in started.read_text(encoding="utf-8").split()]
+    assert soon(lambda: not [pid for pid in pids if alive(pid)], 10)
+
+
+def soon(condition, seconds: float) -> bool:
+    """Whether the condition holds within so many seconds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, waiting to be reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def test_pages_that_did_not_change_keep_their_index(publication, run):

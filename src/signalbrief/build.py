@@ -246,17 +246,22 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     assert output.staging is not None, "open() first"
-    todo, steps = [], dict(output.steps)
+    todo, steps, parts = [], dict(output.steps), dict.fromkeys(site.formats, 0)
     for edition in editions:
         for fmt in site.formats:
             for part, made_of in fmt.finish_parts(edition, steps).items():
                 key = stable_hash(site.base_key, fmt.name, "finish", edition, part, made_of)
                 if not output.reuse(key):
                     todo.append((key, partial(fmt.finish_files, edition, part, output.staging, steps)))
+                    parts[fmt] += 1
     if not todo:
         return
-    with ThreadPoolExecutor(min(len(todo), usable_cores())) as pool:
-        made = list(pool.map(lambda step: list(step[1]()), todo))
+    with contextlib.ExitStack() as held:
+        for fmt, count in parts.items():
+            if count:
+                held.enter_context(fmt.finishing(output.staging, count))
+        with ThreadPoolExecutor(min(len(todo), usable_cores())) as pool:
+            made = list(pool.map(lambda step: list(step[1]()), todo))
     for (key, _), files in zip(todo, made, strict=True):
         with output.step(key):
             _add(output, files)

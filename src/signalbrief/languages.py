@@ -63,11 +63,16 @@ class LanguageError(SignalbriefError):
     """Registered languages that contradict each other."""
 
 
+_manager: list = []  # signalbrief.plugins.plugin_manager, once first asked for
+
+
 def registered() -> dict[str, Language]:
     """Every registered language by code, signalbrief's own first."""
-    from signalbrief.plugins import plugin_manager  # loaded when asked: importing this module stays cheap
+    if not _manager:  # imported when asked (importing this module stays cheap), once: rendering asks per text
+        from signalbrief.plugins import plugin_manager
 
-    return _collect(plugin_manager())
+        _manager.append(plugin_manager)
+    return _collect(_manager[0]())
 
 
 @lru_cache(maxsize=4)

@@ -2,27 +2,28 @@
 
 Both outputs come from one token stream (markdown-it with raw HTML and images off), so a brief can
 never pass raw HTML, a `javascript:`, `vbscript:` or `data:` link, or anything else executable.
+A text with no Markdown syntax at all is that one text token, so it is rendered without the parser.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-# `text_join` is left off so that an escaped `\[1\]` stays a `text_special` token, not a citation.
-_PARSER = (
-    MarkdownIt("zero").enable(["emphasis", "link", "backticks", "escape", "entity", "newline"]).disable("text_join")
-)
 CITATION = re.compile(r"\[([0-9]+)\]")  # in a text token: `[n]` cites source n
 _SPACED_CITATION = re.compile(r"\s*\[[0-9]+\]")
 _SAFE_SCHEMES = ("", "http", "https", "mailto")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
 _BACKTICKS = re.compile(r"`+")
+# What can make markdown-it read a text as more than one text token: emphasis, code, escapes,
+# entities, line breaks (and what its normaliser rewrites), inline links. Reference links need
+# definitions, which inline parsing never has, so a lone `[n]` stays text.
+_SYNTAX = re.compile(r"[*_`\\&\n\r\x00]|\]\(")
 
 # `cite(n)` for the citation `[n]`: (link target, number shown), an empty target to leave the
 # citation out, or None to keep `[n]` as written.
@@ -39,17 +40,34 @@ def safe_href(href: str) -> str | None:
     return cleaned if scheme in _SAFE_SCHEMES else None
 
 
+@cache
+def _parser() -> Any:
+    """The inline parser, made (and markdown-it imported) when a text first has Markdown in it."""
+    from markdown_it import MarkdownIt
+
+    # `text_join` is left off so that an escaped `\[1\]` stays a `text_special` token, not a citation.
+    wanted = ["emphasis", "link", "backticks", "escape", "entity", "newline"]
+    return MarkdownIt("zero").enable(wanted).disable("text_join")
+
+
 @lru_cache(maxsize=4096)
 def inline_tokens(text: str) -> tuple:
     """The inline Markdown tokens of a text (the one parser every reader of brief text uses).
 
     Cached: a build renders each text in every edition and view; callers only read the tokens."""
-    parsed = _PARSER.parseInline(text, {})
+    parsed = _parser().parseInline(text, {})
     return tuple(parsed[0].children or []) if parsed else ()
+
+
+def has_syntax(text: str) -> bool:
+    """Whether a text may hold inline Markdown; without any, its one token is the text itself."""
+    return _SYNTAX.search(text) is not None
 
 
 def inline_html(text: str, cite: Cite) -> Markup:
     """Render a text's inline Markdown as HTML; `cite(n)` says where citation `[n]` links."""
+    if not has_syntax(text):  # most texts: no parse needed
+        return Markup(_cited_html(text, cite))
     out: list[str] = []
     in_link = False
     for token in inline_tokens(text):
@@ -81,6 +99,8 @@ def inline_html(text: str, cite: Cite) -> Markup:
 
 
 def _cited_html(text: str, cite: Cite) -> str:
+    if "[" not in text:
+        return str(escape(text))
     out, last = [], 0
     for match in CITATION.finditer(text):
         found = cite(int(match.group(1)))
@@ -99,6 +119,8 @@ def _cited_html(text: str, cite: Cite) -> str:
 def inline_markdown(text: str, footnote: Cite) -> str:
     """Re-write a text's inline Markdown cleanly: no raw HTML, unsafe links reduced to their text,
     citations as the plain number shown, `\\[n\\]` (`footnote(n)` says which, or to leave one out)."""
+    if not has_syntax(text):
+        return _cited_markdown(text, footnote)
     out: list[str] = []
     link: str | None = None
     for token in inline_tokens(text):
@@ -170,6 +192,8 @@ def markdown_cell(text: str) -> str:
 @lru_cache(maxsize=65536)
 def plain_text(text: str) -> str:
     """The words of a text without its Markdown or citations, for feeds, titles and link text."""
+    if not has_syntax(text):
+        return " ".join(_SPACED_CITATION.sub("", text).split())
     words = []
     for token in inline_tokens(text):
         if token.type == "text":

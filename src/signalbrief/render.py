@@ -104,6 +104,7 @@ class _Catalogs:
     def __init__(self) -> None:
         self.said: dict[tuple[str, str], str] = {}
         self.escaped: dict[tuple[str, str], str] = {}
+        self.final: dict[tuple[str, str, bool], str] = {}
 
     def gettext_in(self, lang: str, message: str) -> str:
         key = (lang, message)
@@ -121,6 +122,22 @@ class _Catalogs:
         if words is None:
             words = self.escaped[key] = escape(self.gettext_in(*key))
         return words
+
+    @pass_context
+    def say(self, context: Any, message: str, **variables: Any) -> str:
+        """`_()` and `{% trans %}`: what Jinja's newstyle gettext gives (the words formatted with
+        `variables`, always), in one call; without variables, worked out once per string."""
+        if variables:
+            return self._newstyle(context, message) % variables
+        key = (context["lang"], message, context.eval_ctx.autoescape)
+        words = self.final.get(key)
+        if words is None:
+            words = self.final[key] = self._newstyle(context, message) % {}
+        return words
+
+    def _newstyle(self, context: Any, message: str) -> str:
+        words = self.gettext(context, message)
+        return Markup(words) if context.eval_ctx.autoescape else words
 
 
 @pass_context
@@ -157,6 +174,8 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
     )
     catalogs = _Catalogs()
     env.install_gettext_callables(catalogs.gettext, _ngettext, newstyle=True)
+    # The same strings without Jinja's three calls per string (its `_` looks `gettext` up each time).
+    env.globals.update(gettext=catalogs.say, _=catalogs.say)
     env.globals.update(
         gettext_in=catalogs.gettext_in,
         term_label=term_label,
@@ -166,6 +185,7 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         marked_plain=marked_plain,
         pick=pick,
         once=_once,
+        alike=_alike,
         bilingual=[(lang.code, lang.html_lang) for lang in for_codes(BILINGUAL)],
     )
     if markdown:
@@ -236,14 +256,33 @@ def _once(context: Any, name: str, lang: str, block: Callable[..., Any], *args: 
     """`block(*args)`, rendered once for every edition and view of a brief that shows it in `lang`
     with the same citations: only for blocks made of the brief's public part (the same in every
     edition). Without a `block_memo` in the context (a publication that overrides blocks.html, whose
-    blocks may read more of the page), rendered every time."""
-    memo = context.get("block_memo")
+    blocks may read more of the page; `block_memo_md` and blocks.md for Markdown), rendered every time."""
+    memo = _memo(context, "block_memo")
     if memo is None:
         return block(*args, **kwargs)
     key = ("block", name, lang, context.get("cites_key"))
     if key not in memo:
         memo[key] = block(*args, **kwargs)
     return memo[key]
+
+
+@pass_context
+def _alike(context: Any, key: tuple, block: Callable[..., Any], *args: Any) -> Any:
+    """`block(*args)`, rendered once per build for every page whose `key` is the same: for blocks of
+    the theme's blocks.html that are made of nothing but `key` and the build's config (the grade
+    table of a score). Without a `build_memo` in the context (an overridden blocks.html), every time."""
+    memo = _memo(context, "build_memo")
+    if memo is None:
+        return block(*args)
+    if key not in memo:
+        memo[key] = block(*args)
+    return memo[key]
+
+
+def _memo(context: Any, name: str) -> dict | None:
+    """A page's memo of blocks: `name` for HTML, `name_md` for Markdown (each blocks template may be
+    overridden on its own, and their blocks share names)."""
+    return context.get(name if context.eval_ctx.autoescape else f"{name}_md")
 
 
 def _cite(context: Any, target: Callable[[int], str], locked: bool) -> Cite:
@@ -263,9 +302,15 @@ def _anchor(number: int) -> str:
     return f"#source-{number}"
 
 
+def _own(value: Text, lang: str) -> str | None:
+    """`value.get(lang)`; a language the text is written in needs no look-up in the registry."""
+    words = value.words.get(lang)
+    return value.get(lang) if words is None else words
+
+
 def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Markup:
     """A text's `body` in one language, labelled when it is machine translation or still missing."""
-    own = value.get(lang)
+    own = _own(value, lang)
     if own is None:
         other = fallback(value.words, lang) or lang
         # TRANSLATORS: shown before a text that is not yet in this language (the other one follows).
@@ -273,7 +318,7 @@ def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Mar
         shown = body(value.get(other) or "")
         pending = f'<span class="pending" data-pending="{lang}">{notice}</span>'
         return Markup(f'{pending} <span lang="{html_lang(other)}">{shown}</span>')
-    if value.is_machine(lang):
+    if value.machine and value.is_machine(lang):
         # TRANSLATORS: shown after a text translated by machine.
         label = escape(gettext_in(lang, "machine translation"))
         return Markup(f'<span data-mt="{lang}">{body(own)}</span><span class="mt-label">{label}</span>')
@@ -282,11 +327,11 @@ def _labelled_html(value: Text, lang: str, body: Callable[[str], Markup]) -> Mar
 
 def _labelled_markdown(value: Text, lang: str, body: Callable[[str], str]) -> str:
     """A text's `body` as Markdown in one language, with the same labels as the HTML."""
-    own = value.get(lang)
+    own = _own(value, lang)
     if own is None:
         notice = gettext_in(lang, "Translation pending")
         return f"*({notice})* {body(value.get(fallback(value.words, lang) or lang) or '')}"
-    if value.is_machine(lang):
+    if value.machine and value.is_machine(lang):
         return f"{body(own)} *({gettext_in(lang, 'machine translation')})*"
     return body(own)
 
@@ -326,12 +371,12 @@ def _markdown_line(value: Text, lang: str) -> str:
 def marked_plain(value: Text, lang: str) -> str:
     """A text's plain words with a short text marker when it is machine translation or missing,
     for feeds, `<title>` and `<meta>`, which hold no markup."""
-    own = value.get(lang)
+    own = _own(value, lang)
     if own is None:
         notice = gettext_in(lang, "Translation pending")
         # TRANSLATORS: before an untranslated text in feeds and <title>; {label} is "Translation pending".
         return gettext_in(lang, "({label}) ").format(label=notice) + plain(value, fallback(value.words, lang) or lang)
-    if value.is_machine(lang):
+    if value.machine and value.is_machine(lang):
         label = gettext_in(lang, "machine translation")
         # TRANSLATORS: after a machine-translated text in feeds and <title>; {label} is "machine translation".
         return plain_text(own) + gettext_in(lang, " ({label})").format(label=label)

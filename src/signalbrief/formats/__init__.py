@@ -12,6 +12,7 @@ that is unchanged, the step's files are taken from the previous build.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -103,6 +104,11 @@ class OutputFormat:
         """One part of the files made from an edition's finished output (a search index shard), which
         `folder` holds; they are made after every other step of the build."""
         return ()
+
+    def finishing(self, folder: Path, parts: int) -> AbstractContextManager[object]:
+        """Held while the build makes `parts` of this format's `finish_files` side by side from `folder`
+        (the search index: its Pagefind processes, shared by every shard)."""
+        return nullcontext()
 
 
 class LanguageFeed(OutputFormat):

@@ -5,18 +5,20 @@ holds no text of a higher tier."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
 import json
 import os
-import shutil
+import queue
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 
 from signalbrief.cache import stable_hash
-from signalbrief.cores import die_with_parent
+from signalbrief.cores import die_with_parent, usable_cores
 from signalbrief.errors import OutputError
 from signalbrief.formats import Files, OutputFormat
 from signalbrief.languages import BI, BILINGUAL
@@ -49,30 +51,44 @@ class SearchIndex(OutputFormat):
 
     name = "search-index"
 
+    pagefind: Pagefind | None = None  # while the build holds finishing()
+
+    @functools.cached_property
+    def binary(self) -> Path | None:
+        """The Pagefind program of this build, looked up once."""
+        return pagefind_binary()
+
     def finish_parts(self, edition: str, steps: Mapping[str, list[str]]) -> dict[str, object]:
         if not self.site.config.search:
             return {}
-        count, first, program = shard_count(len(self.site.cards)), self.first(), _program()
+        count, first, program = shard_count(len(self.site.cards)), self.first(), _program(self.binary)
         made_of: dict[str, list[str]] = {}
         for key, paths in sorted(steps.items()):
             for shard in sorted({self.shard(edition, path, count) for path in paths} - {None}):
                 made_of.setdefault(shard, []).append(key)
         return {shard: [keys, count, program, shard == first] for shard, keys in made_of.items()}
 
+    @contextlib.contextmanager
+    def finishing(self, folder: Path, parts: int) -> Iterator[Pagefind]:
+        # One Pagefind per core that indexes shards, not one per shard: each loads its program and the
+        # Chinese dictionary once. Started here, in the build's own thread, so that they die with it.
+        with Pagefind(self.binary, min(parts, usable_cores()), folder.parent) as self.pagefind:
+            try:
+                yield self.pagefind
+            finally:
+                self.pagefind = None
+
     def finish_files(self, edition: str, part: str, folder: Path, steps: Mapping[str, list[str]]) -> Files:
+        if self.pagefind is None:  # called outside a build's finishing(): a Pagefind of its own
+            with self.finishing(folder, 1):
+                return self.finish_files(edition, part, folder, steps)
         count = shard_count(len(self.site.cards))
         pages = sorted(p for paths in steps.values() for p in paths if self.shard(edition, p, count) == part)
         where = f"{edition}/{INDEX_FOLDER}/{part}"
-        with tempfile.TemporaryDirectory(prefix="build-search-", dir=folder.parent) as scratch:
-            # Only the shard's brief pages, in a folder of their own: the build folder may still hold
-            # pages of briefs that are gone, until the build is committed.
-            source, index = Path(scratch) / "site", Path(scratch) / "index"
-            for page in pages:
-                _link(folder / page, source / page.partition("/")[2])
-            _run_pagefind(where, source, index)
-            found = sorted(p for p in index.rglob("*") if p.is_file() and _shipped(p.name, part == self.first()))
-            files = [(f"{where}/{p.relative_to(index).as_posix()}", _stable(p)) for p in found]
-        return files
+        # Each page at its path in the edition, in order (Pagefind numbers the pages as they come).
+        made = self.pagefind.index(where, {page.partition("/")[2]: folder / page for page in pages})
+        shipped = sorted(name for name in made if _shipped(name, part == self.first()))
+        return [(f"{where}/{name}", _stable(name, made[name])) for name in shipped]
 
     def first(self) -> str:
         """The shard that also holds Pagefind's scripts: the first that holds a brief."""
@@ -124,9 +140,8 @@ def _shipped(name: str, first: bool) -> bool:
     return not name.startswith(UNUSED) and (first or not name.endswith(PROGRAM_FILES))
 
 
-def _program() -> list[object]:
+def _program(binary: Path | None) -> list[object]:
     """Which Pagefind would run (its path, size and time stamp): another version remakes the index."""
-    binary = pagefind_binary()
     try:
         info = binary.stat() if binary else None
     except OSError:
@@ -134,48 +149,169 @@ def _program() -> list[object]:
     return [str(binary), info.st_size, info.st_mtime_ns] if info else [str(binary)]
 
 
-def _stable(path: Path) -> bytes:
+def _stable(name: str, data: bytes) -> bytes:
     """A file of the index; its entry file with its keys sorted, since Pagefind lists the languages in
     any order (the same pages must give the same output, byte for byte)."""
-    data = path.read_bytes()
-    if path.name != ENTRY_FILE:
+    if name != ENTRY_FILE:
         return data
     return json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _link(page: Path, to: Path) -> None:
-    to.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(page, to)
-    except OSError:  # no hard links here: a copy does as well
-        shutil.copyfile(page, to)
+class PagefindFailed(Exception):
+    """Pagefind could not index: its reason, for the error line."""
 
 
-def _run_pagefind(where: str, source: Path, index: Path) -> None:
-    """Index the pages in `source` into `index`; a failure is one error line (exit 4)."""
-    binary = pagefind_binary()
-    if binary is None or not binary.is_file():
-        raise OutputError(f"{where}: cannot make the search index: the Pagefind program is missing")
-    # In a folder of its own and without PAGEFIND_ settings: a pagefind.yml or variable of the
-    # person building must not change what is indexed.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
-    command = [str(binary), "--site", str(source), "--output-path", str(index), "--silent"]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=source.parent,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-            preexec_fn=die_with_parent,  # a killed build's Pagefind must not write on into its scratch folder
-        )
-    except OSError as exc:
-        raise OutputError(f"{where}: cannot make the search index: {exc.strerror or exc}") from None
-    if done.returncode != 0 or not (index / "pagefind.js").is_file():
-        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-        reason = said[-1] if said else f"Pagefind exited with status {done.returncode}"
-        raise OutputError(f"{where}: cannot make the search index: {reason}")
+class Pagefind:
+    """Pagefind's service processes for one build (`pagefind --service`), each indexing one shard
+    at a time for whichever thread holds it."""
+
+    def __init__(self, binary: Path | None, processes: int, folder: Path):
+        self.binary, self.processes, self.folder = binary, max(1, processes), folder
+        self.idle: queue.SimpleQueue[Service] = queue.SimpleQueue()
+        self.started: list[Service] = []
+
+    def __enter__(self) -> Pagefind:
+        # A folder of its own to start in: a pagefind.yml of the person building must not change anything.
+        self.scratch = tempfile.TemporaryDirectory(prefix="build-search-", dir=self.folder)
+        if self.binary is not None and self.binary.is_file():
+            for number in range(self.processes):
+                self.started.append(Service(self.binary, Path(self.scratch.name), number))
+                self.idle.put(self.started[-1])
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            for service in self.started:
+                service.close(killed=exc_info[0] is not None)
+        finally:
+            self.scratch.cleanup()
+
+    def index(self, where: str, pages: Mapping[str, Path]) -> dict[str, bytes]:
+        """The files of an index of these pages (path in the index: page file); a failure is one
+        error line (exit 4)."""
+        if not self.started:
+            raise OutputError(f"{where}: cannot make the search index: the Pagefind program is missing")
+        service = self.idle.get()
+        try:
+            made = service.index(pages)
+        except PagefindFailed as failed:
+            raise OutputError(f"{where}: cannot make the search index: {failed}") from None
+        except OSError as exc:
+            raise OutputError(f"{where}: cannot make the search index: {exc.strerror or exc}") from None
+        finally:
+            self.idle.put(service)
+        if "pagefind.js" not in made:
+            raise OutputError(f"{where}: cannot make the search index: Pagefind made no pagefind.js")
+        return made
+
+
+class Service:
+    """One `pagefind --service` process, spoken to over its stdin and stdout: base64-encoded JSON
+    messages, each followed by a comma, answered one after another in the order sent."""
+
+    def __init__(self, binary: Path, folder: Path, number: int):
+        self.said = folder / f"pagefind-{number}.stderr"  # read back when it fails
+        self.unread = bytearray()
+        self.message_id = 0
+        self.broken: str | None = None
+        # Without PAGEFIND_ settings, which would change what is indexed.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
+        try:
+            with self.said.open("wb") as said:
+                self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                    [str(binary), "--service"],
+                    cwd=folder,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=said,
+                    preexec_fn=die_with_parent,  # a killed build's Pagefind must not write on
+                )
+        except OSError as exc:
+            self.process, self.broken = None, exc.strerror or str(exc)
+
+    def index(self, pages: Mapping[str, Path]) -> dict[str, bytes]:
+        """Index the pages (path in the site: page file) in a new index; return its files by path."""
+        (made,) = self.ask([{"type": "NewIndex", "config": None}])
+        index_id = made["index_id"]
+        requests: list[dict[str, object]] = [
+            {"type": "AddFile", "index_id": index_id, "file_path": path, "url": None, "file_contents": _text(page)}
+            for path, page in pages.items()
+        ]
+        requests += [{"type": "GetFiles", "index_id": index_id}, {"type": "DeleteIndex", "index_id": index_id}]
+        files = self.ask(requests)[-2]["files"]
+        return {Path(file["path"]).as_posix(): base64.b64decode(file["content"]) for file in files}
+
+    def ask(self, payloads: list[dict[str, object]]) -> list[dict]:
+        """Send these requests at once and return their answers (Pagefind reads while it works)."""
+        if self.broken is not None:
+            raise PagefindFailed(self.broken)
+        assert self.process is not None and self.process.stdin is not None
+        first = self.message_id + 1
+        messages = []
+        for payload in payloads:
+            self.message_id += 1
+            message = json.dumps({"message_id": self.message_id, "payload": payload}).encode()
+            messages.append(base64.b64encode(message) + b",")
+        try:
+            self.process.stdin.write(b"".join(messages))
+            self.process.stdin.flush()
+            return [self.answer(message_id) for message_id in range(first, self.message_id + 1)]
+        except PagefindFailed as failed:
+            self.broken = str(failed)
+            raise
+        except (BrokenPipeError, ConnectionResetError):
+            self.broken = self.ended()
+            raise PagefindFailed(self.broken) from None
+
+    def answer(self, message_id: int) -> dict:
+        """The next answer, which must be to this message."""
+        answer = json.loads(base64.b64decode(self.read_message()))
+        payload = answer.get("payload") or {}
+        if payload.get("type") == "Error":
+            raise PagefindFailed(str(payload.get("message") or "Pagefind reported an error"))
+        if answer.get("message_id") != message_id:
+            raise PagefindFailed(f"Pagefind answered message {answer.get('message_id')}, not {message_id}")
+        return payload
+
+    def read_message(self) -> bytes:
+        """The next message on Pagefind's stdout, up to its comma."""
+        assert self.process is not None and self.process.stdout is not None
+        out, start = self.process.stdout.fileno(), 0
+        while (end := self.unread.find(b",", start)) < 0:
+            start = len(self.unread)  # an answer of every file of an index comes in many reads
+            chunk = os.read(out, 1 << 20)
+            if not chunk:
+                raise PagefindFailed(self.ended())
+            self.unread += chunk
+        message = bytes(self.unread[:end])
+        del self.unread[: end + 1]
+        return message
+
+    def ended(self) -> str:
+        """Why Pagefind stopped: the last line it wrote on stderr, else its exit status."""
+        assert self.process is not None
+        status = self.process.wait()
+        try:
+            lines = self.said.read_bytes().decode("utf-8", "replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return lines[-1] if lines else f"Pagefind exited with status {status}"
+
+    def close(self, killed: bool) -> None:
+        """End the process: it stops at the end of its input; on a failed build, at once."""
+        with contextlib.suppress(OSError):
+            if self.process is not None:
+                if killed:
+                    self.process.kill()
+                with contextlib.suppress(BrokenPipeError):
+                    self.process.stdin.close()
+                self.process.wait()
+
+
+def _text(page: Path) -> str:
+    """A page of the build, which is UTF-8."""
+    return page.read_bytes().decode("utf-8", "replace")
 
 
 class SearchPages(OutputFormat):

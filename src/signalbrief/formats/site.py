@@ -64,6 +64,10 @@ class Site:
         self.markdown = make_environment(root, markdown=True)
         # Blocks of the theme's blocks.html are made of what their arguments give; an override's may not be.
         self.memo_blocks = not self.own_template("blocks.html")
+        self.memo_md_blocks = not self.own_template("blocks.md")
+        # Blocks made of what their key says, for every brief (render.alike): HTML, Markdown.
+        self.alike: dict = {}
+        self.alike_md: dict = {}
         self.list_rows: dict[tuple[str, str], dict[str, Markup]] = {}  # rows of lists, by view and way up
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
@@ -181,6 +185,9 @@ class Site:
             "page_base": f"{self.edition_url(edition)}{view}/" if self.config.base_url else "",
             "memo": memo,
             "block_memo": memo if self.memo_blocks else None,
+            "block_memo_md": memo.setdefault("markdown", {}) if self.memo_md_blocks else None,
+            "build_memo": self.alike if self.memo_blocks else None,
+            "build_memo_md": self.alike_md if self.memo_md_blocks else None,
         }
         context["cites_key"] = tuple(context["cites"])
         return BriefView(gated, edition, view, context)
