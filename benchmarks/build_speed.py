@@ -16,7 +16,8 @@ ratio taken per round: the tables give the median with its min–max.
   side's files and how many HTML pages show the same visible text (tags and whitespace aside).
   A second Hugo site escapes texts without parsing them as Markdown: less work than signalbrief
   does, a lower bound for Hugo's time on these pages.
-- copy: the full build (every edition, view and format) against `cp -r` of the output it wrote.
+- copy: the full build (every edition, view and format) against `cp -r` of the output it wrote, with
+  the search index (Pagefind) on and again with it off.
 - jobs: the full build with the process pinned to the first J usable cores, for each J of `--jobs`
   (the build's worker count follows the cores it may use); a J above the usable cores is skipped.
 """
@@ -172,7 +173,7 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
     )
 
 
-def versus_copy(bench: Session, folder: Path, count: int, repeat: int) -> None:
+def versus_copy(bench: Session, folder: Path, count: int, repeat: int, search: str) -> None:
     out, copy = bench.path("site"), bench.path("copy")
 
     def copied() -> Run:
@@ -182,7 +183,7 @@ def versus_copy(bench: Session, folder: Path, count: int, repeat: int) -> None:
     runs = interleaved({"build": lambda: our_build(folder, out, ["--allow-untranslated"]), "cp": copied}, repeat)
     files = sum(kinds(out).values())
     record(
-        f"full build against `cp -r` of its output, {count} briefs ({repeat} interleaved rounds)",
+        f"full build against `cp -r` of its output, {count} briefs, search index {search} ({repeat} interleaved rounds)",
         ["what", "wall s, median (min–max)", "CPU s", "peak RSS MB"],
         [
             [
@@ -242,7 +243,8 @@ def main() -> None:
         if "hugo" in parts:
             versus_hugo(bench, folder, args.count, args.repeat)
         if "copy" in parts:
-            versus_copy(bench, folder, args.count, args.repeat)
+            versus_copy(bench, folder, args.count, args.repeat, "on")
+            versus_copy(bench, without_search(folder, bench.path("pub-no-search")), args.count, args.repeat, "off")
         if "jobs" in parts:
             scaling(bench, folder, args.count, args.repeat, sorted({int(j) for j in args.jobs.split(",")}))
 
