@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from signalbrief.cache import stable_hash, without_gc_pauses
-from signalbrief.cores import die_with_parent, usable_cores
+from signalbrief.cores import can_fork, die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
@@ -291,7 +291,7 @@ def _render_briefs(
     jobs, progress = following
     jobs = worker_count(jobs)
     steps = sum(len(editions) for _, editions in todo)
-    if jobs <= 1 or steps < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or steps < PARALLEL_FROM or not can_fork():
         for done, (item, editions) in enumerate(todo, 1):
             _brief_files(site, output, item, editions)
             if progress:

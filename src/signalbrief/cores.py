@@ -19,6 +19,13 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    """Whether worker processes can be forked here (they inherit the parent's data, never pickled)."""
+    import multiprocessing  # imported when workers may start: most runs have too little work for them
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def die_with_parent() -> None:
     """Ask for SIGKILL when the parent dies (Linux; elsewhere nothing): a killed build's workers and
     programs must not write on into its hidden folders after the next build has cleared them."""

@@ -15,7 +15,7 @@ from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.checkcache import CheckCache
 from signalbrief.config import Config
 from signalbrief.configfile import load_config
-from signalbrief.cores import usable_cores
+from signalbrief.cores import can_fork, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, brief_files
 from signalbrief.errors import (
     InvalidInput,
@@ -190,7 +190,7 @@ def validate(
         if remembered is not None:
             unknown = [e for e in todo if not remembered.knows(e.shown)]
             jobs = min(_spare_cores(), len(unknown) // (PARALLEL_FROM // 2))
-            if jobs > 1 and _can_fork():
+            if jobs > 1 and can_fork():
                 _check_in_workers(unknown, (context, root, jobs), remembered, packed)
                 todo = [e for e in todo if remembered.knows(e.shown)]
         for entry in todo:
@@ -211,12 +211,6 @@ def validate(
             )
     report.problems.sort()
     return report
-
-
-def _can_fork() -> bool:
-    import multiprocessing  # imported when workers may start: most runs check too few files for them
-
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _spare_cores() -> int:
@@ -329,9 +323,9 @@ def _check_file(
     found = quick_read(document.data, context) if quick and "# mt:" not in document.text else None
     if found is not None:
         entry.card, texts = found
-        entry.needs = tuple(_needs(texts, context.get("languages") or written_codes()))
     else:
-        _check_model(entry, document, context)
+        texts = _check_model(entry, document, context)
+    entry.needs = tuple(_needs(texts, context.get("languages") or written_codes()))
     entry.id = _brief_id(entry)
     entry.draft, entry.see_also = _raw_links(document.data)
     entry.problems.extend(check_citations(document))
@@ -344,15 +338,15 @@ def _check_file(
         _let_go(entry, packed)
 
 
-def _check_model(entry: _Entry, document: Document, context: dict) -> None:
-    """Check a document against the model, keeping the brief, its card and its needs if it is valid."""
+def _check_model(entry: _Entry, document: Document, context: dict) -> Texts:
+    """Check a document against the model, keeping the brief and its card if it is valid; its texts."""
     entry.brief, problems = read_model(Brief, document, context)
     entry.problems.extend(problems)
-    if entry.brief is not None:
-        entry.problems.extend(stale_translations(entry.brief, document))
-        entry.card = Card.of(entry.brief)
-        texts = [(path, text.words) for path, text in entry.brief.texts()]
-        entry.needs = tuple(_needs(texts, context.get("languages") or written_codes()))
+    if entry.brief is None:
+        return []
+    entry.problems.extend(stale_translations(entry.brief, document))
+    entry.card = Card.of(entry.brief)
+    return [(path, text.words) for path, text in entry.brief.texts()]
 
 
 def _let_go(entry: _Entry, packed: bool) -> None:
