@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from signalbrief.errors import SignalbriefError, UsageError
@@ -63,16 +63,18 @@ class LanguageError(SignalbriefError):
     """Registered languages that contradict each other."""
 
 
-_manager: list = []  # signalbrief.plugins.plugin_manager, once first asked for
-
-
 def registered() -> dict[str, Language]:
     """Every registered language by code, signalbrief's own first."""
-    if not _manager:  # imported when asked (importing this module stays cheap), once: rendering asks per text
-        from signalbrief.plugins import plugin_manager
+    return _collect(_plugin_manager()())
 
-        _manager.append(plugin_manager)
-    return _collect(_manager[0]())
+
+@cache
+def _plugin_manager() -> Callable[[], Any]:
+    """signalbrief.plugins.plugin_manager, imported when first asked for (importing this module stays
+    cheap) and only then: rendering asks for the languages once per text."""
+    from signalbrief.plugins import plugin_manager
+
+    return plugin_manager
 
 
 @lru_cache(maxsize=4)
