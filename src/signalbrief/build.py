@@ -18,7 +18,7 @@ from signalbrief.cores import can_fork, die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
-from signalbrief.formats import Files, OutputFormat, groups, selected
+from signalbrief.formats import Files, OutputFormat, groups, preparing, selected
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
@@ -95,7 +95,7 @@ def build(
     given = options.output if options.output.is_absolute() else root / options.output
     target = real_output(given)
     work = work_folder(target, root / STATE_DIR)
-    with locked(work, options.output):
+    with locked(work, options.output), preparing():
         report = _build(root, options, target, work, progress, translating)
     report.seconds = time.perf_counter() - started
     return report
@@ -132,6 +132,8 @@ def _build(
     selected_views(config.languages, options.views)  # an unknown view is a usage error before anything is translated
     for kind in formats:
         kind.check(config)
+    for kind in formats:
+        kind.prepare(config, work)
     briefs = sorted(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),

@@ -11,8 +11,8 @@ that is unchanged, the step's files are taken from the previous build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -52,6 +52,33 @@ class HeadLink:
     href: str
 
 
+class Early:
+    """What formats started early for one build (`OutputFormat.prepare`): it ends with the build."""
+
+    def __init__(self, stack: ExitStack):
+        self.stack = stack
+        self.held: dict[str, object] = {}  # format name: what it started
+
+
+_builds: list[Early] = []
+
+
+@contextmanager
+def preparing() -> Iterator[Early]:
+    """Held for a whole build: what formats start early for it ends with it (killed if it fails)."""
+    with ExitStack() as stack:
+        _builds.append(Early(stack))
+        try:
+            yield _builds[-1]
+        finally:
+            _builds.pop()
+
+
+def early() -> Early | None:
+    """What formats started early for the build under way; None outside `preparing()`."""
+    return _builds[-1] if _builds else None
+
+
 class OutputFormat:
     """One kind of output; override the parts it has. `group` is what `--format` selects it by."""
 
@@ -67,6 +94,11 @@ class OutputFormat:
     def check(cls, config: Config) -> None:
         """Refuse (with a UsageError) a build this format cannot make with this config; called
         before anything is translated or written."""
+
+    @classmethod
+    def prepare(cls, config: Config, work: Path) -> None:
+        """Start what the build will need at its end, so that it loads while the build goes on (the
+        search index: Pagefind), putting it in `early()`; called once the build knows it renders."""
 
     def brief_key(self, item: CheckedBrief) -> object:
         """What one brief's files are made of, beside the edition: by default the brief itself,
