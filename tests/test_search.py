@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from signalbrief import build as build_module
 from signalbrief.build import BuildOptions, build
 from signalbrief.config import Config
 from signalbrief.formats import search
@@ -162,6 +163,43 @@ def test_a_build_starts_one_pagefind_per_core_however_many_shards_it_indexes(pub
         index = root / "site" / edition / "pagefind"
         assert shard_folders(index) == held
         assert set(fragments(index)) == {f"/{v}/{i}/" for v in ("en", "zh") for i in briefs_of(root)}
+
+
+def test_pagefind_starts_while_the_briefs_are_rendered(publication, run, tmp_path, monkeypatch):
+    """Pagefind's start and its Chinese dictionary take a while: they load while the build renders."""
+    root = publication()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "Changed body."), encoding="utf-8")
+    started = tmp_path / "started"
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(script(tmp_path / "pagefind-counted", counted(started))))
+    seen = []
+    rendering = build_module._brief_files
+
+    def renders(*args, **kwargs):
+        seen.append(soon(started.is_file, 10))
+        return rendering(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_brief_files", renders)
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert seen and all(seen)
+    assert "Changed body" in fragments(root / "site" / "public" / "pagefind")["/en/beta/"]
+
+
+def test_a_pagefind_started_for_nothing_is_ended(publication, run, tmp_path, monkeypatch):
+    """A build that changes no brief page starts Pagefind early all the same, and ends it."""
+    started = tmp_path / "started"
+    pids_noted = f'echo $$ >> "{started}"\nexec "{pagefind_binary()}" "$@"'
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(script(tmp_path / "pagefind-pids", pids_noted)))
+    root = publication()
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    started.unlink()
+    before = stamps(root / "site" / "public" / "pagefind")
+    (root / "site" / "public" / "en" / "feed.xml").unlink()  # the output changed: the build runs again
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert stamps(root / "site" / "public" / "pagefind") == before
+    assert soon(started.is_file, 10)
+    pids = [int(pid) for pid in started.read_text(encoding="utf-8").split()]
+    assert pids and not [pid for pid in pids if alive(pid)]
 
 
 def counted(log: Path) -> str:

@@ -13,16 +13,21 @@ import os
 import queue
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from signalbrief.cache import stable_hash
 from signalbrief.cores import die_with_parent, usable_cores
 from signalbrief.errors import OutputError
-from signalbrief.formats import Files, OutputFormat
-from signalbrief.languages import BI, BILINGUAL
+from signalbrief.formats import Files, OutputFormat, early
+from signalbrief.languages import BI, BILINGUAL, for_codes
 from signalbrief.render import gettext_in
+
+if TYPE_CHECKING:
+    from signalbrief.config import Config
 
 INDEX_FOLDER = "pagefind"
 ENTRY_FILE = "pagefind-entry.json"
@@ -33,6 +38,7 @@ PROGRAM_FILES = (".js", ".css", ".pagefind")
 SHARD_SIZE = 125  # briefs per shard, on average: Pagefind indexes 250 pages (en and zh) in about 0.6 s
 MOST_SHARDS = 16
 SEARCH_FOLDER = "search"  # in each view, beside the briefs: a reserved id
+SCRATCH_FOLDER = "pagefind-start"  # in the build's work folder: where Pagefind runs, empty
 
 
 def pagefind_binary() -> Path | None:
@@ -68,11 +74,25 @@ class SearchIndex(OutputFormat):
                 made_of.setdefault(shard, []).append(key)
         return {shard: [keys, count, program, shard == first] for shard, keys in made_of.items()}
 
+    @classmethod
+    def prepare(cls, config: Config, work: Path) -> None:
+        # Pagefind takes a while to start and to load the Chinese dictionary: done while the build renders.
+        held = early()
+        if config.search and held is not None:
+            pagefind = held.stack.enter_context(Pagefind(pagefind_binary(), usable_cores(), work, warm_pages(config)))
+            held.held[cls.name] = pagefind
+
     @contextlib.contextmanager
     def finishing(self, folder: Path, parts: int) -> Iterator[Pagefind]:
         # One Pagefind per core that indexes shards, not one per shard: each loads its program and the
-        # Chinese dictionary once. Started here, in the build's own thread, so that they die with it.
-        with Pagefind(self.binary, min(parts, usable_cores()), folder.parent) as self.pagefind:
+        # Chinese dictionary once. Started in the build's own thread, so that they die with it.
+        held = early()
+        started = held.held.pop(self.name, None) if held is not None else None
+        if isinstance(started, Pagefind) and started.binary == self.binary:  # started by prepare(): it ends the build
+            pagefinding: contextlib.AbstractContextManager[Pagefind] = contextlib.nullcontext(started)
+        else:
+            pagefinding = Pagefind(self.binary, min(parts, usable_cores()), folder.parent)
+        with pagefinding as self.pagefind:
             try:
                 yield self.pagefind
             finally:
@@ -140,6 +160,16 @@ def _shipped(name: str, first: bool) -> bool:
     return not name.startswith(UNUSED) and (first or not name.endswith(PROGRAM_FILES))
 
 
+def warm_pages(config: Config) -> dict[str, str]:
+    """A small page in each of the publication's languages, which Pagefind indexes as it starts (the
+    first Chinese page loads its dictionary)."""
+    page = '<html lang="{}"><body><p>{}</p></body></html>'
+    return {
+        f"{lang.code}/index.html": page.format(lang.html_lang, " ".join(lang.labels.values()))
+        for lang in for_codes(config.languages)
+    }
+
+
 def _program(binary: Path | None) -> list[object]:
     """Which Pagefind would run (its path, size and time stamp): another version remakes the index."""
     try:
@@ -165,32 +195,49 @@ class Pagefind:
     """Pagefind's service processes for one build (`pagefind --service`), each indexing one shard
     at a time for whichever thread holds it."""
 
-    def __init__(self, binary: Path | None, processes: int, folder: Path):
+    def __init__(self, binary: Path | None, processes: int, folder: Path, warm: Mapping[str, str] | None = None):
         self.binary, self.processes, self.folder = binary, max(1, processes), folder
+        self.warm = warm or {}  # pages each process indexes first, in a thread of its own, then forgets
         self.idle: queue.SimpleQueue[Service] = queue.SimpleQueue()
         self.started: list[Service] = []
+        self.warming: list[threading.Thread] = []
+        self.used = False
 
     def __enter__(self) -> Pagefind:
         # A folder of its own to start in: a pagefind.yml of the person building must not change anything.
-        self.scratch = tempfile.TemporaryDirectory(prefix="build-search-", dir=self.folder)
+        # Not a build-* folder, which a build starting removes (Pagefind must keep the folder it started in).
+        scratch = self.folder / SCRATCH_FOLDER
         if self.binary is not None and self.binary.is_file():
-            for number in range(self.processes):
-                self.started.append(Service(self.binary, Path(self.scratch.name), number))
-                self.idle.put(self.started[-1])
+            with contextlib.suppress(FileExistsError):
+                scratch.mkdir()
+            self.started = [Service(self.binary, scratch) for _ in range(self.processes)]
+        for service in self.started:  # every process forked before the first thread starts
+            if self.warm:
+                self.warming.append(threading.Thread(target=self.warmed, args=(service,), daemon=True))
+                self.warming[-1].start()
+            else:
+                self.idle.put(service)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        try:
-            for service in self.started:
-                service.close(killed=exc_info[0] is not None)
-        finally:
-            self.scratch.cleanup()
+        for service in self.started:  # unused, they are warming up: no use waiting for them
+            service.close(killed=exc_info[0] is not None or not self.used)
+        for thread in self.warming:
+            thread.join()
+
+    def warmed(self, service: Service) -> None:
+        """Index the warm-up pages, then offer the service to the shards; a failure is left for the
+        first shard to report."""
+        with contextlib.suppress(PagefindFailed, OSError, ValueError):
+            service.index(self.warm)
+        self.idle.put(service)
 
     def index(self, where: str, pages: Mapping[str, Path]) -> dict[str, bytes]:
         """The files of an index of these pages (path in the index: page file); a failure is one
         error line (exit 4)."""
         if not self.started:
             raise OutputError(f"{where}: cannot make the search index: the Pagefind program is missing")
+        self.used = True
         service = self.idle.get()
         try:
             made = service.index(pages)
@@ -209,29 +256,28 @@ class Service:
     """One `pagefind --service` process, spoken to over its stdin and stdout: base64-encoded JSON
     messages, each followed by a comma, answered one after another in the order sent."""
 
-    def __init__(self, binary: Path, folder: Path, number: int):
-        self.said = folder / f"pagefind-{number}.stderr"  # read back when it fails
+    def __init__(self, binary: Path, folder: Path):
+        self.said = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close()): read back when it fails
         self.unread = bytearray()
         self.message_id = 0
         self.broken: str | None = None
         # Without PAGEFIND_ settings, which would change what is indexed.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
         try:
-            with self.said.open("wb") as said:
-                self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                    [str(binary), "--service"],
-                    cwd=folder,
-                    env=env,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=said,
-                    preexec_fn=die_with_parent,  # a killed build's Pagefind must not write on
-                )
+            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [str(binary), "--service"],
+                cwd=folder,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.said,
+                preexec_fn=die_with_parent,  # a killed build's Pagefind must not write on
+            )
         except OSError as exc:
             self.process, self.broken = None, exc.strerror or str(exc)
 
-    def index(self, pages: Mapping[str, Path]) -> dict[str, bytes]:
-        """Index the pages (path in the site: page file) in a new index; return its files by path."""
+    def index(self, pages: Mapping[str, Path | str]) -> dict[str, bytes]:
+        """Index the pages (path in the site: page file or text) in a new index; return its files by path."""
         (made,) = self.ask([{"type": "NewIndex", "config": None}])
         index_id = made["index_id"]
         requests: list[dict[str, object]] = [
@@ -293,8 +339,9 @@ class Service:
         assert self.process is not None
         status = self.process.wait()
         try:
-            lines = self.said.read_bytes().decode("utf-8", "replace").strip().splitlines()
-        except OSError:
+            self.said.seek(0)
+            lines = self.said.read().decode("utf-8", "replace").strip().splitlines()
+        except (OSError, ValueError):
             lines = []
         return lines[-1] if lines else f"Pagefind exited with status {status}"
 
@@ -307,11 +354,12 @@ class Service:
                 with contextlib.suppress(BrokenPipeError):
                     self.process.stdin.close()
                 self.process.wait()
+        self.said.close()
 
 
-def _text(page: Path) -> str:
-    """A page of the build, which is UTF-8."""
-    return page.read_bytes().decode("utf-8", "replace")
+def _text(page: Path | str) -> str:
+    """A page of the build, which is UTF-8 (or a page's text)."""
+    return page if isinstance(page, str) else page.read_bytes().decode("utf-8", "replace")
 
 
 class SearchPages(OutputFormat):
