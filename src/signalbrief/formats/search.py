@@ -28,6 +28,7 @@ from signalbrief.render import gettext_in
 
 if TYPE_CHECKING:
     from signalbrief.config import Config
+    from signalbrief.formats.site import Site
 
 INDEX_FOLDER = "pagefind"
 ENTRY_FILE = "pagefind-entry.json"
@@ -59,6 +60,10 @@ class SearchIndex(OutputFormat):
 
     pagefind: Pagefind | None = None  # while the build holds finishing()
 
+    def __init__(self, site: Site):
+        super().__init__(site)
+        self.sorted_pages: dict[str, tuple[Mapping[str, list[str]], dict]] = {}  # by edition: its steps, its shards
+
     @functools.cached_property
     def binary(self) -> Path | None:
         """The Pagefind program of this build, looked up once."""
@@ -68,11 +73,28 @@ class SearchIndex(OutputFormat):
         if not self.site.config.search:
             return {}
         count, first, program = shard_count(len(self.site.cards)), self.first(), _program(self.binary)
-        made_of: dict[str, list[str]] = {}
-        for key, paths in sorted(steps.items()):
-            for shard in sorted({self.shard(edition, path, count) for path in paths} - {None}):
-                made_of.setdefault(shard, []).append(key)
+        made_of = {shard: sorted(keys) for shard, (keys, _) in self.pages(edition, steps).items()}
         return {shard: [keys, count, program, shard == first] for shard, keys in made_of.items()}
+
+    def pages(self, edition: str, steps: Mapping[str, list[str]]) -> dict[str, tuple[set[str], list[str]]]:
+        """Each shard of the edition: the steps that wrote its pages and the pages, in order; worked out
+        once for all the edition's shards."""
+        held = self.sorted_pages.get(edition)
+        if held is not None and held[0] is steps:
+            return held[1]
+        count = shard_count(len(self.site.cards))
+        found: dict[str, tuple[set[str], list[str]]] = {}
+        for key, paths in steps.items():
+            for path in paths:
+                shard = self.shard(edition, path, count)
+                if shard is not None:
+                    keys, pages = found.setdefault(shard, (set(), []))
+                    keys.add(key)
+                    pages.append(path)
+        for _, pages in found.values():
+            pages.sort()
+        self.sorted_pages[edition] = (steps, found)
+        return found
 
     @classmethod
     def prepare(cls, config: Config, work: Path) -> None:
@@ -102,8 +124,7 @@ class SearchIndex(OutputFormat):
         if self.pagefind is None:  # called outside a build's finishing(): a Pagefind of its own
             with self.finishing(folder, 1):
                 return self.finish_files(edition, part, folder, steps)
-        count = shard_count(len(self.site.cards))
-        pages = sorted(p for paths in steps.values() for p in paths if self.shard(edition, p, count) == part)
+        pages = self.pages(edition, steps).get(part, (set(), []))[1]
         where = f"{edition}/{INDEX_FOLDER}/{part}"
         # Each page at its path in the edition, in order (Pagefind numbers the pages as they come).
         made = self.pagefind.index(where, {page.partition("/")[2]: folder / page for page in pages})
