@@ -316,9 +316,9 @@ def test_search_false_in_the_config_builds_no_index_no_search_page_and_no_search
 
 
 @pytest.mark.parametrize(
-    ("briefs", "count"), [(0, 1), (1, 1), (125, 1), (126, 2), (250, 2), (251, 4), (1000, 8), (1001, 16), (10**5, 16)]
+    ("briefs", "count"), [(0, 1), (1, 1), (64, 1), (65, 2), (128, 2), (129, 4), (513, 16), (1000, 16), (10**5, 16)]
 )
-def test_the_shard_count_is_the_smallest_power_of_two_for_125_briefs_a_shard_at_most_16(briefs, count):
+def test_the_shard_count_is_the_smallest_power_of_two_for_64_briefs_a_shard_at_most_16(briefs, count):
     assert shard_count(briefs) == count
 
 

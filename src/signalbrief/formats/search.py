@@ -36,7 +36,7 @@ ENTRY_FILE = "pagefind-entry.json"
 UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
 # Pagefind's program: the search page loads it from the first shard only (merged shards use its WebAssembly).
 PROGRAM_FILES = (".js", ".css", ".pagefind")
-SHARD_SIZE = 125  # briefs per shard, on average: Pagefind indexes 250 pages (en and zh) in about 0.6 s
+SHARD_SIZE = 64  # briefs per shard, on average: an edit re-indexes its brief's shard (~128 pages) in each edition
 MOST_SHARDS = 16
 SEARCH_FOLDER = "search"  # in each view, beside the briefs: a reserved id
 SCRATCH_FOLDER = "pagefind-start"  # in the build's work folder: where Pagefind runs, empty
