@@ -202,6 +202,23 @@ def test_a_pagefind_started_for_nothing_is_ended(publication, run, tmp_path, mon
     assert pids and not [pid for pid in pids if alive(pid)]
 
 
+def test_an_edit_starts_one_pagefind_per_edition_and_a_full_build_one_per_core(publication, run, tmp_path, monkeypatch):
+    """Started early, Pagefind runs as many processes as an edit has shards (one an edition), not one per
+    core; a build with more shards starts the others when it needs them."""
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)  # 12 briefs: 8 shards in each edition
+    monkeypatch.setattr(search, "usable_cores", lambda: len(EDITIONS) + 1)
+    started = tmp_path / "started"
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(script(tmp_path / "pagefind-counted", counted(started))))
+    root = many_briefs(publication, 12)
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert len(started.read_text(encoding="utf-8").splitlines()) == len(EDITIONS) + 1
+    started.unlink()
+    (root / "briefs" / "b03.yaml").write_text(BETA.replace("Body.", "Changed body."), encoding="utf-8")
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert len(started.read_text(encoding="utf-8").splitlines()) == len(EDITIONS)
+    assert "Changed body" in fragments(root / "site" / "public" / "pagefind")["/en/b03/"]
+
+
 def counted(log: Path) -> str:
     """A Pagefind that notes each start in `log`."""
     return f'echo "$@" >> "{log}"\nexec "{pagefind_binary()}" "$@"'

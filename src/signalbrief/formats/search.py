@@ -99,9 +99,11 @@ class SearchIndex(OutputFormat):
     @classmethod
     def prepare(cls, config: Config, work: Path) -> None:
         # Pagefind takes a while to start and to load the Chinese dictionary: done while the build renders.
+        # As many as an edit needs (one shard in each edition); a build with more shards starts the rest later.
         held = early()
         if config.search and held is not None:
-            pagefind = held.stack.enter_context(Pagefind(pagefind_binary(), usable_cores(), work, warm_pages(config)))
+            processes = min(usable_cores(), len(config.edition_ids))
+            pagefind = held.stack.enter_context(Pagefind(pagefind_binary(), processes, work, warm_pages(config)))
             held.held[cls.name] = pagefind
 
     @contextlib.contextmanager
@@ -111,6 +113,7 @@ class SearchIndex(OutputFormat):
         held = early()
         started = held.held.pop(self.name, None) if held is not None else None
         if isinstance(started, Pagefind) and started.binary == self.binary:  # started by prepare(): it ends the build
+            started.grow(min(parts, usable_cores()))
             pagefinding: contextlib.AbstractContextManager[Pagefind] = contextlib.nullcontext(started)
         else:
             pagefinding = Pagefind(self.binary, min(parts, usable_cores()), folder.parent)
@@ -222,22 +225,17 @@ class Pagefind:
         self.idle: queue.SimpleQueue[Service] = queue.SimpleQueue()
         self.started: list[Service] = []
         self.warming: list[threading.Thread] = []
-        self.used = False
+        self.used = self.entered = False
 
     def __enter__(self) -> Pagefind:
-        # A folder of its own to start in: a pagefind.yml of the person building must not change anything.
-        # Not a build-* folder, which a build starting removes (Pagefind must keep the folder it started in).
-        scratch = self.folder / SCRATCH_FOLDER
-        if self.binary is not None and self.binary.is_file():
-            with contextlib.suppress(FileExistsError):
-                scratch.mkdir()
-            self.started = [Service(self.binary, scratch) for _ in range(self.processes)]
+        self.grow(self.processes)
         for service in self.started:  # every process forked before the first thread starts
             if self.warm:
                 self.warming.append(threading.Thread(target=self.warmed, args=(service,), daemon=True))
                 self.warming[-1].start()
             else:
                 self.idle.put(service)
+        self.entered = True
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -245,6 +243,20 @@ class Pagefind:
             service.close(killed=exc_info[0] is not None or not self.used)
         for thread in self.warming:
             thread.join()
+
+    def grow(self, processes: int) -> None:
+        """Start processes up to this many, each offered to the shards as soon as it is started."""
+        # A folder of its own to start in: a pagefind.yml of the person building must not change anything.
+        # Not a build-* folder, which a build starting removes (Pagefind must keep the folder it started in).
+        scratch = self.folder / SCRATCH_FOLDER
+        if self.binary is None or not self.binary.is_file():
+            return
+        with contextlib.suppress(FileExistsError):
+            scratch.mkdir()
+        while len(self.started) < processes:
+            self.started.append(Service(self.binary, scratch))
+            if self.entered:  # grown for a build with more shards: no warm-up, it is needed now
+                self.idle.put(self.started[-1])
 
     def warmed(self, service: Service) -> None:
         """Index the warm-up pages, then offer the service to the shards; a failure is left for the
