@@ -56,15 +56,22 @@ class LoadedBrief:
         shown: str,
         digest: str,
         card: Card,
-        needs: tuple[Need_, ...],
+        needs: tuple[Need_, ...] | bytes,  # bytes: `pack_needs`
         context: dict,
         brief: Brief | None = None,
         document: Document | None = None,
         packed: bytes | None = None,
     ):
         self.id, self.path, self.shown, self.digest = id, path, shown, digest
-        self.card, self.needs, self.context = card, needs, context
+        self.card, self.context = card, context
+        self._needs = needs
         self._brief, self._document, self._packed = brief, document, packed
+
+    @property
+    def needs(self) -> tuple[Need_, ...]:
+        """The texts that lack a language (see `_needs`)."""
+        held = self._needs
+        return unpack_needs(held) if isinstance(held, bytes) else held
 
     @property
     def brief(self) -> Brief:
@@ -106,6 +113,16 @@ def pack(brief: Brief) -> bytes:
 
 def unpack(packed: bytes) -> Brief:
     return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack` in this build
+
+
+def pack_needs(needs: tuple[Need_, ...]) -> tuple[Need_, ...] | bytes:
+    """A brief's needs in one small object: as tuples they hold every text lacking a language
+    (some KB a brief, for the whole build); packed, about a tenth."""
+    return zlib.compress(pickle.dumps(needs, protocol=pickle.HIGHEST_PROTOCOL), 1) if needs else ()
+
+
+def unpack_needs(packed: bytes) -> tuple[Need_, ...]:
+    return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack_needs` in this build
 
 
 @dataclass
@@ -206,8 +223,10 @@ def validate(
         report.problems.extend(entry.problems)
         if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
             kept = (entry.brief, entry.document, None) if keep else (None, None, entry.packed)
+            needs = pack_needs(entry.needs) if packed else entry.needs
+            entry.needs = ()
             report.briefs.append(
-                LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, entry.needs, context, *kept)
+                LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, needs, context, *kept)
             )
     report.problems.sort()
     return report
