@@ -137,6 +137,8 @@ def _build(
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
     fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
+    pending = len(translation.missing)
+    translation.missing = []  # one object per text left untranslated: counted, not kept while rendering
     key = stable_hash(replace(options, jobs=0), _plugged(formats, rules))
     site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
     output = Output(target, previous.live, previous.spare, work)
@@ -151,7 +153,7 @@ def _build(
         report.warnings,
         translation.texts_remembered,
         translation.translated,
-        len(translation.missing),
+        pending,
     )
 
 
