@@ -115,7 +115,7 @@ def unpack(packed: bytes) -> Brief:
     return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack` in this build
 
 
-def pack_needs(needs: tuple[Need_, ...]) -> tuple[Need_, ...] | bytes:
+def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | bytes:
     """A brief's needs in one small object: as tuples they hold every text lacking a language
     (some KB a brief, for the whole build); packed, about a tenth."""
     return zlib.compress(pickle.dumps(needs, protocol=pickle.HIGHEST_PROTOCOL), 1) if needs else ()
@@ -157,12 +157,23 @@ class _Entry:
     document: Document | None = None
     brief: Brief | None = None
     card: Card | None = None
-    needs: tuple[Need_, ...] = ()
+    held_needs: tuple[Need_, ...] | bytes = ()  # see `needs`
     packed: bytes | None = None  # the brief, `pack`ed, when checked in this run without keeping it
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
     see_also: tuple[tuple[Path_, str | None], ...] = ()  # (where, target) of each link as written; None: not text
     guessed_id: str | None = None  # of a file that could not be parsed, so links to it are not "unknown"
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def needs(self) -> tuple[Need_, ...]:
+        """The texts that lack a language; a build holds them packed (`pack_needs`) from the moment
+        they are known, so the tuples of thousands of briefs are never all in memory at once."""
+        held = self.held_needs
+        return unpack_needs(held) if isinstance(held, bytes) else held
+
+    @needs.setter
+    def needs(self, needs: tuple[Need_, ...]) -> None:
+        self.held_needs = needs
 
     def locate(self, path: Path_) -> Location:
         """Where a field is; the file is read again if its document was not kept."""
@@ -223,8 +234,7 @@ def validate(
         report.problems.extend(entry.problems)
         if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
             kept = (entry.brief, entry.document, None) if keep else (None, None, entry.packed)
-            needs = pack_needs(entry.needs) if packed else entry.needs
-            entry.needs = ()
+            needs = pack_needs(entry.needs) if packed and not isinstance(entry.held_needs, bytes) else entry.held_needs
             report.briefs.append(
                 LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, needs, context, *kept)
             )
@@ -352,6 +362,8 @@ def _check_file(
     # recomposed from the text on demand. The model holds what is valid; the raw data was for checking.
     document.forget_nodes()
     document.data = None
+    if packed:
+        entry.held_needs = pack_needs(entry.needs)
     if remembered is not None:
         remembered.keep(entry)
         _let_go(entry, packed)
