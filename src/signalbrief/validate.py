@@ -49,6 +49,8 @@ class LoadedBrief:
     """A valid brief: its file, its card, the texts that lack a language, and the full brief: kept
     whole, kept packed (see `pack`) when this run parsed the file, else read again from the file."""
 
+    __slots__ = ("_brief", "_document", "_needs", "_packed", "_path", "card", "context", "digest", "id", "shown")
+
     def __init__(
         self,
         id: str,
@@ -62,7 +64,8 @@ class LoadedBrief:
         document: Document | None = None,
         packed: bytes | None = None,
     ):
-        self.id, self.path, self.shown, self.digest = id, path, shown, digest
+        # The path as text: a Path object is some hundred bytes more, for every brief of the build.
+        self.id, self._path, self.shown, self.digest = id, str(path), shown, digest
         self.card, self.context = card, context
         self._needs = needs
         self._brief, self._document, self._packed = brief, document, packed
@@ -72,6 +75,10 @@ class LoadedBrief:
         """The texts that lack a language (see `_needs`)."""
         held = self._needs
         return unpack_needs(held) if isinstance(held, bytes) else held
+
+    @property
+    def path(self) -> Path:
+        return Path(self._path)
 
     @property
     def brief(self) -> Brief:
