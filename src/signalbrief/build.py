@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -243,8 +242,6 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
 def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
     """The files made from each edition's finished output (its search index's shards), once all else
     is written; the parts that cannot be reused are made side by side (each runs a program, Pagefind)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     assert output.staging is not None, "open() first"
     todo, steps, parts = [], dict(output.steps), dict.fromkeys(site.formats, 0)
     for edition in editions:
@@ -256,6 +253,8 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
                     parts[fmt] += 1
     if not todo:
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     with contextlib.ExitStack() as held:
         for fmt, count in parts.items():
             if count:
@@ -301,6 +300,8 @@ def _render_briefs(
     size = max(1, len(todo) // (jobs * 8))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     done = 0
+    import multiprocessing  # only a build that renders many briefs starts workers
+
     # Forked workers inherit the initializer's arguments (never pickled); each task is a chunk's index.
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_Worker.start, initargs=(os.getpid(), site, output, chunks)) as pool:
