@@ -21,6 +21,7 @@ from signalbrief.formats import Files, OutputFormat, groups, selected
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
+    Sources,
     folder_digest,
     forget_old_states,
     load_state,
@@ -30,7 +31,6 @@ from signalbrief.incremental import (
     untouched,
 )
 from signalbrief.languages import selected_views
-from signalbrief.loader import read_limited
 from signalbrief.plugins import PluginError, plugin_manager
 from signalbrief.translate import GLOSSARY_FILE, MEMORY_FILE, models
 from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
@@ -79,6 +79,9 @@ class BuildReport:
 Progress = Callable[[int, int], None]  # (done, total) rendering steps
 # Below this many brief renderings, starting worker processes costs more than it saves.
 PARALLEL_FROM = 48
+# A brief file's stamp is recorded only once it is this old: a file written again within the same
+# tick of the file system's clock, at the same size, would otherwise keep its stamp.
+SETTLED_NS = 2_000_000_000
 
 
 def build(
@@ -112,7 +115,7 @@ def _build(
     with without_gc_pauses():  # large JSON: many containers, no cycles
         previous = load_state(work)
     rules = registered_rules()
-    contents = _brief_digests(root, options)
+    contents, sources = _brief_digests(root, options, previous.sources)
     translation_context = _translation_context(root)
     inputs = _inputs_digest(root, options, contents, translation_context, _plugins_key(rules))
     if previous.inputs == inputs and untouched(previous, target):
@@ -140,7 +143,7 @@ def _build(
     site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
     output = Output(target, previous.live, previous.spare, work)
     tree = _write_site(site, output, editions, progress, options.jobs)
-    save_state(work, BuildState(inputs, len(briefs), tree), output.spared)
+    save_state(work, BuildState(inputs, len(briefs), tree, sources=sources), output.spared)
     _prune(root / STATE_DIR, work)
     return BuildReport(
         len(briefs),
@@ -413,18 +416,42 @@ def _rule_key(rule: EditionRule) -> str:
         ) from None
 
 
-def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
-    """The content hash of every brief file a build reads, by absolute path."""
+def _brief_digests(root: Path, options: BuildOptions, known: Sources) -> tuple[dict[str, str], Sources]:
+    """The content hash of every brief file a build reads, by absolute path; and the files' stamps
+    with those hashes, to record. A file whose stamp is as recorded is not read again."""
     root = root.resolve()
     files = brief_files(root / BRIEFS_DIR) if (root / BRIEFS_DIR).is_dir() else []
     files += [root / p for p in options.paths if (root / p).is_file()]
-    found = {}
-    for path in files:
-        try:
-            found[str(path)] = stable_hash(read_limited(path, str(path)))  # as validate.content_digest
-        except InvalidInput:
-            found[str(path)] = "-"  # validation reports it
-    return found
+    settled = time.time_ns() - SETTLED_NS
+    found, sources = {}, {}
+    for path in map(str, files):
+        stamp = _source_stamp(path)
+        if stamp is not None and stamp == known.get(path, (None,))[:-1]:
+            found[path] = known[path][-1]
+        else:
+            found[path] = _read_digest(path)
+        if stamp is not None and max(stamp[1], stamp[2]) < settled:
+            sources[path] = (*stamp, found[path])
+    return found, sources
+
+
+def _source_stamp(path: str) -> tuple[int, ...] | None:
+    """A file's size, modification and change times and inode: any write changes one of them (the
+    change time cannot be set back), so a file with the same stamp holds the same bytes."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _read_digest(path: str) -> str:
+    from signalbrief.loader import read_limited  # not imported (nor YAML) when every brief is as recorded
+
+    try:
+        return stable_hash(read_limited(Path(path), path))  # as validate.content_digest
+    except InvalidInput:
+        return "-"  # validation reports it
 
 
 def _fill_languages(

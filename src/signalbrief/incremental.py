@@ -21,6 +21,7 @@ from signalbrief.cache import Cache, stable_hash
 from signalbrief.writer import MARKER, Tree, inside, same_stamp
 
 STATE_DIR = Path(".signalbrief")
+Sources = dict[str, tuple]  # brief file -> (size, mtime, ctime, inode, content hash)
 
 
 @dataclass
@@ -32,6 +33,7 @@ class BuildState:
     briefs: int = 0
     live: Tree = field(default_factory=Tree)
     spare: Tree = field(default_factory=Tree)
+    sources: Sources = field(default_factory=dict)  # the brief files read, by their stamps
 
 
 def state_file(work: Path, spare: bool = False) -> Path:
@@ -60,7 +62,21 @@ def _state(entries: dict) -> BuildState:
     inputs, briefs = entries["inputs"], entries["briefs"]
     if not isinstance(inputs, str) or not isinstance(briefs, int) or isinstance(briefs, bool):
         raise TypeError("inputs or briefs")
-    return BuildState(inputs, briefs, _tree(entries))
+    return BuildState(inputs, briefs, _tree(entries), sources=_sources(entries.get("sources", {})))
+
+
+def _sources(recorded: object) -> Sources:
+    """The brief files' stamps read back; TypeError where one has the wrong shape."""
+    if not isinstance(recorded, dict):
+        raise TypeError("sources")
+    sources = {}
+    for path, value in recorded.items():
+        if not isinstance(value, list) or len(value) != 5 or not isinstance(value[4], str):
+            raise TypeError("a source's stamp")
+        if not all(type(number) is int for number in value[:4]):
+            raise TypeError("a source's stamp")
+        sources[path] = tuple(value)
+    return sources
 
 
 def fragments_file(work: Path) -> Path:
@@ -118,7 +134,7 @@ def _tree(entries: dict) -> Tree:
             files.update(value)
         elif key.startswith("folder:"):
             folders[key[7:]] = value
-        elif key not in ("inputs", "briefs"):
+        elif key not in ("inputs", "briefs", "sources"):
             raise KeyError(key)
     if not all(type(stamp) is int for stamp in [*files.values(), *folders.values()]):
         raise TypeError("stamp")
@@ -163,6 +179,7 @@ def save_state(work: Path, state: BuildState, spared: bool) -> None:
     out = _state_cache(work)
     out.put("inputs", state.inputs)
     out.put("briefs", state.briefs)
+    out.put("sources", state.sources)
     files = state.live.files
     for key, paths in state.live.steps.items():
         out.put(f"step:{key}", [[path, files[path]] for path in paths])
