@@ -360,3 +360,14 @@ def test_a_brief_written_just_now_is_read_again_even_with_its_stamp_recorded(pub
     monkeypatch.setattr(building, "_read_digest", lambda path: read.append(path) or "-")
     build(root, OPTIONS)  # files written within SETTLED_NS: a same-size write in the same clock tick could hide
     assert len(read) == 2
+
+
+def test_a_build_that_finds_nothing_changed_does_not_read_the_spare_s_state(publication, capsys):
+    root = publication()
+    build(root, OPTIONS)
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    build(root, OPTIONS)  # now there is a spare, and a state for it
+    (root / STATE / "state.spare.json").write_bytes(b"not a state")
+    capsys.readouterr()
+    build(root, OPTIONS)
+    assert capsys.readouterr().err == ""  # a build that renders would warn that it is damaged

@@ -24,6 +24,7 @@ from signalbrief.incremental import (
     Sources,
     folder_digest,
     forget_old_states,
+    load_spare,
     load_state,
     retire_state,
     save_state,
@@ -141,7 +142,9 @@ def _build(
     fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
     key = stable_hash(replace(options, jobs=0), _plugged(formats, rules))
     site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
-    output = Output(target, previous.live, previous.spare, work)
+    with without_gc_pauses():
+        spare = load_spare(work, previous)
+    output = Output(target, previous.live, spare, work)
     tree = _write_site(site, output, editions, progress, options.jobs)
     save_state(work, BuildState(inputs, len(briefs), tree, sources=sources), output.spared)
     _prune(root / STATE_DIR, work)

@@ -26,13 +26,12 @@ Sources = dict[str, tuple]  # brief file -> (size, mtime, ctime, inode, content 
 
 @dataclass
 class BuildState:
-    """The previous build of one output folder: its overall key, what the output folder holds, and
-    what the spare folder beside it (the output the build before replaced) holds."""
+    """The previous build of one output folder: its overall key, what the output folder holds (what
+    the spare folder beside it holds is `load_spare`'s)."""
 
     inputs: str = ""
     briefs: int = 0
     live: Tree = field(default_factory=Tree)
-    spare: Tree = field(default_factory=Tree)
     sources: Sources = field(default_factory=dict)  # the brief files read, by their stamps
 
 
@@ -48,12 +47,18 @@ def _state_cache(work: Path, spare: bool = False) -> Cache:
 
 
 def load_state(work: Path) -> BuildState:
+    """The previous build of an output; the tree of its spare is read by `load_spare`, once a build
+    knows that it renders (one that finds nothing changed does not)."""
     live = _state_cache(work)
-    state = live.decoded(lambda: _state(live.load())) or BuildState()
-    if state.live.files:
-        spare = _state_cache(work, spare=True)
-        state.spare = spare.decoded(lambda: _tree(spare.load())) or Tree()
-    return state
+    return live.decoded(lambda: _state(live.load())) or BuildState()
+
+
+def load_spare(work: Path, state: BuildState) -> Tree:
+    """What the spare beside the output that `state` describes holds; empty when that is unknown."""
+    if not state.live.files:
+        return Tree()
+    spare = _state_cache(work, spare=True)
+    return spare.decoded(lambda: _tree(spare.load())) or Tree()
 
 
 def _state(entries: dict) -> BuildState:
