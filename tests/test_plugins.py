@@ -51,3 +51,51 @@ def test_a_plugin_that_fails_to_import_is_one_clear_error(tmp_path, monkeypatch,
 def test_every_default_plugin_is_registered_first(fresh_plugins):
     names = plugins.plugin_names()
     assert names[: len(plugins.DEFAULT_PLUGINS)] == list(plugins.DEFAULT_PLUGINS)
+
+
+def test_a_plugin_adds_a_template_filter_to_both_environments(tmp_path, monkeypatch, fresh_plugins):
+    install_plugin(
+        tmp_path,
+        "sb_demo_filter",
+        "from signalbrief.hookspecs import hookimpl\n\n"
+        "@hookimpl\ndef signalbrief_jinja_environment(env, markdown):\n"
+        "    env.filters['shout'] = lambda text: text.upper() + ('!' if markdown else '?')\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from signalbrief.render import make_environment
+
+    assert make_environment(None).from_string("{{ 'brief' | shout }}").render() == "BRIEF?"
+    assert make_environment(None, markdown=True).from_string("{{ 'brief' | shout }}").render() == "BRIEF!"
+
+
+def test_a_plugin_filter_reaches_the_built_pages(tmp_path, monkeypatch, fresh_plugins, publication, run):
+    install_plugin(
+        tmp_path,
+        "sb_demo_env",
+        "from signalbrief.hookspecs import hookimpl\n\n"
+        "@hookimpl\ndef signalbrief_jinja_environment(env):\n    env.globals['desk'] = 'Signal Desk 7'\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    root = publication()
+    (root / "templates").mkdir()
+    (root / "templates" / "brief.html").write_text(
+        '{% extends "default:brief.html" %}{% block footer %}{{ desk }}{{ super() }}{% endblock %}', encoding="utf-8"
+    )
+    result = run(root, "build", "--allow-untranslated", "--edition", "public", "--lang", "en", "--format", "html")
+    assert result.exit_code == 0, result.output
+    assert "Signal Desk 7" in (root / "site/public/en/alpha/index.html").read_text(encoding="utf-8")
+
+
+def test_a_failing_template_plugin_is_one_line_naming_it(tmp_path, monkeypatch, fresh_plugins, publication, run):
+    install_plugin(
+        tmp_path,
+        "sb_demo_bad_env",
+        "from signalbrief.hookspecs import hookimpl\n\n"
+        "@hookimpl\ndef signalbrief_jinja_environment(env, markdown):\n    raise KeyError('no such filter')\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    root = publication()
+    result = run(root, "build", "--allow-untranslated", "--edition", "public", "--lang", "en", "--format", "html")
+    assert result.exit_code != 0
+    assert "sb_demo_bad_env" in result.output and "Traceback" not in result.output
+    assert not (root / "site/public/en/alpha/index.html").exists()

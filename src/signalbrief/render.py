@@ -38,6 +38,7 @@ from signalbrief.languages import BI, BILINGUAL, Labels, Language, fallback, for
 from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_cell, markdown_escape, plain_text
 from signalbrief.model import Text
 from signalbrief.model import region_name as _region_name
+from signalbrief.plugins import PluginError, hook
 
 # Characters XML 1.0 does not allow anywhere, not even as character references.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -201,7 +202,19 @@ def make_environment(root: Path | None, *, markdown: bool = False) -> Environmen
         env.filters["md_cell"] = markdown_cell
     else:
         env.globals.update(text=_html_text, locked_text=_html_locked_text, line=_html_line)
+    _plugged_in(env, markdown)
     return env
+
+
+def _plugged_in(env: Environment, markdown: bool) -> None:
+    """Let each plugin's `signalbrief_jinja_environment` add its filters and globals, after ours so
+    that it may wrap them; a plugin that fails is one line naming it, never a traceback."""
+    given = {"env": env, "markdown": markdown}
+    for impl in hook().signalbrief_jinja_environment.get_hookimpls():
+        try:
+            impl.function(*(given[name] for name in impl.argnames))
+        except Exception as exc:  # a third party's error
+            raise PluginError(f"plugin {impl.plugin_name!r}: signalbrief_jinja_environment failed: {exc}") from exc
 
 
 @cache
