@@ -371,3 +371,13 @@ def test_a_build_that_finds_nothing_changed_does_not_read_the_spare_s_state(publ
     capsys.readouterr()
     build(root, OPTIONS)
     assert capsys.readouterr().err == ""  # a build that renders would warn that it is damaged
+
+
+def test_a_build_that_finds_nothing_changed_just_after_an_edit_loads_no_yaml_parser(publication):
+    root = publication()
+    command = [sys.executable, "-c", f"HEAVY = ('yaml',)\n{_IMPORTS_OF_A_BUILD}", "-C", str(root), "build", "--allow-untranslated"]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    subprocess.run(command, capture_output=True, text=True, check=True)  # beta is too new to be known by its stamp
+    again = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "[]", again.stderr

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.cores import can_fork, die_with_parent, usable_cores
-from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files
+from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, MAX_FILE_BYTES, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.formats import Files, OutputFormat, groups, selected
@@ -449,12 +449,15 @@ def _source_stamp(path: str) -> tuple[int, ...] | None:
 
 
 def _read_digest(path: str) -> str:
-    from signalbrief.loader import read_limited  # not imported (nor YAML) when every brief is as recorded
-
+    """A brief file's content hash, as validate.content_digest makes it; "-" for a file that cannot be
+    read or is over the size limit (validation reports it). Read here, not through the loader, so
+    a build that finds nothing changed imports no YAML parser."""
     try:
-        return stable_hash(read_limited(Path(path), path))  # as validate.content_digest
-    except InvalidInput:
-        return "-"  # validation reports it
+        with open(path, "rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return "-"
+    return "-" if len(raw) > MAX_FILE_BYTES else stable_hash(raw)
 
 
 def _fill_languages(
