@@ -320,3 +320,64 @@ def test_a_state_s_paths_are_checked_together_as_each_alone(paths):
     from signalbrief.writer import inside
 
     assert all_inside(paths) == all(inside(p) for p in paths)
+
+
+def test_a_brief_whose_stamp_is_as_recorded_is_not_read_again(publication, monkeypatch):
+    import signalbrief.build as building
+
+    monkeypatch.setattr(building, "SETTLED_NS", -(10**18))  # trust the stamps of files written just now
+    root = publication()
+    build(root, OPTIONS)
+    read = []
+    monkeypatch.setattr(building, "_read_digest", lambda path: read.append(path))
+    build(root, OPTIONS)
+    assert read == []
+
+
+def test_a_rewrite_that_keeps_size_and_modification_time_is_still_seen(publication, monkeypatch, tmp_path):
+    import signalbrief.build as building
+
+    monkeypatch.setattr(building, "SETTLED_NS", -(10**18))
+    root = publication()
+    build(root, OPTIONS)
+    beta = root / "briefs" / "beta.yaml"
+    before = os.stat(beta)
+    beta.write_text(BETA.replace("Body.", "Bodx."), encoding="utf-8")  # same size
+    os.utime(beta, ns=(before.st_atime_ns, before.st_mtime_ns))  # same modification time: only ctime tells
+    assert os.stat(beta).st_size == before.st_size
+    build(root, OPTIONS)
+    assert "Bodx." in (root / "site/public/en/beta/index.html").read_text(encoding="utf-8")
+    build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
+    assert contents(root / "site") == contents(tmp_path / "fresh")
+
+
+def test_a_brief_written_just_now_is_read_again_even_with_its_stamp_recorded(publication, monkeypatch):
+    import signalbrief.build as building
+
+    root = publication()
+    build(root, OPTIONS)
+    read = []
+    monkeypatch.setattr(building, "_read_digest", lambda path: read.append(path) or "-")
+    build(root, OPTIONS)  # files written within SETTLED_NS: a same-size write in the same clock tick could hide
+    assert len(read) == 2
+
+
+def test_a_build_that_finds_nothing_changed_does_not_read_the_spare_s_state(publication, capsys):
+    root = publication()
+    build(root, OPTIONS)
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    build(root, OPTIONS)  # now there is a spare, and a state for it
+    (root / STATE / "state.spare.json").write_bytes(b"not a state")
+    capsys.readouterr()
+    build(root, OPTIONS)
+    assert capsys.readouterr().err == ""  # a build that renders would warn that it is damaged
+
+
+def test_a_build_that_finds_nothing_changed_just_after_an_edit_loads_no_yaml_parser(publication):
+    root = publication()
+    command = [sys.executable, "-c", f"HEAVY = ('yaml',)\n{_IMPORTS_OF_A_BUILD}", "-C", str(root), "build", "--allow-untranslated"]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    subprocess.run(command, capture_output=True, text=True, check=True)  # beta is too new to be known by its stamp
+    again = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "[]", again.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -15,15 +14,17 @@ from typing import TYPE_CHECKING
 
 from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.cores import can_fork, die_with_parent, usable_cores
-from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files
+from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, MAX_FILE_BYTES, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
 from signalbrief.formats import Files, OutputFormat, groups, preparing, selected
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
+    Sources,
     folder_digest,
     forget_old_states,
+    load_spare,
     load_state,
     retire_state,
     save_state,
@@ -31,7 +32,6 @@ from signalbrief.incremental import (
     untouched,
 )
 from signalbrief.languages import selected_views
-from signalbrief.loader import read_limited
 from signalbrief.plugins import PluginError, plugin_manager
 from signalbrief.translate import GLOSSARY_FILE, MEMORY_FILE, models
 from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
@@ -80,6 +80,9 @@ class BuildReport:
 Progress = Callable[[int, int], None]  # (done, total) rendering steps
 # Below this many brief renderings, starting worker processes costs more than it saves.
 PARALLEL_FROM = 48
+# A brief file's stamp is recorded only once it is this old: a file written again within the same
+# tick of the file system's clock, at the same size, would otherwise keep its stamp.
+SETTLED_NS = 2_000_000_000
 
 
 def build(
@@ -113,7 +116,7 @@ def _build(
     with without_gc_pauses():  # large JSON: many containers, no cycles
         previous = load_state(work)
     rules = registered_rules()
-    contents = _brief_digests(root, options)
+    contents, sources = _brief_digests(root, options, previous.sources)
     translation_context = _translation_context(root)
     inputs = _inputs_digest(root, options, contents, translation_context, _plugins_key(rules))
     if previous.inputs == inputs and untouched(previous, target):
@@ -139,11 +142,15 @@ def _build(
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
     fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
+    pending = len(translation.missing)
+    translation.missing = []  # one object per text left untranslated: counted, not kept while rendering
     key = stable_hash(replace(options, jobs=0), _plugged(formats, rules))
     site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
-    output = Output(target, previous.live, previous.spare, work)
+    with without_gc_pauses():
+        spare = load_spare(work, previous)
+    output = Output(target, previous.live, spare, work)
     tree = _write_site(site, output, editions, progress, options.jobs)
-    save_state(work, BuildState(inputs, len(briefs), tree), output.spared)
+    save_state(work, BuildState(inputs, len(briefs), tree, sources=sources), output.spared)
     _prune(root / STATE_DIR, work)
     return BuildReport(
         len(briefs),
@@ -153,7 +160,7 @@ def _build(
         report.warnings,
         translation.texts_remembered,
         translation.translated,
-        len(translation.missing),
+        pending,
     )
 
 
@@ -245,8 +252,6 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
 def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
     """The files made from each edition's finished output (its search index's shards), once all else
     is written; the parts that cannot be reused are made side by side (each runs a program, Pagefind)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     assert output.staging is not None, "open() first"
     todo, steps, parts = [], dict(output.steps), dict.fromkeys(site.formats, 0)
     for edition in editions:
@@ -258,6 +263,8 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
                     parts[fmt] += 1
     if not todo:
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     with contextlib.ExitStack() as held:
         for fmt, count in parts.items():
             if count:
@@ -303,6 +310,8 @@ def _render_briefs(
     size = max(1, len(todo) // (jobs * 8))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     done = 0
+    import multiprocessing  # only a build that renders many briefs starts workers
+
     # Forked workers inherit the initializer's arguments (never pickled); each task is a chunk's index.
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_Worker.start, initargs=(os.getpid(), site, output, chunks)) as pool:
@@ -414,18 +423,45 @@ def _rule_key(rule: EditionRule) -> str:
         ) from None
 
 
-def _brief_digests(root: Path, options: BuildOptions) -> dict[str, str]:
-    """The content hash of every brief file a build reads, by absolute path."""
+def _brief_digests(root: Path, options: BuildOptions, known: Sources) -> tuple[dict[str, str], Sources]:
+    """The content hash of every brief file a build reads, by absolute path; and the files' stamps
+    with those hashes, to record. A file whose stamp is as recorded is not read again."""
     root = root.resolve()
     files = brief_files(root / BRIEFS_DIR) if (root / BRIEFS_DIR).is_dir() else []
     files += [root / p for p in options.paths if (root / p).is_file()]
-    found = {}
-    for path in files:
-        try:
-            found[str(path)] = stable_hash(read_limited(path, str(path)))  # as validate.content_digest
-        except InvalidInput:
-            found[str(path)] = "-"  # validation reports it
-    return found
+    settled = time.time_ns() - SETTLED_NS
+    found, sources = {}, {}
+    for path in map(str, files):
+        stamp = _source_stamp(path)
+        if stamp is not None and stamp == known.get(path, (None,))[:-1]:
+            found[path] = known[path][-1]
+        else:
+            found[path] = _read_digest(path)
+        if stamp is not None and max(stamp[1], stamp[2]) < settled:
+            sources[path] = (*stamp, found[path])
+    return found, sources
+
+
+def _source_stamp(path: str) -> tuple[int, ...] | None:
+    """A file's size, modification and change times and inode: any write changes one of them (the
+    change time cannot be set back), so a file with the same stamp holds the same bytes."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _read_digest(path: str) -> str:
+    """A brief file's content hash, as validate.content_digest makes it; "-" for a file that cannot be
+    read or is over the size limit (validation reports it). Read here, not through the loader, so
+    a build that finds nothing changed imports no YAML parser."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return "-"
+    return "-" if len(raw) > MAX_FILE_BYTES else stable_hash(raw)
 
 
 def _fill_languages(

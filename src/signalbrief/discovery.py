@@ -10,6 +10,7 @@ from pathlib import Path
 CONFIG_FILE = "signalbrief.yaml"
 BRIEFS_DIR = "briefs"
 TEMPLATES_DIR = "templates"
+MAX_FILE_BYTES = 1024 * 1024  # of a brief or config file; here so a build can hash briefs without importing yaml
 
 
 def is_publication(folder: Path) -> bool:

@@ -21,17 +21,18 @@ from signalbrief.cache import Cache, stable_hash
 from signalbrief.writer import MARKER, Tree, inside, same_stamp
 
 STATE_DIR = Path(".signalbrief")
+Sources = dict[str, tuple]  # brief file -> (size, mtime, ctime, inode, content hash)
 
 
 @dataclass
 class BuildState:
-    """The previous build of one output folder: its overall key, what the output folder holds, and
-    what the spare folder beside it (the output the build before replaced) holds."""
+    """The previous build of one output folder: its overall key, what the output folder holds (what
+    the spare folder beside it holds is `load_spare`'s)."""
 
     inputs: str = ""
     briefs: int = 0
     live: Tree = field(default_factory=Tree)
-    spare: Tree = field(default_factory=Tree)
+    sources: Sources = field(default_factory=dict)  # the brief files read, by their stamps
 
 
 def state_file(work: Path, spare: bool = False) -> Path:
@@ -40,18 +41,24 @@ def state_file(work: Path, spare: bool = False) -> Path:
 
 
 def _state_cache(work: Path, spare: bool = False) -> Cache:
-    """A build's state as a cache: its inputs key, its count of briefs, each step's files with their
-    stamps (`step:KEY`), each folder's stamp (`folder:PATH`)."""
+    """A build's state as a cache: its inputs key, its count of briefs, the brief files' stamps, and
+    its tree: each file's stamp, each step's files, each folder's stamp."""
     return Cache(state_file(work, spare), "state", "")
 
 
 def load_state(work: Path) -> BuildState:
+    """The previous build of an output; the tree of its spare is read by `load_spare`, once a build
+    knows that it renders (one that finds nothing changed does not)."""
     live = _state_cache(work)
-    state = live.decoded(lambda: _state(live.load())) or BuildState()
-    if state.live.files:
-        spare = _state_cache(work, spare=True)
-        state.spare = spare.decoded(lambda: _tree(spare.load())) or Tree()
-    return state
+    return live.decoded(lambda: _state(live.load())) or BuildState()
+
+
+def load_spare(work: Path, state: BuildState) -> Tree:
+    """What the spare beside the output that `state` describes holds; empty when that is unknown."""
+    if not state.live.files:
+        return Tree()
+    spare = _state_cache(work, spare=True)
+    return spare.decoded(lambda: _tree(spare.load())) or Tree()
 
 
 def _state(entries: dict) -> BuildState:
@@ -60,7 +67,21 @@ def _state(entries: dict) -> BuildState:
     inputs, briefs = entries["inputs"], entries["briefs"]
     if not isinstance(inputs, str) or not isinstance(briefs, int) or isinstance(briefs, bool):
         raise TypeError("inputs or briefs")
-    return BuildState(inputs, briefs, _tree(entries))
+    return BuildState(inputs, briefs, _tree(entries), sources=_sources(entries.get("sources", {})))
+
+
+def _sources(recorded: object) -> Sources:
+    """The brief files' stamps read back; TypeError where one has the wrong shape."""
+    if not isinstance(recorded, dict):
+        raise TypeError("sources")
+    sources = {}
+    for path, value in recorded.items():
+        if not isinstance(value, list) or len(value) != 5 or not isinstance(value[4], str):
+            raise TypeError("a source's stamp")
+        if not all(type(number) is int for number in value[:4]):
+            raise TypeError("a source's stamp")
+        sources[path] = tuple(value)
+    return sources
 
 
 def fragments_file(work: Path) -> Path:
@@ -108,25 +129,22 @@ def _tree(entries: dict) -> Tree:
     """A tree read back; ValueError if any path in it would lead outside the output folder (the
     build removes files of the spare that it does not write: it must never be pointed elsewhere),
     TypeError where anything has the wrong type."""
-    tree = Tree()
-    steps, files, folders = tree.steps, tree.files, tree.folders
-    for key, value in entries.items():
-        if key.startswith("step:"):
-            if not isinstance(value, list):
-                raise TypeError("files")
-            steps[key[5:]] = [path for path, _ in value]
-            files.update(value)
-        elif key.startswith("folder:"):
-            folders[key[7:]] = value
-        elif key not in ("inputs", "briefs"):
-            raise KeyError(key)
+    if not entries:  # no state file, or one of another context
+        return Tree()
+    files, steps, folders = entries["files"], entries["steps"], entries["folders"]
+    if not all(type(found) is dict for found in (files, steps, folders)):
+        raise TypeError("files, steps or folders")
     if not all(type(stamp) is int for stamp in [*files.values(), *folders.values()]):
         raise TypeError("stamp")
+    if not all(type(paths) is list for paths in steps.values()):
+        raise TypeError("files of a step")
+    if not all(type(path) is str for paths in steps.values() for path in paths):
+        raise TypeError("a step's file")
     if not all_inside(list(files)):
         raise ValueError("a path outside the output folder")
     if not all_inside([folder for folder in folders if folder]):
         raise ValueError("a folder outside the output folder")
-    return tree
+    return Tree(steps, files, folders)  # a step's file not among the files never matches its stamp: rendered again
 
 
 def all_inside(paths: list[str]) -> bool:
@@ -163,11 +181,11 @@ def save_state(work: Path, state: BuildState, spared: bool) -> None:
     out = _state_cache(work)
     out.put("inputs", state.inputs)
     out.put("briefs", state.briefs)
-    files = state.live.files
-    for key, paths in state.live.steps.items():
-        out.put(f"step:{key}", [[path, files[path]] for path in paths])
-    for folder, stamp in state.live.folders.items():
-        out.put(f"folder:{folder}", stamp)
+    out.put("sources", state.sources)
+    # Three flat objects: read back as they are, where an entry per step was a tenth of an edit's build.
+    out.put("files", state.live.files)
+    out.put("steps", state.live.steps)
+    out.put("folders", state.live.folders)
     out.save()
 
 

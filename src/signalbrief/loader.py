@@ -21,10 +21,10 @@ try:
 except ImportError:  # pragma: no cover - libyaml is missing only on unusual builds
     from yaml import SafeLoader as _SafeLoader
 
+from signalbrief.discovery import MAX_FILE_BYTES
 from signalbrief.errors import InvalidInput, Location, Problem, error
 from signalbrief.values import MachineText, Path_, Scalar, dotted
 
-MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels"
 MT_TAG = "!mt"

@@ -421,7 +421,7 @@ def _collect_texts(value: object, path: tuple, found: list) -> None:
                 _collect_texts(item, (*path, i), found)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per brief, kept for the whole build: no dict each
 class Card:
     """What lists show of a brief (index pages, feeds, other briefs' see also): small enough to keep
     for every brief of a large publication while the full briefs are read one at a time."""

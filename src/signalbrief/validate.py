@@ -49,6 +49,8 @@ class LoadedBrief:
     """A valid brief: its file, its card, the texts that lack a language, and the full brief: kept
     whole, kept packed (see `pack`) when this run parsed the file, else read again from the file."""
 
+    __slots__ = ("_brief", "_document", "_needs", "_packed", "_path", "card", "context", "digest", "id", "shown")
+
     def __init__(
         self,
         id: str,
@@ -56,15 +58,27 @@ class LoadedBrief:
         shown: str,
         digest: str,
         card: Card,
-        needs: tuple[Need_, ...],
+        needs: tuple[Need_, ...] | bytes,  # bytes: `pack_needs`
         context: dict,
         brief: Brief | None = None,
         document: Document | None = None,
         packed: bytes | None = None,
     ):
-        self.id, self.path, self.shown, self.digest = id, path, shown, digest
-        self.card, self.needs, self.context = card, needs, context
+        # The path as text: a Path object is some hundred bytes more, for every brief of the build.
+        self.id, self._path, self.shown, self.digest = id, str(path), shown, digest
+        self.card, self.context = card, context
+        self._needs = needs
         self._brief, self._document, self._packed = brief, document, packed
+
+    @property
+    def needs(self) -> tuple[Need_, ...]:
+        """The texts that lack a language (see `_needs`)."""
+        held = self._needs
+        return unpack_needs(held) if isinstance(held, bytes) else held
+
+    @property
+    def path(self) -> Path:
+        return Path(self._path)
 
     @property
     def brief(self) -> Brief:
@@ -108,6 +122,16 @@ def unpack(packed: bytes) -> Brief:
     return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack` in this build
 
 
+def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | bytes:
+    """A brief's needs in one small object: as tuples they hold every text lacking a language
+    (some KB a brief, for the whole build); packed, about a tenth."""
+    return zlib.compress(pickle.dumps(needs, protocol=pickle.HIGHEST_PROTOCOL), 1) if needs else ()
+
+
+def unpack_needs(packed: bytes) -> tuple[Need_, ...]:
+    return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack_needs` in this build
+
+
 @dataclass
 class Report:
     """The outcome of checking a set of brief files."""
@@ -140,12 +164,23 @@ class _Entry:
     document: Document | None = None
     brief: Brief | None = None
     card: Card | None = None
-    needs: tuple[Need_, ...] = ()
+    held_needs: tuple[Need_, ...] | bytes = ()  # see `needs`
     packed: bytes | None = None  # the brief, `pack`ed, when checked in this run without keeping it
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
     see_also: tuple[tuple[Path_, str | None], ...] = ()  # (where, target) of each link as written; None: not text
     guessed_id: str | None = None  # of a file that could not be parsed, so links to it are not "unknown"
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def needs(self) -> tuple[Need_, ...]:
+        """The texts that lack a language; a build holds them packed (`pack_needs`) from the moment
+        they are known, so the tuples of thousands of briefs are never all in memory at once."""
+        held = self.held_needs
+        return unpack_needs(held) if isinstance(held, bytes) else held
+
+    @needs.setter
+    def needs(self, needs: tuple[Need_, ...]) -> None:
+        self.held_needs = needs
 
     def locate(self, path: Path_) -> Location:
         """Where a field is; the file is read again if its document was not kept."""
@@ -206,8 +241,9 @@ def validate(
         report.problems.extend(entry.problems)
         if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
             kept = (entry.brief, entry.document, None) if keep else (None, None, entry.packed)
+            needs = pack_needs(entry.needs) if packed and not isinstance(entry.held_needs, bytes) else entry.held_needs
             report.briefs.append(
-                LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, entry.needs, context, *kept)
+                LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, needs, context, *kept)
             )
     report.problems.sort()
     return report
@@ -333,6 +369,8 @@ def _check_file(
     # recomposed from the text on demand. The model holds what is valid; the raw data was for checking.
     document.forget_nodes()
     document.data = None
+    if packed:
+        entry.held_needs = pack_needs(entry.needs)
     if remembered is not None:
         remembered.keep(entry)
         _let_go(entry, packed)

@@ -63,6 +63,11 @@ class JsonFeed(LanguageFeed):
 def _with_items(head: str, items: list[str]) -> str:
     """The feed object `head` (indented JSON, ending in a line with its closing brace) with its
     `items` as the last member, one item a line."""
-    body = ",\n".join(f"    {item}" for item in items)
-    listed = f"[\n{body}\n  ]" if items else "[]"
-    return head.removesuffix("\n}") + f',\n  "items": {listed}\n}}\n'
+    if not items:
+        return head.removesuffix("\n}") + ',\n  "items": []\n}\n'
+    # Joined once: a large publication's feed is tens of MB, and every partial copy held as much again.
+    parts = [head.removesuffix("\n}"), ',\n  "items": [\n    ']
+    for item in items:
+        parts += (item, ",\n    ")
+    parts[-1] = "\n  ]\n}\n"
+    return "".join(parts)

@@ -32,7 +32,7 @@ class Engine(Protocol):
     def translate(self, sentences: list[str], progress: Callable[[int], None] | None = None) -> list[str]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per text lacking a language: no dict each
 class Need:
     """One text of one brief that lacks a language (`target_lang`), and the text to translate."""
 
