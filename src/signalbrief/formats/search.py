@@ -253,6 +253,9 @@ class Pagefind:
             return
         with contextlib.suppress(FileExistsError):
             scratch.mkdir()
+        if len(self.started) < processes:
+            for thread in self.warming:  # forking (Popen's preexec_fn) while a thread runs could deadlock the child
+                thread.join()
         while len(self.started) < processes:
             self.started.append(Service(self.binary, scratch))
             if self.entered:  # grown for a build with more shards: no warm-up, it is needed now
