@@ -99,3 +99,51 @@ def test_a_failing_template_plugin_is_one_line_naming_it(tmp_path, monkeypatch, 
     assert result.exit_code != 0
     assert "sb_demo_bad_env" in result.output and "Traceback" not in result.output
     assert not (root / "site/public/en/alpha/index.html").exists()
+
+
+BROKEN_FORMAT = """
+from signalbrief.formats import OutputFormat
+from signalbrief.hookspecs import hookimpl
+
+
+class Broken(OutputFormat):
+    name = "broken-{where}"
+    group = "broken"
+    per_brief = {per_brief}
+
+    def brief_files(self, brief):
+        yield f"{{brief.base}}.broken", "ok"
+        if "{where}" == "brief":
+            raise ZeroDivisionError("the plugin divided by zero")
+
+    def edition_key(self, edition):
+        return "{where}" if "{where}" == "edition" else None
+
+    def edition_files(self, edition):
+        raise LookupError("no such list")
+
+
+@hookimpl
+def signalbrief_output_formats():
+    return [Broken]
+"""
+
+
+@pytest.mark.parametrize("where", ["brief", "edition"])
+def test_a_failing_plugin_format_is_one_line_naming_it(tmp_path, monkeypatch, fresh_plugins, publication, run, where):
+    name = f"sb_demo_broken_{where}"
+    install_plugin(tmp_path, name, BROKEN_FORMAT.format(where=where, per_brief=where == "brief"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    root = publication()
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == plugins.PluginError.exit_code, result.output
+    assert f"broken-{where}" in result.output and f"{name}.Broken" in result.output
+    assert "Traceback" not in result.output
+    assert not (root / "site").exists()  # nothing half-written is swapped in
+
+
+def test_a_plugin_s_error_crosses_from_a_worker_process():
+    import pickle
+
+    error = plugins.PluginError("output format 'x' (m.X) failed: ValueError: bad")
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)

@@ -16,7 +16,7 @@ from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.cores import can_fork, die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, MAX_FILE_BYTES, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
-from signalbrief.errors import InvalidInput, Location, UsageError, display_path, error
+from signalbrief.errors import InvalidInput, Location, SignalbriefError, UsageError, display_path, error
 from signalbrief.formats import Files, OutputFormat, groups, preparing, selected
 from signalbrief.incremental import (
     STATE_DIR,
@@ -223,7 +223,7 @@ def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tupl
             for view in site.views:
                 shown = site.brief_view(gated, view, memo)
                 for fmt in site.brief_formats:
-                    _add(output, fmt.brief_files(shown))
+                    _add(output, fmt, partial(fmt.brief_files, shown))
 
 
 def gate(brief_id: str, brief: Brief, edition: str, config: Config, rules: Sequence[EditionRule]) -> GatedBrief:
@@ -241,11 +241,11 @@ def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
             made_of = fmt.edition_key(edition)
             if made_of is not None:
                 key = stable_hash(site.base_key, fmt.name, edition, made_of)
-                _step(output, key, partial(fmt.edition_files, edition))
+                _step(output, key, fmt, partial(fmt.edition_files, edition))
     for fmt in site.formats:
         made_of = fmt.site_key(editions)
         if made_of is not None:
-            _step(output, stable_hash(site.base_key, fmt.name, made_of), partial(fmt.site_files, editions))
+            _step(output, stable_hash(site.base_key, fmt.name, made_of), fmt, partial(fmt.site_files, editions))
     site.list_rows.clear()  # every list is written: its rows (some KB a brief) go before the tree is made
 
 
@@ -259,7 +259,7 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
             for part, made_of in fmt.finish_parts(edition, steps).items():
                 key = stable_hash(site.base_key, fmt.name, "finish", edition, part, made_of)
                 if not output.reuse(key):
-                    todo.append((key, partial(fmt.finish_files, edition, part, output.staging, steps)))
+                    todo.append((key, fmt, partial(fmt.finish_files, edition, part, output.staging, steps)))
                     parts[fmt] += 1
     if not todo:
         return
@@ -270,22 +270,51 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
             if count:
                 held.enter_context(fmt.finishing(output.staging, count))
         with ThreadPoolExecutor(min(len(todo), usable_cores())) as pool:
-            made = list(pool.map(lambda step: list(step[1]()), todo))
-    for (key, _), files in zip(todo, made, strict=True):
+            made = list(pool.map(lambda step: _made(step[1], step[2]), todo))
+    for (key, _, _), files in zip(todo, made, strict=True):
         with output.step(key):
-            _add(output, files)
+            for path, content in files:
+                output.add(path, content)
 
 
-def _step(output: Output, key: str, files: Callable[[], Files]) -> None:
+def _step(output: Output, key: str, fmt: OutputFormat, files: Callable[[], Files]) -> None:
     """Take a step's files from the previous build when its key is unchanged, else render them."""
     if not output.reuse(key):
         with output.step(key):
-            _add(output, files())
+            _add(output, fmt, files)
 
 
-def _add(output: Output, files: Files) -> None:
-    for path, content in files:
-        output.add(path, content)
+def _add(output: Output, fmt: OutputFormat, files: Callable[[], Files]) -> None:
+    try:
+        for path, content in files():
+            output.add(path, content)
+    except Exception as exc:
+        if (failure := _plugin_failure(fmt, exc)) is None:
+            raise
+        raise failure from exc
+
+
+def _made(fmt: OutputFormat, files: Callable[[], Files]) -> list[tuple[str, str | bytes]]:
+    try:
+        return list(files())
+    except Exception as exc:
+        if (failure := _plugin_failure(fmt, exc)) is None:
+            raise
+        raise failure from exc
+
+
+def _plugin_failure(fmt: OutputFormat, exc: Exception) -> PluginError | None:
+    """A plugin's output format that fails is one error line naming it, never a traceback; None for
+    signalbrief's own errors, template errors (`template_errors` locates them) and bugs in
+    signalbrief's own formats, which stay as they are."""
+    kind = type(fmt)
+    if isinstance(exc, SignalbriefError) or _ours(kind) or type(exc).__module__.startswith("jinja2"):
+        return None
+    return PluginError(f"output format {fmt.name!r} ({_qualified(kind)}) failed: {type(exc).__name__}: {exc}")
+
+
+def _ours(kind: type) -> bool:
+    return kind.__module__.partition(".")[0] == "signalbrief"
 
 
 def _render_briefs(
