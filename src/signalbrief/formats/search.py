@@ -243,6 +243,9 @@ class Pagefind:
             service.close(killed=exc_info[0] is not None or not self.used)
         for thread in self.warming:
             thread.join()
+        if self.started:  # the folder it started in goes with it (a killed build's stays, empty, for the next)
+            with contextlib.suppress(OSError):
+                (self.folder / SCRATCH_FOLDER).rmdir()
 
     def grow(self, processes: int) -> None:
         """Start processes up to this many, each offered to the shards as soon as it is started."""
