@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from signalbrief.config import Config
 from signalbrief.formats import search
 from signalbrief.formats.search import ENTRY_FILE, pagefind_binary, shard_count, shard_of
 from tests.conftest import BETA, VALID, copy_publication
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from make_corpus import make_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = "us-uk-ai-safety-testing-mou"
@@ -183,6 +187,35 @@ def test_pagefind_starts_while_the_briefs_are_rendered(publication, run, tmp_pat
     assert run(root, "build", "--allow-untranslated").exit_code == 0
     assert seen and all(seen)
     assert "Changed body" in fragments(root / "site" / "public" / "pagefind")["/en/beta/"]
+
+
+_FORKS: list[list[str]] | None = None  # while a test watches: the other threads at each fork
+os.register_at_fork(
+    before=lambda: _FORKS is not None
+    and _FORKS.append([t.name for t in threading.enumerate() if t is not threading.current_thread()])
+)
+
+
+def test_no_warm_up_thread_runs_when_the_workers_are_forked(tmp_path, monkeypatch):
+    """Pagefind warms up in threads; the render workers are forked only once those are done (a
+    process forked while another thread runs may inherit a lock that thread held)."""
+    global _FORKS
+    make_corpus(tmp_path, 20)  # 60 brief renderings: enough for worker processes
+    warming = search.Pagefind.warmed
+
+    def slow(self, service):
+        time.sleep(0.5)  # still warming when the briefs are ready to render
+        warming(self, service)
+
+    monkeypatch.setattr(search.Pagefind, "warmed", slow)
+    _FORKS = []
+    try:
+        report = build(tmp_path, BuildOptions(allow_untranslated=True, jobs=2))
+        forks = _FORKS
+    finally:
+        _FORKS = None
+    assert report.briefs == 20 and len(forks) >= 2  # Pagefind's processes and the two workers
+    assert not [names for names in forks if any(f"({slow.__name__})" in name for name in names)], forks
 
 
 def test_a_pagefind_started_for_nothing_is_ended(publication, run, tmp_path, monkeypatch):

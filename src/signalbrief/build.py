@@ -17,7 +17,7 @@ from signalbrief.cores import can_fork, die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, MAX_FILE_BYTES, TEMPLATES_DIR, brief_files
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, SignalbriefError, UsageError, display_path, error
-from signalbrief.formats import Files, OutputFormat, groups, preparing, selected
+from signalbrief.formats import Files, OutputFormat, early, groups, preparing, selected
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
@@ -342,6 +342,9 @@ def _render_briefs(
     import multiprocessing  # only a build that renders many briefs starts workers
 
     # Forked workers inherit the initializer's arguments (never pickled); each task is a chunk's index.
+    held = early()
+    if held is not None:
+        held.settle()  # no thread of ours runs while the workers are forked
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_Worker.start, initargs=(os.getpid(), site, output, chunks)) as pool:
         results = pool.imap_unordered(_Worker.render, range(len(chunks)))

@@ -59,6 +59,14 @@ class Early:
         self.stack = stack
         self.held: dict[str, object] = {}  # format name: what it started
 
+    def settle(self) -> None:
+        """Let what was started finish its own threads' work (each `settle()`), before the build
+        forks its workers: a process forked while another thread runs may inherit a held lock."""
+        for started in self.held.values():
+            settle = getattr(started, "settle", None)
+            if settle is not None:
+                settle()
+
 
 _builds: list[Early] = []
 

@@ -257,12 +257,16 @@ class Pagefind:
         with contextlib.suppress(FileExistsError):
             scratch.mkdir()
         if len(self.started) < processes:
-            for thread in self.warming:  # forking (Popen's preexec_fn) while a thread runs could deadlock the child
-                thread.join()
+            self.settle()  # forking (Popen's preexec_fn) while a thread runs could deadlock the child
         while len(self.started) < processes:
             self.started.append(Service(self.binary, scratch))
             if self.entered:  # grown for a build with more shards: no warm-up, it is needed now
                 self.idle.put(self.started[-1])
+
+    def settle(self) -> None:
+        """Wait for the warm-up threads (done by the time the build forks or needs more processes)."""
+        for thread in self.warming:
+            thread.join()
 
     def warmed(self, service: Service) -> None:
         """Index the warm-up pages, then offer the service to the shards; a failure is left for the
