@@ -166,6 +166,24 @@ def test_region_no_is_norway(publication, run):
     assert run(root, "validate").exit_code == 0
 
 
+def test_the_written_out_region_codes_are_cldr_s():
+    """A region is checked against a list written in the code (no locale data loaded to check one);
+    it must stay what Babel's CLDR gives: a Babel upgrade that adds or drops a region fails here."""
+    from signalbrief.model import REGION_CODES, cldr_region_codes
+
+    assert cldr_region_codes() == REGION_CODES
+    assert {"GB", "US", "CN", "EU", "NO"} <= REGION_CODES and not {"UK", "ZZ", "XK"} & REGION_CODES
+
+
+def test_checking_a_region_loads_no_locale_data(publication, run, monkeypatch):
+    from signalbrief import model
+
+    model.territories.cache_clear()
+    root = publication({"alpha": replace_line(VALID, 7, "regions: [NO, SE]"), "beta": BETA})
+    assert run(root, "validate").exit_code == 0
+    assert model.territories.cache_info().currsize == 0
+
+
 def test_section_may_cite_the_briefs_sources_and_its_own(publication, run):
     root = publication({"alpha": replace_line(VALID, 25, "      - en: Public [1] and own [2]."), "beta": BETA})
     assert run(root, "validate").exit_code == 0

@@ -30,7 +30,7 @@ from signalbrief.fields import SLUG, read_model, suggest
 from signalbrief.fingerprints import fingerprint, provenance
 from signalbrief.languages import fallback, written_codes
 from signalbrief.loader import Document, Path_, Scalar, dotted, load_bytes, load_file, read_limited
-from signalbrief.model import Brief, Card, Need_, region_codes
+from signalbrief.model import Brief, Card, Need_
 from signalbrief.quickcheck import Texts, quick_read
 
 # `[3]` cites a source; `[text](url)`, `[3][ref]` and `![3]` are Markdown of other kinds. The character
@@ -264,7 +264,6 @@ def _check_in_workers(
     import multiprocessing
 
     context, root, jobs = where
-    region_codes()  # worked out once here, not again in each worker
     size = -(-len(entries) // (jobs * 4))
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
     # Forked workers inherit the chunks (never pickled); each task is a chunk's index.
