@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.cores import can_fork, die_with_parent, usable_cores
-from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, MAX_FILE_BYTES, TEMPLATES_DIR, brief_files
+from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files, read_limited
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, SignalbriefError, UsageError, display_path, error
 from signalbrief.formats import Files, OutputFormat, early, groups, preparing, selected
@@ -486,14 +486,12 @@ def _source_stamp(path: str) -> tuple[int, ...] | None:
 
 def _read_digest(path: str) -> str:
     """A brief file's content hash, as validate.content_digest makes it; "-" for a file that cannot be
-    read or is over the size limit (validation reports it). Read here, not through the loader, so
-    a build that finds nothing changed imports no YAML parser."""
+    read or is over the size limit (validation reports it). Read through discovery, not the loader,
+    so a build that finds nothing changed imports no YAML parser."""
     try:
-        with open(path, "rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)
-    except OSError:
+        return stable_hash(read_limited(Path(path), path))
+    except InvalidInput:
         return "-"
-    return "-" if len(raw) > MAX_FILE_BYTES else stable_hash(raw)
 
 
 def _fill_languages(

@@ -5,12 +5,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from signalbrief.errors import InvalidInput, Location, error
+
 # The same names as config.CONFIG_FILE, validate.BRIEFS_DIR and render.TEMPLATES_DIR, kept here
 # because importing those modules costs most of the command line's startup (pydantic, yaml, Jinja).
 CONFIG_FILE = "signalbrief.yaml"
 BRIEFS_DIR = "briefs"
 TEMPLATES_DIR = "templates"
 MAX_FILE_BYTES = 1024 * 1024  # of a brief or config file; here so a build can hash briefs without importing yaml
+
+
+def read_limited(path: Path, shown: str) -> bytes:
+    """A file's bytes, within the size limit; InvalidInput when it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput([error(Location(shown), "", f"file is {size:,} bytes; the limit is 1 MiB")])
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput([error(Location(shown), "", f"cannot read file: {exc.strerror}")]) from None
 
 
 def is_publication(folder: Path) -> bool:

@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - libyaml is missing only on unusual builds
     from yaml import SafeLoader as _SafeLoader
 
-from signalbrief.discovery import MAX_FILE_BYTES
+from signalbrief.discovery import MAX_FILE_BYTES, read_limited
 from signalbrief.errors import InvalidInput, Location, Problem, error
 from signalbrief.values import MachineText, Path_, Scalar, dotted
 
@@ -144,17 +144,6 @@ def load_file(path: Path, shown_as: str | None = None) -> Document:
     """Read and parse one YAML file; raise InvalidInput with positioned problems."""
     shown = shown_as or str(path)
     return load_bytes(read_limited(path, shown), shown)
-
-
-def read_limited(path: Path, shown: str) -> bytes:
-    """A file's bytes, within the size limit; InvalidInput when it cannot be read."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidInput([error(Location(shown), "", f"file is {size:,} bytes; the limit is 1 MiB")])
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput([error(Location(shown), "", f"cannot read file: {exc.strerror}")]) from None
 
 
 def load_bytes(raw: bytes, shown: str) -> Document:
