@@ -270,7 +270,7 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
             if count:
                 held.enter_context(fmt.finishing(output.staging, count))
         with ThreadPoolExecutor(min(len(todo), usable_cores())) as pool:
-            made = list(pool.map(lambda step: _made(step[1], step[2]), todo))
+            made = list(pool.map(lambda step: list(_guarded(step[1], step[2])), todo))
     for (key, _, _), files in zip(todo, made, strict=True):
         with output.step(key):
             for path, content in files:
@@ -285,18 +285,14 @@ def _step(output: Output, key: str, fmt: OutputFormat, files: Callable[[], Files
 
 
 def _add(output: Output, fmt: OutputFormat, files: Callable[[], Files]) -> None:
-    try:
-        for path, content in files():
-            output.add(path, content)
-    except Exception as exc:
-        if (failure := _plugin_failure(fmt, exc)) is None:
-            raise
-        raise failure from exc
+    for path, content in _guarded(fmt, files):
+        output.add(path, content)
 
 
-def _made(fmt: OutputFormat, files: Callable[[], Files]) -> list[tuple[str, str | bytes]]:
+def _guarded(fmt: OutputFormat, files: Callable[[], Files]) -> Files:
+    """A format's files, as it makes them; a plugin's format that fails is `_plugin_failure`."""
     try:
-        return list(files())
+        yield from files()
     except Exception as exc:
         if (failure := _plugin_failure(fmt, exc)) is None:
             raise
