@@ -73,8 +73,7 @@ class LoadedBrief:
     @property
     def needs(self) -> tuple[Need_, ...]:
         """The texts that lack a language (see `_needs`)."""
-        held = self._needs
-        return unpack_needs(held) if isinstance(held, bytes) else held
+        return unpack_needs(self._needs)
 
     @property
     def path(self) -> Path:
@@ -128,8 +127,11 @@ def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | bytes:
     return zlib.compress(pickle.dumps(needs, protocol=pickle.HIGHEST_PROTOCOL), 1) if needs else ()
 
 
-def unpack_needs(packed: bytes) -> tuple[Need_, ...]:
-    return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack_needs` in this build
+def unpack_needs(held: tuple[Need_, ...] | bytes) -> tuple[Need_, ...]:
+    """Needs as a brief holds them: unpacked when `pack_needs` packed them."""
+    if not isinstance(held, bytes):
+        return held
+    return pickle.loads(zlib.decompress(held))  # our own bytes, made by `pack_needs` in this build
 
 
 @dataclass
@@ -175,8 +177,7 @@ class _Entry:
     def needs(self) -> tuple[Need_, ...]:
         """The texts that lack a language; a build holds them packed (`pack_needs`) from the moment
         they are known, so the tuples of thousands of briefs are never all in memory at once."""
-        held = self.held_needs
-        return unpack_needs(held) if isinstance(held, bytes) else held
+        return unpack_needs(self.held_needs)
 
     @needs.setter
     def needs(self, needs: tuple[Need_, ...]) -> None:
