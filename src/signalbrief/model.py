@@ -50,12 +50,13 @@ def region_names() -> dict[str, dict[str, str]]:
     names = {lang.code: territories(lang.locale) for lang in written()}
     return {
         code: {lang: found.get(code, reference[code]) for lang, found in names.items()}
-        for code in sorted(region_codes())
+        for code in sorted(REGION_CODES)
     }
 
 
-# ISO 3166-1 alpha-2 codes plus EU, as CLDR lists them: written out so that checking a region loads
-# no locale data (34 ms); `tests/test_validate.py` holds it equal to what Babel's CLDR gives.
+# ISO 3166-1 alpha-2 codes plus EU, as CLDR lists them: all a region is checked against. Written out
+# so that checking a region loads no locale data (34 ms); `tests/test_validate.py` holds it equal to
+# what Babel's CLDR gives.
 REGION_CODES = frozenset(
     {
         "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA",
@@ -83,18 +84,13 @@ def cldr_region_codes() -> frozenset[str]:
     return frozenset(code for code in reference if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
 
 
-def region_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-2 codes plus EU: all a region is checked against (its names are not needed)."""
-    return REGION_CODES
-
-
 def region_name(code: str, lang: str) -> str:
     """A region's name in any registered language (its locale's CLDR name, else the English one)."""
     return territories(language(lang).locale).get(code) or territories(_REFERENCE_LOCALE)[code]
 
 
 def _region(value: str) -> str:
-    if value not in region_codes():
+    if value not in REGION_CODES:
         raise _not_a_region(value)
     return value
 
