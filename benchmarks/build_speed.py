@@ -1,6 +1,7 @@
 """Build speed on equal work, against Hugo, against `cp -r`, and across core counts.
 
 Usage: python benchmarks/build_speed.py [N] [--repeat R] [--parts hugo,copy,jobs] [--jobs 1,2,4,8,16]
+    [--jobs-search on,off]
 
 Every figure is a whole process as a user runs it (`signalbrief build ...` from the console script,
 startup included), each build a full one (the output and `.signalbrief/` removed first, untimed),
@@ -19,7 +20,8 @@ ratio taken per round: the tables give the median with its min–max.
 - copy: the full build (every edition, view and format) against `cp -r` of the output it wrote, with
   the search index (Pagefind) on and again with it off.
 - jobs: the full build with the process pinned to the first J usable cores, for each J of `--jobs`
-  (the build's worker count follows the cores it may use); a J above the usable cores is skipped.
+  (the build's worker count follows the cores it may use); a J above the usable cores is skipped;
+  `--jobs-search` runs it with the search index on (the default), off, or both.
 """
 
 from __future__ import annotations
@@ -199,7 +201,7 @@ def versus_copy(bench: Session, folder: Path, count: int, repeat: int, search: s
     )
 
 
-def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[int]) -> None:
+def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[int], search: str) -> None:
     usable = sorted(os.sched_getaffinity(0))
     skipped = [j for j in jobs if j > len(usable)]
     jobs = [j for j in jobs if j <= len(usable)]
@@ -221,7 +223,7 @@ def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[in
     ]
     note = f"Skipped (more than the {len(usable)} usable cores): {', '.join(map(str, skipped))}." if skipped else ""
     record(
-        f"full build by cores, {count} briefs ({repeat} interleaved rounds; pinned to the first J usable cores)",
+        f"full build by cores, {count} briefs, search index {search} ({repeat} interleaved rounds; pinned to the first J usable cores)",
         ["cores (= workers)", "wall s, median (min–max)", "CPU s", "peak RSS MB", f"speed-up over {first}, per round"],
         rows,
         bench,
@@ -235,6 +237,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--parts", default="hugo,copy,jobs", help="Comma-separated: hugo, copy, jobs.")
     parser.add_argument("--jobs", default="1,2,4,8,16", help="Core counts for the jobs part (comma-separated).")
+    parser.add_argument("--jobs-search", default="on", help="The jobs part with the search index on, off or on,off.")
     args = parser.parse_args()
     parts = {p.strip() for p in args.parts.split(",")}
     with session() as bench:
@@ -245,8 +248,10 @@ def main() -> None:
         if "copy" in parts:
             versus_copy(bench, folder, args.count, args.repeat, "on")
             versus_copy(bench, without_search(folder, bench.path("pub-no-search")), args.count, args.repeat, "off")
-        if "jobs" in parts:
-            scaling(bench, folder, args.count, args.repeat, sorted({int(j) for j in args.jobs.split(",")}))
+        jobs = sorted({int(j) for j in args.jobs.split(",")})
+        for search in args.jobs_search.split(",") if "jobs" in parts else []:
+            built = folder if search == "on" else without_search(folder, bench.path("pub-no-search"))
+            scaling(bench, built, args.count, args.repeat, jobs, search)
 
 
 if __name__ == "__main__":

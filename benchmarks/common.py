@@ -146,11 +146,18 @@ def fresh(*folders: Path) -> None:
 
 
 def commit() -> str:
-    """The checked-out commit of this repository, for the heading (`unknown` outside git)."""
-    found = subprocess.run(
-        ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    )
-    dirty = subprocess.run(["git", "-C", str(HERE), "diff", "--quiet", "HEAD", "--", "src"], check=False).returncode
+    """The checked-out commit of this repository, for the heading: `SIGNALBRIEF_BENCH_COMMIT` where the
+    copy has no git (a lent machine gets the working tree without `.git`), else `unknown` outside git."""
+    given = os.environ.get("SIGNALBRIEF_BENCH_COMMIT")
+    if given:
+        return given
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        )
+        dirty = subprocess.run(["git", "-C", str(HERE), "diff", "--quiet", "HEAD", "--", "src"], check=False).returncode
+    except OSError:  # no git program
+        return "unknown"
     return (found.stdout.strip() or "unknown") + ("+changes" if dirty else "")
 
 
