@@ -35,10 +35,24 @@ import statistics
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Run, Session, fresh, interleaved, ratios, record, run, seconds, session, signalbrief_command, spread
+from common import (
+    HERE,
+    Run,
+    Session,
+    fresh,
+    interleaved,
+    ratios,
+    record,
+    run,
+    seconds,
+    session,
+    signalbrief_command,
+    spread,
+)
 from hugo_site import write_site
 from make_corpus import make_corpus
 
@@ -201,15 +215,21 @@ def versus_copy(bench: Session, folder: Path, count: int, repeat: int, search: s
     )
 
 
+CEILING_UNITS = 30_000  # cpu_ceiling.py's work: about 4 s on one core
+
+
 def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[int], search: str) -> None:
     usable = sorted(os.sched_getaffinity(0))
     skipped = [j for j in jobs if j > len(usable)]
     jobs = [j for j in jobs if j <= len(usable)]
     out = bench.path("site")
-    work = {
-        j: (lambda cpus=set(usable[:j]): our_build(folder, out, ["--allow-untranslated"], cpus=cpus)) for j in jobs
-    }
-    runs = interleaved({str(j): job for j, job in work.items()}, repeat)
+    ceiling = [sys.executable, str(HERE / "cpu_ceiling.py"), str(CEILING_UNITS)]
+    work: dict[str, Callable[[], Run]] = {}
+    for j in jobs:
+        cores = set(usable[:j])
+        work[str(j)] = lambda cpus=cores: our_build(folder, out, ["--allow-untranslated"], cpus=cpus)
+        work[f"ceiling {j}"] = lambda cpus=cores: run(ceiling, cpus=cpus)
+    runs = interleaved(work, repeat)
     first = str(jobs[0])
     rows = [
         [
@@ -217,18 +237,36 @@ def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[in
             seconds(runs[str(j)]),
             f"{statistics.median(r.cpu for r in runs[str(j)]):.2f}",
             f"{max(r.peak_mb for r in runs[str(j)]):.0f}",
-            spread(ratios(runs[first], runs[str(j)])) if j != jobs[0] else "1.00×",
+            spread(ratios(runs[first], runs[str(j)])),
+            spread(ratios(runs[f"ceiling {first}"], runs[f"ceiling {j}"])),
+            spread(ratios(runs[first], runs[str(j)]), "", 2) if j == jobs[0] else _of_ceiling(runs, first, str(j)),
         ]
         for j in jobs
     ]
-    note = f"Skipped (more than the {len(usable)} usable cores): {', '.join(map(str, skipped))}." if skipped else ""
+    note = f"Skipped (more than the {len(usable)} usable cores): {', '.join(map(str, skipped))}. " if skipped else ""
     record(
         f"full build by cores, {count} briefs, search index {search} ({repeat} interleaved rounds; pinned to the first J usable cores)",
-        ["cores (= workers)", "wall s, median (min–max)", "CPU s", "peak RSS MB", f"speed-up over {first}, per round"],
+        [
+            "cores (= workers)",
+            "wall s, median (min–max)",
+            "CPU s",
+            "peak RSS MB",
+            f"speed-up over {first}, per round",
+            "the machine's ceiling: the same Python work on J cores (cpu_ceiling.py), speed-up",
+            "our speed-up / the ceiling's, per round",
+        ],
         rows,
         bench,
-        (note + " Target: ≥ 8× from 1 to 16 cores.").strip(),
+        note + "Target: ≥ 8× from 1 to 16 cores. The ceiling is what this machine gives CPU-bound Python "
+        "work split the build's way (frequency falling as cores fill, hyperthreads, neighbours).",
     )
+
+
+def _of_ceiling(runs: dict[str, list[Run]], first: str, j: str) -> str:
+    """Each round's speed-up of the build over the machine's ceiling in the same round."""
+    ours = ratios(runs[first], runs[j])
+    machine = ratios(runs[f"ceiling {first}"], runs[f"ceiling {j}"])
+    return spread([a / b for a, b in zip(ours, machine, strict=True)], "", 2)
 
 
 def main() -> None:

@@ -1,0 +1,155 @@
+"""Where a full build's wall time goes, phase by phase, at each worker count: to find what keeps a
+build from scaling with cores (the part that stays in one process, and the workers' CPU per brief).
+
+Usage: python benchmarks/build_phases.py [N] [--jobs 1,2,16] [--no-search]
+
+One full build of N generated briefs per worker count (the output and `.signalbrief/` removed first),
+each in a fresh process pinned to the first J usable cores, after one untimed build. In that process
+the build's own steps are wrapped with timers: the main process's phases (validate, languages filled,
+plan, the render pool from its start to its last result, the lists and feeds the main process writes
+meanwhile, the search index, the swap into place, the saved state), and in each worker the CPU time
+of every chunk of briefs it renders, split into each worker's first chunk (which loads templates and
+caches) and the rest. The table gives seconds; a phase that does not grow smaller with more cores is
+what caps the speed-up (`build_speed.py --parts jobs` gives the speed-up itself, interleaved).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh, record, session
+from make_corpus import make_corpus
+
+# (module, function, label): the build's steps, timed in the main process.
+PHASES = [
+    ("signalbrief.build", "load_state", "state read"),
+    ("signalbrief.validate", "validate", "validate"),
+    ("signalbrief.build", "_fill_languages", "languages filled"),
+    ("signalbrief.build", "_plan", "plan"),
+    ("signalbrief.build", "_render_briefs", "render (pool, start to last result)"),
+    ("signalbrief.build", "_edition_files", "lists, feeds, sitemaps (main process, meanwhile)"),
+    ("signalbrief.build", "_finish_files", "search index (finishing step)"),
+    ("signalbrief.build.Output", "commit", "swap into place"),
+    ("signalbrief.build", "save_state", "state saved"),
+]
+
+
+def measure(root: Path, out: Path, report: Path) -> None:
+    """In the measured process: time the build's steps and its workers' chunks; write them as JSON."""
+    import signalbrief.build as build
+
+    spent: dict[str, float] = {}
+    for owner, name, label in PHASES:
+        where = _owner(owner)
+        setattr(where, name, _timed(getattr(where, name), label, spent))
+    chunks = report.with_suffix(".chunks")
+    _time_chunks(build, chunks)
+    started = time.perf_counter()
+    build.build(root, build.BuildOptions(output=out, allow_untranslated=True))
+    spent["whole build (in process)"] = time.perf_counter() - started
+    rows = [line.split() for line in chunks.read_text().splitlines()] if chunks.exists() else []
+    workers = {pid for pid, *_ in rows}
+    spent["workers"] = len(workers)
+    spent["worker CPU, first chunks"] = sum(float(cpu) for _, first, _, cpu in rows if first == "1")
+    spent["worker CPU, other chunks"] = sum(float(cpu) for _, first, _, cpu in rows if first == "0")
+    spent["briefs in first chunks"] = sum(int(n) for _, first, n, _ in rows if first == "1")
+    report.write_text(json.dumps(spent))
+
+
+def _owner(dotted: str) -> object:
+    """A module, or a class in one (`package.module.Class`)."""
+    try:
+        return importlib.import_module(dotted)
+    except ImportError:
+        module, _, name = dotted.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
+
+def _timed(function, label: str, spent: dict[str, float]):
+    @functools.wraps(function)
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+    return timed
+
+
+def _time_chunks(build, log: Path) -> None:
+    """Wrap the workers' chunk rendering: each chunk appends `pid first briefs cpu` to `log`."""
+    render = build._Worker.render.__func__
+    seen: set[int] = set()
+
+    @functools.wraps(render)  # the pool sends the method by its name
+    def timed(cls, index):
+        first = os.getpid() not in seen
+        seen.add(os.getpid())
+        started = time.process_time()
+        result = render(cls, index)
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {int(first)} {result[0]} {time.process_time() - started:.4f}\n")
+        return result
+
+    build._Worker.render = classmethod(timed)
+
+
+def one_build(root: Path, out: Path, cpus: set[int], report: Path) -> dict[str, float]:
+    fresh(out, root / ".signalbrief")
+    report.with_suffix(".chunks").unlink(missing_ok=True)
+    command = [sys.executable, __file__, "--measure", str(root), str(out), str(report)]
+    subprocess.run(command, check=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    return json.loads(report.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("count", nargs="?", type=int, default=1000)
+    parser.add_argument("--jobs", default="1,2,16", help="Core counts (comma-separated).")
+    parser.add_argument("--no-search", action="store_true", help="build without the search index")
+    parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure(*(Path(p) for p in args.measure))
+        return
+    usable = sorted(os.sched_getaffinity(0))
+    jobs = sorted(j for j in {int(j) for j in args.jobs.split(",")} if j <= len(usable))
+    with session() as bench:
+        root = bench.path("pub")
+        make_corpus(root, args.count)
+        if args.no_search:
+            (root / "signalbrief.yaml").write_text("search: false\n", encoding="utf-8")
+        out, report = bench.path("site"), bench.path("phases.json")
+        one_build(root, out, set(usable[: jobs[-1]]), report)  # untimed: caches of the machine warm
+        found = {j: one_build(root, out, set(usable[:j]), report) for j in jobs}
+        names = list(dict.fromkeys(name for spent in found.values() for name in spent))
+        rows = [[name, *(_cell(found[j].get(name)) for j in jobs)] for name in names]
+        search = "off" if args.no_search else "on"
+        record(
+            f"where a full build's time goes, {args.count} briefs, search index {search} (one build per core count)",
+            ["phase (seconds; workers: count)", *(f"{j} cores" for j in jobs)],
+            rows,
+            bench,
+            "Phases in the main process are wall seconds (the render pool's phase runs while the main "
+            "process writes the lists and feeds); the workers' rows are CPU seconds summed over workers.",
+        )
+
+
+def _cell(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+if __name__ == "__main__":
+    main()
