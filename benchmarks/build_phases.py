@@ -59,9 +59,13 @@ def measure(root: Path, out: Path, report: Path) -> None:
     rows = [line.split() for line in chunks.read_text().splitlines()] if chunks.exists() else []
     workers = {pid for pid, *_ in rows}
     spent["workers"] = len(workers)
-    spent["worker CPU, first chunks"] = sum(float(cpu) for _, first, _, cpu in rows if first == "1")
-    spent["worker CPU, other chunks"] = sum(float(cpu) for _, first, _, cpu in rows if first == "0")
-    spent["briefs in first chunks"] = sum(int(n) for _, first, n, _ in rows if first == "1")
+    spent["worker CPU, first chunks"] = sum(float(cpu) for _, first, _, cpu, _ in rows if first == "1")
+    spent["worker CPU, other chunks"] = sum(float(cpu) for _, first, _, cpu, _ in rows if first == "0")
+    spent["worker CPU in the kernel (system), all chunks"] = sum(float(system) for *_, system in rows)
+    spent["briefs in first chunks"] = sum(int(n) for _, first, n, _, _ in rows if first == "1")
+    mine = os.times()
+    spent["main process CPU"] = mine.user + mine.system
+    spent["main process system CPU"] = mine.system
     report.write_text(json.dumps(spent))
 
 
@@ -95,10 +99,12 @@ def _time_chunks(build, log: Path) -> None:
     def timed(cls, index):
         first = os.getpid() not in seen
         seen.add(os.getpid())
-        started = time.process_time()
+        before = os.times()
         result = render(cls, index)
+        after = os.times()
+        cpu, system = after.user + after.system - before.user - before.system, after.system - before.system
         with open(log, "a", encoding="utf-8") as out:
-            out.write(f"{os.getpid()} {int(first)} {result[0]} {time.process_time() - started:.4f}\n")
+            out.write(f"{os.getpid()} {int(first)} {result[0]} {cpu:.4f} {system:.4f}\n")
         return result
 
     build._Worker.render = classmethod(timed)

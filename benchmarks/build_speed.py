@@ -235,7 +235,7 @@ def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[in
         [
             str(j),
             seconds(runs[str(j)]),
-            f"{statistics.median(r.cpu for r in runs[str(j)]):.2f}",
+            f"{statistics.median(r.cpu for r in runs[str(j)]):.2f} ({statistics.median(r.system for r in runs[str(j)]):.2f})",
             f"{max(r.peak_mb for r in runs[str(j)]):.0f}",
             spread(ratios(runs[first], runs[str(j)])),
             spread(ratios(runs[f"ceiling {first}"], runs[f"ceiling {j}"])),
@@ -249,7 +249,7 @@ def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[in
         [
             "cores (= workers)",
             "wall s, median (min–max)",
-            "CPU s",
+            "CPU s (of which system)",
             "peak RSS MB",
             f"speed-up over {first}, per round",
             "the machine's ceiling: the same Python work on J cores (cpu_ceiling.py), speed-up",

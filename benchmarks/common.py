@@ -87,6 +87,7 @@ class Run:
     seconds: float
     cpu: float
     peak_mb: float
+    system: float = 0.0  # the kernel's share of `cpu` (file system work, page faults, locks)
 
 
 def run(command: list[str], cwd: Path | None = None, cpus: set[int] | None = None) -> Run:
@@ -107,7 +108,7 @@ def run(command: list[str], cwd: Path | None = None, cpus: set[int] | None = Non
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         sys.exit(f"{' '.join(command)} exited {process.returncode}:\n{errors.decode(errors='replace')}")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, usage.ru_stime)
 
 
 def interleaved(work: dict[str, Callable[[], Run]], rounds: int, warmup: int = 1) -> dict[str, list[Run]]:
