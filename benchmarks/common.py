@@ -142,8 +142,13 @@ def spread(values: list[float], unit: str = "×", digits: int = 2) -> str:
 
 
 def fresh(*folders: Path) -> None:
+    """Remove the folders, then flush the file system's pending writes (untimed): a timed run must
+    not pay for the writeback of the run before it (on the lent 16-core machine the same build took
+    6.7 s after a `cp -r` and 10.1 s after another build)."""
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
+    if hasattr(os, "sync"):
+        os.sync()
 
 
 def commit() -> str:
