@@ -56,17 +56,23 @@ def measure(root: Path, out: Path, report: Path) -> None:
     started = time.perf_counter()
     build.build(root, build.BuildOptions(output=out, allow_untranslated=True))
     spent["whole build (in process)"] = time.perf_counter() - started
-    rows = [line.split() for line in chunks.read_text().splitlines()] if chunks.exists() else []
-    workers = {pid for pid, *_ in rows}
-    spent["workers"] = len(workers)
-    spent["worker CPU, first chunks"] = sum(float(cpu) for _, first, _, cpu, _ in rows if first == "1")
-    spent["worker CPU, other chunks"] = sum(float(cpu) for _, first, _, cpu, _ in rows if first == "0")
-    spent["worker CPU in the kernel (system), all chunks"] = sum(float(system) for *_, system in rows)
-    spent["briefs in first chunks"] = sum(int(n) for _, first, n, _, _ in rows if first == "1")
+    spent.update(_workers(chunks))
     mine = os.times()
     spent["main process CPU"] = mine.user + mine.system
     spent["main process system CPU"] = mine.system
     report.write_text(json.dumps(spent))
+
+
+def _workers(chunks: Path) -> dict[str, float]:
+    """The workers' CPU from the chunk log (`pid first briefs cpu system` per chunk)."""
+    rows = [line.split() for line in chunks.read_text().splitlines()] if chunks.exists() else []
+    return {
+        "workers": len({pid for pid, *_ in rows}),
+        "worker CPU, first chunks": sum(float(cpu) for _, first, _, cpu, _ in rows if first == "1"),
+        "worker CPU, other chunks": sum(float(cpu) for _, first, _, cpu, _ in rows if first == "0"),
+        "worker CPU in the kernel (system), all chunks": sum(float(system) for *_, system in rows),
+        "briefs in first chunks": sum(int(n) for _, first, n, _, _ in rows if first == "1"),
+    }
 
 
 def _owner(dotted: str) -> object:
@@ -154,7 +160,7 @@ def main() -> None:
 def _cell(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+    return str(value) if isinstance(value, int) else f"{value:.2f}"
 
 
 if __name__ == "__main__":
