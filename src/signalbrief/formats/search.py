@@ -241,8 +241,7 @@ class Pagefind:
     def __exit__(self, *exc_info: object) -> None:
         for service in self.started:  # unused, they are warming up: no use waiting for them
             service.close(killed=exc_info[0] is not None or not self.used)
-        for thread in self.warming:
-            thread.join()
+        self.settle()
         if self.started:  # the folder it started in goes with it (a killed build's stays, empty, for the next)
             with contextlib.suppress(OSError):
                 (self.folder / SCRATCH_FOLDER).rmdir()
