@@ -20,13 +20,12 @@ import functools
 import importlib
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh, record, session
+from common import fresh, record, run, session
 from make_corpus import make_corpus
 
 # (module, function, label): the build's steps, timed in the main process.
@@ -120,7 +119,7 @@ def one_build(root: Path, out: Path, cpus: set[int], report: Path) -> dict[str, 
     fresh(out, root / ".signalbrief")
     report.with_suffix(".chunks").unlink(missing_ok=True)
     command = [sys.executable, __file__, "--measure", str(root), str(out), str(report)]
-    subprocess.run(command, check=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    run(command, cpus=cpus)  # pinned; a failure ends the benchmark with its error output
     return json.loads(report.read_text())
 
 

@@ -239,7 +239,7 @@ def scaling(bench: Session, folder: Path, count: int, repeat: int, jobs: list[in
             f"{max(r.peak_mb for r in runs[str(j)]):.0f}",
             spread(ratios(runs[first], runs[str(j)])),
             spread(ratios(runs[f"ceiling {first}"], runs[f"ceiling {j}"])),
-            spread(ratios(runs[first], runs[str(j)]), "", 2) if j == jobs[0] else _of_ceiling(runs, first, str(j)),
+            _of_ceiling(runs, first, str(j)),
         ]
         for j in jobs
     ]

@@ -74,16 +74,20 @@ run() {
         df -h /tmp | tail -1; cat /proc/loadavg
     } 2>&1 | tee "$OUT/machine.txt"
     python3 -c "import signalbrief, pydantic, jinja2, babel" || exit 4
-    local before loop
+    local loop
     before=$(wc -l < "$here/benchmarks/RESULTS.md")
-    (while sleep 10; do tail -n +$((before + 1)) "$here/benchmarks/RESULTS.md" > "$OUT/device-results.md"; done) &
+    (while sleep 10; do tables; done) &
     loop=$!
     for command in "$@"; do
         echo "== $command"
         (cd "$here" && eval "$command") 2>&1 | tee -a "$OUT/log.txt"
-        tail -n +$((before + 1)) "$here/benchmarks/RESULTS.md" > "$OUT/device-results.md"
+        tables
     done
     kill $loop
+}
+
+tables() {  # the tables this run added to RESULTS.md, where they come back from
+    tail -n +$((before + 1)) "$here/benchmarks/RESULTS.md" > "$OUT/device-results.md"
 }
 
 case $what in
