@@ -7,16 +7,21 @@ at the last build is not parsed again; its problems, card and untranslated texts
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
+import json
+import zlib
 from pathlib import Path
 from typing import Any
 
 from signalbrief.cache import Cache, json_path, json_text, stable_hash
 from signalbrief.errors import Location, Problem
-from signalbrief.model import Card, Text
+from signalbrief.model import Card, Need_, Text
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
-SHAPE = 3  # of an entry: raised when it changes, so entries of an older shape are not read
+SHAPE = 4  # of an entry: raised when it changes, so entries of an older shape are not read
+Packed = str  # a brief's needs, `pack_needs`ed
 
 
 class CheckCache:
@@ -73,7 +78,7 @@ def _encode(entry: Any, problems: list[Problem]) -> dict:
         "see_also": [[list(path), target] for path, target in entry.see_also],
         "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in problems],
         "card": None if card is None else card.plain(),
-        "needs": [[list(path), source, target, text] for path, source, target, text in entry.needs],
+        "needs": entry.held_needs if isinstance(entry.held_needs, str) else pack_needs(entry.needs),
     }
 
 
@@ -101,11 +106,43 @@ def _decode(data: dict) -> dict:
             json_text(card[7]),
             _score(card[8]),
         ),
-        "needs": tuple(
-            (json_path(path), json_text(source), json_text(target), json_text(text))
-            for path, source, target, text in data["needs"]
-        ),
+        # Kept packed as they were written: unpacked (and checked) only where a build asks for them.
+        "held_needs": _packed_or_none(data["needs"]),
     }
+
+
+def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | Packed:
+    """A brief's needs in one small object: as tuples they hold every text lacking a language (some
+    KB a brief, for the whole build); packed, compressed JSON as text, about a tenth, and the check
+    cache keeps them as they are, so a remembered brief's needs are never decoded unless used."""
+    if not needs:
+        return ()
+    data = json.dumps([[list(path), *rest] for path, *rest in needs], ensure_ascii=False, separators=(",", ":"))
+    return base64.b64encode(zlib.compress(data.encode("utf-8"), 1)).decode("ascii")
+
+
+def unpack_needs(held: tuple[Need_, ...] | Packed) -> tuple[Need_, ...]:
+    """Needs as a brief holds them, unpacked when `pack_needs` packed them; ValueError or TypeError
+    when packed needs read back from the cache are damaged."""
+    if not isinstance(held, str):
+        return held
+    try:
+        data = json.loads(zlib.decompress(base64.b64decode(held, validate=True)))
+    except (binascii.Error, zlib.error) as exc:
+        raise ValueError(f"packed needs: {exc}") from None
+    if not isinstance(data, list):
+        raise TypeError("needs")
+    return tuple(
+        (json_path(path), json_text(source), json_text(target), json_text(text)) for path, source, target, text in data
+    )
+
+
+def _packed_or_none(value: object) -> tuple[()] | Packed:
+    if value == []:  # no needs (an entry of a brief with every language written)
+        return ()
+    if not isinstance(value, str) or not value:
+        raise TypeError("packed needs")
+    return value
 
 
 def _problem(path: object, line: object, col: object, severity: object, field: object, message: object) -> Problem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from signalbrief.cache import stable_hash, without_gc_pauses
-from signalbrief.checkcache import CheckCache
+from signalbrief.checkcache import CheckCache, Packed, pack_needs, unpack_needs
 from signalbrief.config import Config
 from signalbrief.configfile import load_config
 from signalbrief.cores import can_fork, usable_cores
@@ -58,7 +59,7 @@ class LoadedBrief:
         shown: str,
         digest: str,
         card: Card,
-        needs: tuple[Need_, ...] | bytes,  # bytes: `pack_needs`
+        needs: tuple[Need_, ...] | Packed,  # Packed: `pack_needs`
         context: dict,
         brief: Brief | None = None,
         document: Document | None = None,
@@ -72,8 +73,20 @@ class LoadedBrief:
 
     @property
     def needs(self) -> tuple[Need_, ...]:
-        """The texts that lack a language (see `_needs`)."""
+        """The texts that lack a language (see `_needs`); found again in the brief itself when the
+        packed needs the check cache kept are damaged."""
+        try:
+            return unpack_needs(self._needs)
+        except (ValueError, TypeError, KeyError):
+            print(f"{self.shown}: warning: its remembered check is damaged; read again", file=sys.stderr, flush=True)
+        texts = [(path, text.words) for path, text in self.brief.texts()]
+        self._needs = pack_needs(tuple(_needs(texts, self.context.get("languages") or written_codes())))
         return unpack_needs(self._needs)
+
+    @property
+    def has_needs(self) -> bool:
+        """Whether any text lacks a language, without unpacking them (packed needs are never empty)."""
+        return bool(self._needs)
 
     @property
     def path(self) -> Path:
@@ -121,19 +134,6 @@ def unpack(packed: bytes) -> Brief:
     return pickle.loads(zlib.decompress(packed))  # our own bytes, made by `pack` in this build
 
 
-def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | bytes:
-    """A brief's needs in one small object: as tuples they hold every text lacking a language
-    (some KB a brief, for the whole build); packed, about a tenth."""
-    return zlib.compress(pickle.dumps(needs, protocol=pickle.HIGHEST_PROTOCOL), 1) if needs else ()
-
-
-def unpack_needs(held: tuple[Need_, ...] | bytes) -> tuple[Need_, ...]:
-    """Needs as a brief holds them: unpacked when `pack_needs` packed them."""
-    if not isinstance(held, bytes):
-        return held
-    return pickle.loads(zlib.decompress(held))  # our own bytes, made by `pack_needs` in this build
-
-
 @dataclass
 class Report:
     """The outcome of checking a set of brief files."""
@@ -166,7 +166,7 @@ class _Entry:
     document: Document | None = None
     brief: Brief | None = None
     card: Card | None = None
-    held_needs: tuple[Need_, ...] | bytes = ()  # see `needs`
+    held_needs: tuple[Need_, ...] | Packed = ()  # see `needs`
     packed: bytes | None = None  # the brief, `pack`ed, when checked in this run without keeping it
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
     see_also: tuple[tuple[Path_, str | None], ...] = ()  # (where, target) of each link as written; None: not text
@@ -242,7 +242,7 @@ def validate(
         report.problems.extend(entry.problems)
         if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
             kept = (entry.brief, entry.document, None) if keep else (None, None, entry.packed)
-            needs = pack_needs(entry.needs) if packed and not isinstance(entry.held_needs, bytes) else entry.held_needs
+            needs = pack_needs(entry.needs) if packed and not isinstance(entry.held_needs, str) else entry.held_needs
             report.briefs.append(
                 LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, needs, context, *kept)
             )
