@@ -71,6 +71,30 @@ def test_allow_untranslated_shows_the_pending_notice(models_folder, publication,
     assert '<span class="pending" data-pending="zh">翻译待完成</span>' in zh
 
 
+def test_briefs_left_untranslated_are_filled_again_only_when_they_change(models_folder, publication, run, monkeypatch):
+    import signalbrief.translate.fill as fill
+
+    root = publication({"alpha": POLICY, "beta": BETA})
+    first = run(root, "build", "--allow-untranslated")
+    asked: list[str] = []
+    real = fill.Filler.fill
+
+    def spy(self, needs, progress=None):
+        asked.extend(need.brief.id for need in needs)
+        return real(self, needs, progress)
+
+    monkeypatch.setattr(fill.Filler, "fill", spy)
+    (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    again = run(root, "build", "--allow-untranslated")
+    assert again.exit_code == 0 and set(asked) == {"beta"}  # alpha: as far as no model could fill it, last time
+    pending = [line.rpartition("(")[2] for line in (first.stderr, again.stderr)]
+    assert pending[0] == pending[1] and "texts pending translation" in pending[0]  # alpha's still counted
+    stopped = run(root, "build")  # without --allow-untranslated, every text that stops it is named again
+    assert stopped.exit_code == 3
+    assert "briefs/alpha.yaml:14:3: error: summary.zh: needs en->zh machine translation" in stopped.stderr
+    assert "briefs/beta.yaml:7:10: error: summary.en: needs zh->en machine translation" in stopped.stderr
+
+
 def test_glossary_file_terms_are_exact(installed_models, publication, run):
     root = publication(
         {"alpha": replace_line(VALID, (13, 14), "summary:\n  en: The AI Safety Institute met [1]."), "beta": BETA}

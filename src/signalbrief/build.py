@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -142,7 +143,7 @@ def _build(
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
     fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
-    pending = len(translation.missing)
+    pending = len(translation.missing) + translation.left
     translation.missing = []  # one object per text left untranslated: counted, not kept while rendering
     key = stable_hash(replace(options, jobs=0), _plugged(formats, rules))
     site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
@@ -503,22 +504,23 @@ def _fill_languages(
 
     store = FilledStore(root, context)
     fills: dict[str, Fills] = {}
-    todo = []
-    for item in (b for b in briefs if b.needs):
+    todo, left = [], 0  # left: texts that the briefs filled as the last build did leave untranslated
+    for item in (b for b in briefs if b.has_needs):
         known = store.recall(item)
-        if known is None:
+        if known is None or (known[1] and not options.allow_untranslated):  # to list each one that stops the build
             todo.append(item)
         else:
-            fills[item.id] = known
+            fills[item.id], untranslated = known
+            left += untranslated
     outcome = _fill(root, needs_of(todo), translating)
     outcome.texts_remembered += sum(len(f) for f in fills.values())
     if outcome.missing and not options.allow_untranslated:
         raise Untranslated(outcome.missing)
     fresh = fills_by_brief(outcome)
-    incomplete = {need.brief.id for need in outcome.missing}
+    missing = Counter(need.brief.id for need in outcome.missing)
     for item in todo:
-        if item.id not in incomplete:
-            store.keep(item, fresh.get(item.id, {}))
+        store.keep(item, fresh.get(item.id, {}), missing[item.id])
+    outcome.left = left
     store.save(_translation_context(root) if outcome.translated else context)
     return fills | fresh, outcome
 

@@ -87,6 +87,7 @@ class Outcome:
     translated: int = 0  # sentences the model translated
     model_calls: int = 0
     texts_remembered: int = 0  # texts filled without the model (from the memory, or the last build)
+    left: int = 0  # texts still untranslated in briefs filled as the last build filled them (not in `missing`)
 
 
 def needs_of(briefs: list[LoadedBrief]) -> list[Need]:
@@ -185,20 +186,23 @@ FILLED_FILE = Path(".signalbrief") / "filled.json"
 
 
 class FilledStore:
-    """Each brief's machine translations as the last build filled them, by the brief's content hash.
+    """Each brief's machine translations as the last build filled them, by the brief's content hash,
+    with the count of its texts that stayed untranslated (no model, no remembered sentence).
 
     Valid while the glossary, the installed models and the translation memory are unchanged (the
-    `context`), so a rebuild does not cut and look up every sentence again. Only briefs filled
-    completely are kept. A cache: anything unreadable in the file is ignored."""
+    `context`), so a rebuild does not cut and look up every sentence again: filled as far as it can
+    be, a brief is filled no further by the same models and memory. A cache: anything unreadable in
+    the file is ignored."""
 
     def __init__(self, root: Path, context: str):
         self.cache = Cache(root / FILLED_FILE, "filled", context)
         self.known = self.cache.load()
         self.kept: dict[str, list] = {}
 
-    def recall(self, item: LoadedBrief) -> Fills | None:
+    def recall(self, item: LoadedBrief) -> tuple[Fills, int] | None:
+        """The fills of a brief, and how many of its texts they leave untranslated; None when unknown."""
         found = self.known.get(item.id)
-        if found is not None and (not isinstance(found, list) or len(found) != 2 or not isinstance(found[0], str)):
+        if found is not None and not _filled_entry(found):
             self.cache.damaged()
             return None
         if found is None or found[0] != item.digest:
@@ -206,15 +210,24 @@ class FilledStore:
         fills = self.cache.decoded(lambda: _fills(found[1]))
         if fills is not None:
             self.kept[item.id] = found
-        return fills
+            return fills, found[2]
+        return None
 
-    def keep(self, item: LoadedBrief, fills: Fills) -> None:
-        self.kept[item.id] = [item.digest, [[list(path), lang, text] for (path, lang), text in fills.items()]]
+    def keep(self, item: LoadedBrief, fills: Fills, missing: int) -> None:
+        filled = [[list(path), lang, text] for (path, lang), text in fills.items()]
+        self.kept[item.id] = [item.digest, filled, missing]
 
     def save(self, context: str) -> None:
         """Write what this build filled, if anything changed."""
         self.cache.context = context
         self.cache.save_all(self.kept)
+
+
+def _filled_entry(found: object) -> bool:
+    """Whether an entry read back has its shape: [content hash, fills, count left untranslated]."""
+    if not isinstance(found, list) or len(found) != 3 or not isinstance(found[0], str):
+        return False
+    return type(found[2]) is int and found[2] >= 0
 
 
 def _fills(data: list) -> Fills:
