@@ -217,3 +217,19 @@ def test_validate_loads_no_renderer_translator_or_server(tmp_path, publication):
     assert {name.split(".")[0] for name in loaded} & HEAVY == set()
     assert loaded & HEAVY == set()
 
+
+
+_WITH_TEARDOWN = "import atexit; atexit.register(print, 'teardown'); from signalbrief.cli import main; main()"
+
+
+def test_a_finished_build_leaves_without_the_interpreter_s_teardown(publication):
+    root = publication()
+    command = [sys.executable, "-c", _WITH_TEARDOWN, "-C", str(root)]
+    built = subprocess.run([*command, "build", "--allow-untranslated"], capture_output=True, text=True)
+    assert built.returncode == 0 and "teardown" not in built.stdout
+    assert "built 2 briefs into site" in built.stderr  # everything it printed came out
+    assert (root / "site/public/en/alpha/index.html").is_file()
+    failed = subprocess.run([*command, "build", "--edition", "nope"], capture_output=True, text=True)
+    assert failed.returncode == 2 and failed.stdout == "teardown\n"  # any other exit is Python's own
+    checked = subprocess.run([*command, "validate"], capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout.endswith("teardown\n")

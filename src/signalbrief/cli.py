@@ -210,6 +210,8 @@ def build_command(settings: Settings, paths, output, formats, editions, views, d
             f"{report.files} files in {report.seconds:.2f} s{_translation_note(report)}",
             err=True,
         )
+    global _finished
+    _finished = True  # the output, its state and every cache are written (see `main`)
 
 
 def _translation_note(report) -> str:
@@ -553,8 +555,28 @@ def new_command(settings: Settings, brief_id: str) -> None:
     click.echo(f"created {settings.shown(path)}")
 
 
+# Set by a command once everything it made is in place, when nothing is left for the interpreter's
+# teardown to do but free its objects (for a build of 1,000 briefs some 50 ms: a tenth of an edit's build).
+_finished = False
+
+
 def main() -> None:
+    """The `signalbrief` program. After a command that `_finished`, the process leaves at once."""
     try:
         cli(prog_name="signalbrief")
     except KeyboardInterrupt:
         sys.exit(130)
+    except SystemExit as leaving:
+        if _finished and leaving.code in (0, None):
+            _leave_now()
+        raise
+
+
+def _leave_now() -> None:
+    """Exit 0 without the interpreter's teardown: what was printed is flushed, every file is written."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: nothing more can be said; let Python report it as usual
+        return
+    os._exit(0)
