@@ -215,7 +215,6 @@ CACHES = [
     ".signalbrief/checked.json",
     ".signalbrief/filled.json",
     ".signalbrief/outputs/site/state.json",
-    ".signalbrief/outputs/site/state.spare.json",
     ".signalbrief/outputs/site/fragments.json",
 ]
 
@@ -362,15 +361,45 @@ def test_a_brief_written_just_now_is_read_again_even_with_its_stamp_recorded(pub
     assert len(read) == 2
 
 
-def test_a_build_that_finds_nothing_changed_does_not_read_the_spare_s_state(publication, capsys):
+def _spare_record(root: Path, value: object) -> None:
+    """Replace how the state records the spare's differences from the output."""
+    state = root / STATE / "state.json"
+    lines = [json.loads(line) for line in state.read_text(encoding="utf-8").splitlines()]
+    assert "spare" in lines[1]
+    lines[1]["spare"] = value
+    state.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+
+def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publication):
     root = publication()
     build(root, OPTIONS)
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
-    build(root, OPTIONS)  # now there is a spare, and a state for it
-    (root / STATE / "state.spare.json").write_bytes(b"not a state")
+    build(root, OPTIONS)  # now there is a spare: the output before this edit
+    state = [json.loads(line) for line in (root / STATE / "state.json").read_text(encoding="utf-8").splitlines()]
+    changed = state[1]["spare"]["files"]
+    assert changed and all("beta" in path or "/pagefind/" in path for path in changed)  # beta's pages, its index
+    assert len(changed) < len(state[1]["files"]) / 2
+    assert not (root / STATE / "state.spare.json").exists()
+
+
+@pytest.mark.parametrize("damage", [7, {"files": {"../victim": 1}, "steps": {}, "folders": {}}, {"files": []}])
+def test_a_damaged_record_of_the_spare_is_read_only_by_a_build_that_renders(publication, capsys, tmp_path, damage):
+    root = publication()
+    build(root, OPTIONS)
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    build(root, OPTIONS)  # now there is a spare, and a record of it
+    _spare_record(root, damage)
+    (root / STATE / "victim").write_text("not the build's", encoding="utf-8")  # beside the spare, outside it
     capsys.readouterr()
     build(root, OPTIONS)
     assert capsys.readouterr().err == ""  # a build that renders would warn that it is damaged
+    (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "Newer body."), encoding="utf-8")
+    build(root, OPTIONS)
+    warned = capsys.readouterr().err.splitlines()
+    assert len(warned) == 1 and warned[0].endswith("state.json: warning: damaged (unexpected content); ignored")
+    build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
+    assert contents(root / "site") == contents(tmp_path / "fresh")
+    assert (root / STATE / "victim").read_text(encoding="utf-8") == "not the build's"
 
 
 def test_a_build_that_finds_nothing_changed_just_after_an_edit_loads_no_yaml_parser(publication):

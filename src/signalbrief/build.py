@@ -151,7 +151,8 @@ def _build(
         spare = load_spare(work, previous)
     output = Output(target, previous.live, spare, work)
     tree = _write_site(site, output, editions, progress, options.jobs)
-    save_state(work, BuildState(inputs, len(briefs), tree, sources=sources), output.spared)
+    replaced = previous.live if output.spared else None  # the tree of the output it replaced, now the spare
+    save_state(work, BuildState(inputs, len(briefs), tree, sources=sources), replaced)
     _prune(root / STATE_DIR, work)
     return BuildReport(
         len(briefs),
@@ -183,7 +184,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         with template_errors(site.root):
             _render_briefs(site, output, todo, (jobs, progress), lambda: _edition_files(site, output, editions))
         _finish_files(site, output, editions)
-        retire_state(output.work, known=bool(output.live.files))
+        retire_state(output.work)
         tree = output.commit()
         site.fragments.save()
         return tree

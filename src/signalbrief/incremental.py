@@ -10,7 +10,8 @@ modification time), is not rendered again. When no input at all changed, the bui
 from __future__ import annotations
 
 import contextlib
-import os
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -33,17 +34,23 @@ class BuildState:
     briefs: int = 0
     live: Tree = field(default_factory=Tree)
     sources: Sources = field(default_factory=dict)  # the brief files read, by their stamps
+    spare: object = None  # how the spare's tree differs from `live`, as read (`load_spare` checks it); None: unknown
 
 
-def state_file(work: Path, spare: bool = False) -> Path:
+def state_file(work: Path) -> Path:
     """The state of an output's build, kept in its work folder beside the spare it describes."""
-    return work / ("state.spare.json" if spare else "state.json")
+    return work / "state.json"
 
 
-def _state_cache(work: Path, spare: bool = False) -> Cache:
-    """A build's state as a cache: its inputs key, its count of briefs, the brief files' stamps, and
-    its tree: each file's stamp, each step's files, each folder's stamp."""
-    return Cache(state_file(work, spare), "state", "")
+# Where earlier versions kept the spare's tree whole: removed by the next build.
+_OLD_SPARE_STATE = "state.spare.json"
+_PARTS = ("files", "steps", "folders")  # of a tree
+
+
+def _state_cache(work: Path) -> Cache:
+    """A build's state as a cache: its inputs key, its count of briefs, the brief files' stamps, its
+    tree (each file's stamp, each step's files, each folder's stamp) and how the spare's tree differs."""
+    return Cache(state_file(work), "state", "")
 
 
 def load_state(work: Path) -> BuildState:
@@ -54,11 +61,48 @@ def load_state(work: Path) -> BuildState:
 
 
 def load_spare(work: Path, state: BuildState) -> Tree:
-    """What the spare beside the output that `state` describes holds; empty when that is unknown."""
-    if not state.live.files:
+    """What the spare beside the output that `state` describes holds: the output's tree with the
+    differences the state recorded (an edit's build changes a few files of thousands); empty when
+    that is unknown."""
+    if not state.live.files or state.spare is None:
         return Tree()
-    spare = _state_cache(work, spare=True)
-    return spare.decoded(lambda: _tree(spare.load())) or Tree()
+    return _state_cache(work).decoded(lambda: _spare_tree(state.live, state.spare)) or Tree()
+
+
+def _spare_tree(live: Tree, changes: object) -> Tree:
+    """The tree `changes` (see `_changes`) make of the output's; ValueError or TypeError as `_tree`'s."""
+    if type(changes) is not dict:
+        raise TypeError("the spare's changes")
+    files, steps, folders = (_changed(getattr(live, part), changes[part]) for part in _PARTS)
+    if not _all_of(int, files[1], folders[1]) or not _all_of(list, steps[1]) or not _all_of(str, *steps[1]):
+        raise TypeError("the spare's stamps or steps")
+    if not all_inside(files[2]) or not all_inside([folder for folder in folders[2] if folder]):
+        raise ValueError("a path outside the output folder")
+    return Tree(steps[0], files[0], folders[0])
+
+
+def _changed(recorded: dict, changes: object) -> tuple[dict, list, list[str]]:
+    """`recorded` with `changes` made (a key's value, or None where the key is gone); the new values
+    and the keys given them, to be checked."""
+    if type(changes) is not dict:
+        raise TypeError("the spare's changes")
+    result, values, keys = dict(recorded), [], []
+    for key, value in changes.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = value
+            values.append(value)
+            keys.append(key)
+    return result, values, keys
+
+
+def _changes(new: dict, old: dict) -> dict:
+    """What makes `old` of `new`: each key whose value differs, with its value in `old`, or None
+    where `old` has no such key (no value is ever None)."""
+    changes = {key: value for key, value in old.items() if new.get(key) != value}
+    changes.update(dict.fromkeys(new.keys() - old.keys()))
+    return changes
 
 
 def _state(entries: dict) -> BuildState:
@@ -67,7 +111,8 @@ def _state(entries: dict) -> BuildState:
     inputs, briefs = entries["inputs"], entries["briefs"]
     if not isinstance(inputs, str) or not isinstance(briefs, int) or isinstance(briefs, bool):
         raise TypeError("inputs or briefs")
-    return BuildState(inputs, briefs, _tree(entries), sources=_sources(entries.get("sources", {})))
+    sources = _sources(entries.get("sources", {}))
+    return BuildState(inputs, briefs, _tree(entries), sources=sources, spare=entries.get("spare"))
 
 
 def _sources(recorded: object) -> Sources:
@@ -134,17 +179,23 @@ def _tree(entries: dict) -> Tree:
     files, steps, folders = entries["files"], entries["steps"], entries["folders"]
     if not all(type(found) is dict for found in (files, steps, folders)):
         raise TypeError("files, steps or folders")
-    if not all(type(stamp) is int for stamp in [*files.values(), *folders.values()]):
+    # The types of tens of thousands of values, each checked in one pass of C code (`map(type, ...)`).
+    if not _all_of(int, files.values(), folders.values()):
         raise TypeError("stamp")
-    if not all(type(paths) is list for paths in steps.values()):
+    if not _all_of(list, steps.values()):
         raise TypeError("files of a step")
-    if not all(type(path) is str for paths in steps.values() for path in paths):
+    if not _all_of(str, *steps.values()):
         raise TypeError("a step's file")
     if not all_inside(list(files)):
         raise ValueError("a path outside the output folder")
     if not all_inside([folder for folder in folders if folder]):
         raise ValueError("a folder outside the output folder")
     return Tree(steps, files, folders)  # a step's file not among the files never matches its stamp: rendered again
+
+
+def _all_of(kind: type, *groups: Iterable[object]) -> bool:
+    """Whether every value in the groups is exactly of this type (not a subclass: no bool for int)."""
+    return set(map(type, itertools.chain(*groups))) <= {kind}
 
 
 def all_inside(paths: list[str]) -> bool:
@@ -158,34 +209,30 @@ def all_inside(paths: list[str]) -> bool:
     return not paths or inside(joined.replace("\n", "/"))
 
 
-def retire_state(work: Path, known: bool) -> None:
-    """Just before the output is swapped: what the output holds is what the spare will hold, and
-    nothing describes the new output until `save_state` (a build killed between the two leaves a
-    state that renders everything, never one that trusts the wrong files). When the output's state
-    was not `known` (missing or damaged), the spare's is unknown too."""
-    try:
-        if not known:
-            raise FileNotFoundError
-        os.replace(state_file(work), state_file(work, spare=True))
-    except OSError:
-        state_file(work).unlink(missing_ok=True)
-        state_file(work, spare=True).unlink(missing_ok=True)
+def retire_state(work: Path) -> None:
+    """Just before the output is swapped: from then on the state describes neither the output nor
+    the spare until `save_state` (a build killed between the two leaves no state, and the next build
+    renders everything, never trusting the wrong files)."""
+    for stale in (state_file(work), work / _OLD_SPARE_STATE):
+        with contextlib.suppress(OSError):
+            stale.unlink(missing_ok=True)
 
 
-def save_state(work: Path, state: BuildState, spared: bool) -> None:
-    """Record what the committed build wrote. The state is a cache: if it cannot be written, the
-    next build simply renders everything."""
-    with contextlib.suppress(OSError):
-        if not spared:
-            state_file(work, spare=True).unlink(missing_ok=True)
+def save_state(work: Path, state: BuildState, spare: Tree | None) -> None:
+    """Record what the committed build wrote, and how the spare it kept (the output it replaced,
+    whose tree is `spare`; None when it kept none, or that output's tree was unknown) differs from it.
+    The state is a cache: if it cannot be written, the next build simply renders everything."""
     out = _state_cache(work)
     out.put("inputs", state.inputs)
     out.put("briefs", state.briefs)
     out.put("sources", state.sources)
     # Three flat objects: read back as they are, where an entry per step was a tenth of an edit's build.
-    out.put("files", state.live.files)
-    out.put("steps", state.live.steps)
-    out.put("folders", state.live.folders)
+    live = state.live
+    out.put("files", live.files)
+    out.put("steps", live.steps)
+    out.put("folders", live.folders)
+    if spare is not None and spare.files:
+        out.put("spare", {part: _changes(getattr(live, part), getattr(spare, part)) for part in _PARTS})
     out.save()
 
 
