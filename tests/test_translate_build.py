@@ -12,6 +12,22 @@ from tests.conftest import BETA, VALID, replace_line
 POLICY = replace_line(VALID, (13, 14), "summary:\n  en: The trade policy agreement [1].")
 
 
+@pytest.fixture
+def filled(monkeypatch) -> list[str]:
+    """The brief of each text a build asks the filler to translate, in order."""
+    import signalbrief.translate.fill as fill
+
+    asked: list[str] = []
+    real = fill.Filler.fill
+
+    def spy(self, needs, progress=None):
+        asked.extend(need.brief.id for need in needs)
+        return real(self, needs, progress)
+
+    monkeypatch.setattr(fill.Filler, "fill", spy)
+    return asked
+
+
 def test_build_translates_with_the_installed_model_and_labels_it(installed_models, publication, run):
     root = publication({"alpha": POLICY, "beta": BETA})
     result = run(root, "build")
@@ -71,22 +87,13 @@ def test_allow_untranslated_shows_the_pending_notice(models_folder, publication,
     assert '<span class="pending" data-pending="zh">翻译待完成</span>' in zh
 
 
-def test_briefs_left_untranslated_are_filled_again_only_when_they_change(models_folder, publication, run, monkeypatch):
-    import signalbrief.translate.fill as fill
-
+def test_briefs_left_untranslated_are_filled_again_only_when_they_change(models_folder, publication, run, filled):
     root = publication({"alpha": POLICY, "beta": BETA})
     first = run(root, "build", "--allow-untranslated")
-    asked: list[str] = []
-    real = fill.Filler.fill
-
-    def spy(self, needs, progress=None):
-        asked.extend(need.brief.id for need in needs)
-        return real(self, needs, progress)
-
-    monkeypatch.setattr(fill.Filler, "fill", spy)
+    filled.clear()  # only what the builds below ask for
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     again = run(root, "build", "--allow-untranslated")
-    assert again.exit_code == 0 and set(asked) == {"beta"}  # alpha: as far as no model could fill it, last time
+    assert again.exit_code == 0 and set(filled) == {"beta"}  # alpha: as far as no model could fill it, last time
     pending = [line.rpartition("(")[2] for line in (first.stderr, again.stderr)]
     assert pending[0] == pending[1] and "texts pending translation" in pending[0]  # alpha's still counted
     stopped = run(root, "build")  # without --allow-untranslated, every text that stops it is named again
@@ -143,29 +150,20 @@ def test_network_is_blocked_in_tests():
         socket.create_connection(("192.0.2.1", 80), timeout=1)
 
 
-def test_a_rebuild_fills_again_only_the_briefs_that_changed(installed_models, publication, run, monkeypatch):
-    import signalbrief.translate.fill as fill
-
+def test_a_rebuild_fills_again_only_the_briefs_that_changed(installed_models, publication, run, filled):
     root = publication({"alpha": POLICY, "beta": BETA})
     assert run(root, "build").exit_code == 0
-    asked: list[str] = []
-    real = fill.Filler.fill
-
-    def spy(self, needs, progress=None):
-        asked.extend(need.brief.id for need in needs)
-        return real(self, needs, progress)
-
-    monkeypatch.setattr(fill.Filler, "fill", spy)
+    filled.clear()  # only what the builds below ask for
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     assert run(root, "build").exit_code == 0
-    assert set(asked) == {"beta"}  # alpha's machine text comes from the last build
+    assert set(filled) == {"beta"}  # alpha's machine text comes from the last build
     assert '<span data-mt="zh">The贸易政策协议' in (root / "site/public/zh/alpha/index.html").read_text(
         encoding="utf-8"
     )
-    asked.clear()
+    filled.clear()
     (root / ".signalbrief/translations.sqlite").unlink()  # what the fills depend on changed: fill all again
     result = run(root, "build", "--allow-untranslated")
-    assert result.exit_code == 0 and set(asked) == {"alpha", "beta"}
+    assert result.exit_code == 0 and set(filled) == {"alpha", "beta"}
 
 
 def test_the_summary_counts_texts_from_the_memory_and_sentences_from_the_model(installed_models, publication, run):
