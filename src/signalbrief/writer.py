@@ -458,11 +458,11 @@ def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
     paths = tree.steps.get(key)
     if paths is None:
         return False
-    files, stat = tree.files, os.stat
+    files, stat, base = tree.files, os.stat, str(folder)  # the folder's text once, not once a file
     try:
         for relative in paths:
-            info = stat(f"{folder}/{relative}")
-            if stamp_of(info) != files.get(relative):
+            info = stat(f"{base}/{relative}")
+            if (info.st_size << 64 | info.st_mtime_ns) != files.get(relative):  # `stamp_of`, inlined
                 return False
     except OSError:
         return False
@@ -472,14 +472,6 @@ def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
 def stamp_of(info: os.stat_result) -> int:
     """A file's size and modification time as one number: it changes when the file is written."""
     return info.st_size << 64 | info.st_mtime_ns
-
-
-def same_stamp(path: str, stamp: int | None) -> bool:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return False
-    return stamp_of(info) == stamp
 
 
 def _remove(path: str) -> None:
