@@ -361,13 +361,17 @@ def test_a_brief_written_just_now_is_read_again_even_with_its_stamp_recorded(pub
     assert len(read) == 2
 
 
+def _state_lines(root: Path) -> list:
+    return [json.loads(line) for line in (root / STATE / "state.json").read_text(encoding="utf-8").splitlines()]
+
+
 def _spare_record(root: Path, value: object) -> None:
     """Replace how the state records the spare's differences from the output."""
-    state = root / STATE / "state.json"
-    lines = [json.loads(line) for line in state.read_text(encoding="utf-8").splitlines()]
-    assert "spare" in lines[1]
-    lines[1]["spare"] = value
-    state.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    lines = _state_lines(root)
+    rest = json.loads(lines[1]["rest"])
+    assert rest["spare"] is not None
+    lines[1]["rest"] = json.dumps({**rest, "spare": value})
+    (root / STATE / "state.json").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
 
 
 def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publication):
@@ -375,20 +379,25 @@ def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publ
     build(root, OPTIONS)
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     build(root, OPTIONS)  # now there is a spare: the output before this edit
-    state = [json.loads(line) for line in (root / STATE / "state.json").read_text(encoding="utf-8").splitlines()]
-    changed = state[1]["spare"]["files"]
+    state = _state_lines(root)[1]
+    changed = json.loads(state["rest"])["spare"]["files"]
     assert changed and all("beta" in path or "/pagefind/" in path for path in changed)  # beta's pages, its index
-    assert len(changed) < len(state[1]["files"]) / 2
+    assert len(changed) < len(state["files"]) / 2
     assert not (root / STATE / "state.spare.json").exists()
 
 
-@pytest.mark.parametrize("damage", [7, {"files": {"../victim": 1}, "steps": {}, "folders": {}}, {"files": []}])
+@pytest.mark.parametrize("damage", [7, {"files": {"../victim": 1}, "steps": {}, "folders": {}}, {"files": []}, "rest"])
 def test_a_damaged_record_of_the_spare_is_read_only_by_a_build_that_renders(publication, capsys, tmp_path, damage):
     root = publication()
     build(root, OPTIONS)
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     build(root, OPTIONS)  # now there is a spare, and a record of it
-    _spare_record(root, damage)
+    if damage == "rest":  # the whole rest of the tree, not JSON
+        lines = _state_lines(root)
+        lines[1]["rest"] = lines[1]["rest"][:-9]
+        (root / STATE / "state.json").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    else:
+        _spare_record(root, damage)
     (root / STATE / "victim").write_text("not the build's", encoding="utf-8")  # beside the spare, outside it
     capsys.readouterr()
     build(root, OPTIONS)

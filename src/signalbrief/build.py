@@ -25,8 +25,8 @@ from signalbrief.incremental import (
     Sources,
     folder_digest,
     forget_old_states,
-    load_spare,
     load_state,
+    load_trees,
     retire_state,
     save_state,
     theme_digest,
@@ -148,10 +148,10 @@ def _build(
     key = stable_hash(replace(options, jobs=0), _plugged(formats, rules))
     site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
     with without_gc_pauses():
-        spare = load_spare(work, previous)
-    output = Output(target, previous.live, spare, work)
+        live, spare = load_trees(work, previous)
+    output = Output(target, live, spare, work)
     tree = _write_site(site, output, editions, progress, options.jobs)
-    replaced = previous.live if output.spared else None  # the tree of the output it replaced, now the spare
+    replaced = live if output.spared else None  # the tree of the output it replaced, now the spare
     save_state(work, BuildState(inputs, len(briefs), tree, sources=sources), replaced)
     _prune(root / STATE_DIR, work)
     return BuildReport(
