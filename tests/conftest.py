@@ -206,3 +206,13 @@ def without_json_ld(html: str) -> str:
     assert end and not set("<>&") & set(data), data
     return head + tail
 
+
+
+@pytest.fixture
+def fresh_plugins():
+    """The plugin manager made anew for the test, and again after it."""
+    from signalbrief import plugins
+
+    plugins.plugin_manager.cache_clear()
+    yield
+    plugins.plugin_manager.cache_clear()

@@ -7,13 +7,6 @@ import pytest
 from signalbrief import plugins
 
 
-@pytest.fixture
-def fresh_plugins():
-    plugins.plugin_manager.cache_clear()
-    yield
-    plugins.plugin_manager.cache_clear()
-
-
 def install_plugin(folder, name: str, source: str) -> None:
     """Install a one-module plugin package into `folder` as pip would: the module and its dist-info."""
     (folder / f"{name}.py").write_text(source, encoding="utf-8")

@@ -561,7 +561,12 @@ _finished = False
 
 
 def main() -> None:
-    """The `signalbrief` program. After a command that `_finished`, the process leaves at once."""
+    """The `signalbrief` program. It finds installed plugins as it last found them while no package
+    was installed or removed (`signalbrief.installed`); after a command that `_finished`, the process
+    leaves at once."""
+    from signalbrief import plugins
+
+    plugins.find_installed_with(_remembered_plugins)
     try:
         cli(prog_name="signalbrief")
     except KeyboardInterrupt:
@@ -570,6 +575,12 @@ def main() -> None:
         if _finished and leaving.code in (0, None):
             _leave_now()
         raise
+
+
+def _remembered_plugins(group: str) -> list[tuple[str, str]]:
+    from signalbrief.installed import remembered  # imported by a command that loads plugins, not by --version
+
+    return remembered(group)
 
 
 def _leave_now() -> None:

@@ -1,0 +1,113 @@
+"""The `signalbrief` program finds installed plugins as it last found them, while no package was
+installed or removed (`signalbrief.installed`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from signalbrief import installed, plugins
+from tests.test_plugins import install_plugin
+
+HOOK = "from signalbrief.hookspecs import hookimpl\n"
+OLD = 1_600_000_000_000_000_000  # 2020: a time stamp long settled
+
+
+@pytest.fixture
+def asked(tmp_path, monkeypatch) -> list[str]:
+    """Each group the installed packages' metadata is asked for; the user's cache folder is fresh."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    groups: list[str] = []
+
+    def spy(group):
+        groups.append(group)
+        return plugins.from_metadata(group)
+
+    monkeypatch.setattr(installed, "from_metadata", spy)
+    return groups
+
+
+def _settled(monkeypatch) -> None:
+    """Every folder on sys.path as if nothing was installed in the last seconds."""
+    monkeypatch.setattr(installed, "_stamp", lambda folder, real=installed._stamp: real(folder) and OLD)
+
+
+def test_entry_points_are_remembered_until_a_package_is_installed(tmp_path, monkeypatch, asked):
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    install_plugin(site, "sb_first", HOOK)
+    monkeypatch.syspath_prepend(str(site))
+    os.utime(site, ns=(OLD, OLD))
+    assert ("sb_first", "sb_first") in installed.remembered("signalbrief")
+    assert ("sb_first", "sb_first") in installed.remembered("signalbrief")
+    assert asked == ["signalbrief"]  # the second time from the user's cache folder
+    install_plugin(site, "sb_second", HOOK)  # a new .dist-info folder: the folder's time stamp changes
+    os.utime(site, ns=(OLD + 10**9, OLD + 10**9))
+    found = installed.remembered("signalbrief")
+    assert {("sb_first", "sb_first"), ("sb_second", "sb_second")} <= set(found)
+    assert asked == ["signalbrief"] * 2
+
+
+def test_a_folder_changed_in_the_last_seconds_is_not_trusted(tmp_path, monkeypatch, asked):
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    install_plugin(site, "sb_fresh", HOOK)
+    monkeypatch.syspath_prepend(str(site))  # written just now: within the same tick, another install could hide
+    installed.remembered("signalbrief")
+    installed.remembered("signalbrief")
+    assert asked == ["signalbrief"] * 2
+
+
+@pytest.mark.parametrize("content", [b"not json", b'{"key": 1}', b"[]", None])
+def test_a_damaged_file_is_asked_again_and_written_anew(monkeypatch, asked, content):
+    _settled(monkeypatch)
+    first = installed.remembered("signalbrief")
+    file = installed._cache_file()
+    if content is None:  # the right key, entry points of the wrong shape
+        content = file.read_bytes().replace(b'"entry_points": [', b'"entry_points": [7, ', 1)
+    file.write_bytes(content)
+    assert installed.remembered("signalbrief") == first
+    assert installed.remembered("signalbrief") == first
+    assert asked == ["signalbrief"] * 2
+
+
+def test_without_a_writable_cache_folder_plugins_are_still_found(tmp_path, monkeypatch, asked):
+    (tmp_path / "cache").write_text("a file where the cache folder would be", encoding="utf-8")
+    _settled(monkeypatch)
+    assert installed.remembered("signalbrief") == installed.remembered("signalbrief")
+    assert asked == ["signalbrief"] * 2
+
+
+def test_an_entry_point_names_a_module_or_an_object_in_it(fresh_plugins, monkeypatch):
+    import json
+
+    monkeypatch.setattr(plugins, "_finder", lambda group: [("sb_module", "json"), ("sb_object", "json : decoder")])
+    assert plugins.plugin_manager().get_plugin("sb_module") is json
+    assert plugins.plugin_manager().get_plugin("sb_object") is json.decoder
+    monkeypatch.setattr(plugins, "_finder", lambda group: [("sb_bad", "not a value!")])
+    plugins.plugin_manager.cache_clear()
+    with pytest.raises(plugins.PluginError, match=r"plugin 'sb_bad' \(not a value!\) failed to load"):
+        plugins.plugin_manager()
+
+
+_LEAVING = """
+import sys
+import signalbrief.cli as cli
+real = cli._leave_now
+cli._leave_now = lambda: print("importlib.metadata" in sys.modules, file=sys.__stdout__) or real()
+cli.main()
+"""
+
+
+def test_the_program_s_second_build_asks_no_package_metadata(publication, tmp_path):
+    root = publication()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    here = tmp_path / "here"  # `python -c` imports from the folder it runs in: one with a settled time stamp
+    here.mkdir()
+    os.utime(here, ns=(OLD, OLD))
+    command = [sys.executable, "-c", _LEAVING, "-C", str(root), "build", "--allow-untranslated"]
+    runs = [subprocess.run(command, capture_output=True, text=True, env=env, cwd=here, check=True) for _ in range(2)]
+    assert [run.stdout for run in runs] == ["True\n", "False\n"], runs[1].stderr
