@@ -111,3 +111,21 @@ def test_the_program_s_second_build_asks_no_package_metadata(publication, tmp_pa
     command = [sys.executable, "-c", _LEAVING, "-C", str(root), "build", "--allow-untranslated"]
     runs = [subprocess.run(command, capture_output=True, text=True, env=env, cwd=here, check=True) for _ in range(2)]
     assert [run.stdout for run in runs] == ["True\n", "False\n"], runs[1].stderr
+
+
+def test_the_program_validates_without_pydantic_plugins(publication, tmp_path):
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    marker = tmp_path / "loaded"
+    spy = f"open({str(marker)!r}, 'w').close()\n\ndef new_schema_validator(*args, **kwargs):\n    return None, None, None\n"
+    install_plugin(site, "sb_pydantic_spy", spy)
+    info = site / "sb_pydantic_spy-0.1.dist-info" / "entry_points.txt"
+    info.write_text("[pydantic]\nspy = sb_pydantic_spy\n", encoding="utf-8")  # a plugin of pydantic's, not ours
+    env = {**os.environ, "PYTHONPATH": str(site), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    command = [sys.executable, "-c", "from signalbrief.cli import main; main()", "-C", str(publication()), "validate"]
+    subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert not marker.exists()
+    check = "import pydantic, signalbrief.model"  # the same models made outside the program do load it
+    subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, check=True)
+    assert marker.exists()

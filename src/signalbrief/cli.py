@@ -567,6 +567,9 @@ def main() -> None:
     from signalbrief import plugins
 
     plugins.find_installed_with(_remembered_plugins)
+    # Pydantic looks for its own plugins (every installed package's entry points) when the first model
+    # class is made; signalbrief's models are validated without any.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         cli(prog_name="signalbrief")
     except KeyboardInterrupt:
