@@ -81,6 +81,16 @@ def test_without_a_writable_cache_folder_plugins_are_still_found(tmp_path, monke
     assert asked == ["signalbrief"] * 2
 
 
+def test_without_a_home_folder_nothing_is_kept(tmp_path, monkeypatch, asked):
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # no home folder known either
+    monkeypatch.chdir(tmp_path)
+    _settled(monkeypatch)
+    assert installed.remembered("signalbrief") == installed.remembered("signalbrief")
+    assert asked == ["signalbrief"] * 2 and list(tmp_path.iterdir()) == []
+
+
 def test_an_entry_point_names_a_module_or_an_object_in_it(fresh_plugins, monkeypatch):
     import json
 

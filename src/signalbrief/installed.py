@@ -31,8 +31,11 @@ SETTLED_NS = 2_000_000_000
 
 def remembered(group: str) -> list[tuple[str, str]]:
     """The entry points of a group (see `plugins.from_metadata`), remembered while the folders hold."""
+    file = _cache_file()
+    if file is None:
+        return from_metadata(group)
     folders = [(folder, _stamp(folder)) for folder in sys.path]
-    file, key = _cache_file(), stable_hash(group, sys.version, __version__, folders)
+    key = stable_hash(group, sys.version, __version__, folders)
     found = _read(file, key)
     if found is None:
         found = from_metadata(group)
@@ -44,10 +47,15 @@ def remembered(group: str) -> list[tuple[str, str]]:
     return found
 
 
-def _cache_file() -> Path:
-    """This environment's file in the user's cache folder (`$XDG_CACHE_HOME`, else ~/.cache)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "signalbrief" / f"plugins-{stable_hash(sys.prefix, sys.executable)[:16]}.json"
+def _cache_file() -> Path | None:
+    """This environment's file in the user's cache folder (`$XDG_CACHE_HOME` if absolute, else
+    ~/.cache); None where there is no home folder to keep it in."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+        if not os.path.isabs(base):  # no home folder known: nothing is kept
+            return None
+    return Path(base) / "signalbrief" / f"plugins-{stable_hash(sys.prefix, sys.executable)[:16]}.json"
 
 
 def _stamp(folder: str) -> int | None:
