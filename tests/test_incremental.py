@@ -380,13 +380,25 @@ def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publ
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     build(root, OPTIONS)  # now there is a spare: the output before this edit
     state = _state_lines(root)[1]
-    changed = json.loads(state["rest"])["spare"]["files"]
+    record = json.loads(state["rest"])["spare"]
+    changed = record["files"]
     assert changed and all("beta" in path or "/pagefind/" in path for path in changed)  # beta's pages, its index
+    assert len(record["folder_stamps"]) == len(json.loads(state["rest"])["folders"])  # the same folders, in order
     assert len(changed) < len(state["files"]) / 2
     assert not (root / STATE / "state.spare.json").exists()
 
 
-@pytest.mark.parametrize("damage", [7, {"files": {"../victim": 1}, "steps": {}, "folders": {}}, {"files": []}, "rest"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        7,
+        {"files": {"../victim": 1}, "steps": {}, "folders": {}},
+        {"files": []},
+        {"files": {}, "steps": {}, "folder_stamps": [1]},  # not one stamp for each of the output's folders
+        {"files": {}, "steps": {}, "folder_stamps": "1"},
+        "rest",
+    ],
+)
 def test_a_damaged_record_of_the_spare_is_read_only_by_a_build_that_renders(publication, capsys, tmp_path, damage):
     root = publication()
     build(root, OPTIONS)

@@ -48,7 +48,6 @@ def state_file(work: Path) -> Path:
 
 # Where earlier versions kept the spare's tree whole: removed by the next build.
 _OLD_SPARE_STATE = "state.spare.json"
-_PARTS = ("files", "steps", "folders")  # of a tree
 
 
 def _state_cache(work: Path) -> Cache:
@@ -94,7 +93,14 @@ def _spare_tree(live: Tree, changes: object) -> Tree:
     """The tree `changes` (see `_changes`) make of the output's; ValueError or TypeError as `_files`'."""
     if type(changes) is not dict:
         raise TypeError("the spare's changes")
-    files, steps, folders = (_changed(getattr(live, part), changes[part]) for part in _PARTS)
+    files, steps = _changed(live.files, changes["files"]), _changed(live.steps, changes["steps"])
+    if "folder_stamps" in changes:  # the output's folders, in its order
+        stamps = changes["folder_stamps"]
+        if type(stamps) is not list or len(stamps) != len(live.folders):
+            raise TypeError("the spare's folders")
+        folders = (dict(zip(live.folders, stamps, strict=True)), stamps, [])
+    else:
+        folders = _changed(live.folders, changes["folders"])
     if not _all_of(int, files[1], folders[1]) or not _all_of(list, steps[1]) or not _all_of(str, *steps[1]):
         raise TypeError("the spare's stamps or steps")
     if not all_inside(files[2]) or not all_inside([folder for folder in folders[2] if folder]):
@@ -116,6 +122,18 @@ def _changed(recorded: dict, changes: object) -> tuple[dict, list, list[str]]:
             values.append(value)
             keys.append(key)
     return result, values, keys
+
+
+def _spare_record(live: Tree, spare: Tree) -> dict:
+    """How the spare's tree differs from the output's (see `_changes`). The spare is another folder,
+    so all its folders' stamps differ: where it has the same folders, they are given as one list in
+    the order of the output's."""
+    record = {part: _changes(getattr(live, part), getattr(spare, part)) for part in ("files", "steps")}
+    if spare.folders.keys() == live.folders.keys():
+        record["folder_stamps"] = [spare.folders[folder] for folder in live.folders]
+    else:
+        record["folders"] = _changes(live.folders, spare.folders)
+    return record
 
 
 def _changes(new: dict, old: dict) -> dict:
@@ -241,7 +259,7 @@ def save_state(work: Path, state: BuildState, spare: Tree | None) -> None:
     # changed reads it as one string (a tenth of the time its thousands of objects take).
     rest = {"steps": state.live.steps, "folders": state.live.folders, "spare": None}
     if spare is not None and spare.files:
-        rest["spare"] = {part: _changes(getattr(state.live, part), getattr(spare, part)) for part in _PARTS}
+        rest["spare"] = _spare_record(state.live, spare)
     out.put("rest", json.dumps(rest, ensure_ascii=False, separators=(",", ":")))
     out.save()
 

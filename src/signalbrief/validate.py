@@ -211,14 +211,14 @@ def validate(
     read (by absolute path), so those files are not read again when their outcome is remembered."""
     config = config or load_config(root)
     root = root.resolve()
-    selected = [_inside(p, root) for p in _selected_files(root, paths)]
-    entries = {p: _Entry(p, display_path(p, root), True) for p in selected}
+    found = _selected_files(root, paths)
+    selected = [_inside(p, root) for p in found] if paths else found  # found under root/briefs: inside it
+    entries = {p: _Entry(p, _shown(p, str(root)), True) for p in selected}
     briefs_dir = root / BRIEFS_DIR
     if paths and briefs_dir.is_dir():
         for p in brief_files(briefs_dir):
-            p = _inside(p, root)
             if p not in entries:
-                entries[p] = _Entry(p, display_path(p, root), False)
+                entries[p] = _Entry(p, _shown(p, str(root)), False)
     context = config.validation_context()
     remembered = CheckCache(root, context) if not keep else None
     with without_gc_pauses():
@@ -314,6 +314,12 @@ def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
         else:
             raise UsageError(f"{given}: no such file or folder")
     return files
+
+
+def _shown(path: Path, root: str) -> str:
+    """`display_path` of a file under the (resolved) publication folder, from their texts."""
+    text = str(path)
+    return text[len(root) + 1 :] if text.startswith(root + os.sep) and os.sep == "/" else display_path(path, Path(root))
 
 
 def _inside(path: Path, root: Path) -> Path:
