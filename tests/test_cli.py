@@ -218,7 +218,6 @@ def test_validate_loads_no_renderer_translator_or_server(tmp_path, publication):
     assert loaded & HEAVY == set()
 
 
-
 _WITH_TEARDOWN = "import atexit; atexit.register(print, 'teardown'); from signalbrief.cli import main; main()"
 
 
@@ -233,3 +232,15 @@ def test_a_finished_build_leaves_without_the_interpreter_s_teardown(publication)
     assert failed.returncode == 2 and failed.stdout == "teardown\n"  # any other exit is Python's own
     checked = subprocess.run([*command, "validate"], capture_output=True, text=True)
     assert checked.returncode == 0 and checked.stdout.endswith("teardown\n")
+
+
+def test_a_finished_build_leaves_quietly_with_stdout_closed(publication):
+    root = publication()
+    script = (
+        "import sys; sys.stdout = None; from signalbrief.cli import main; main()"  # as Python starts with fd 1 closed
+    )
+    built = subprocess.run(
+        [sys.executable, "-c", script, "-C", str(root), "build", "--allow-untranslated"], capture_output=True, text=True
+    )
+    assert built.returncode == 0 and "Traceback" not in built.stderr, built.stderr
+    assert "built 2 briefs into site" in built.stderr

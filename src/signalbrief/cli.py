@@ -589,8 +589,9 @@ def _remembered_plugins(group: str) -> list[tuple[str, str]]:
 def _leave_now() -> None:
     """Exit 0 without the interpreter's teardown: what was printed is flushed, every file is written."""
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with that stream closed
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe: nothing more can be said; let Python report it as usual
         return
     os._exit(0)
