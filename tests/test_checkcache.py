@@ -105,20 +105,27 @@ def test_remembered_errors_are_reported_the_same(publication, run, parsed):
     assert second.stderr == first.stderr and "briefs/beta.yaml:3:7: error: type:" in second.stderr
 
 
-def test_damaged_packed_needs_are_found_again_in_the_brief(publication, tmp_path, models_folder, capsys):
+@pytest.mark.parametrize(
+    ("packed", "warned"),
+    [
+        ("AAAA", "briefs/alpha.yaml: warning: its remembered check is damaged; read again"),  # base64, not packing
+        ("not base64!", "checked.json: warning: damaged (unexpected content); ignored"),
+    ],
+)
+def test_damaged_packed_needs_are_found_again_in_the_brief(publication, tmp_path, models_folder, capsys, packed, warned):
     root = publication()
     build(root, OPTIONS)
     cache = root / CACHE_FILE
     lines = [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
     alpha = next(batch["briefs/alpha.yaml"] for batch in lines if "briefs/alpha.yaml" in batch)
     assert isinstance(alpha["needs"], str)  # alpha's texts lacking a language, packed as the cache keeps them
-    alpha["needs"] = "AAAA"  # base64, but not their packing
+    alpha["needs"] = packed
     cache.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     (root / ".signalbrief/filled.json").unlink()  # so the build asks for every brief's needs
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     capsys.readouterr()
     build(root, OPTIONS)
-    assert "briefs/alpha.yaml: warning: its remembered check is damaged; read again" in capsys.readouterr().err
+    assert warned in capsys.readouterr().err
     fresh = build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
     assert fresh.pending > 0
     for page in ("public/en/alpha/index.html", "public/zh/alpha/index.html", "public/zh/beta/index.html"):

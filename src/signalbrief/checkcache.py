@@ -21,7 +21,7 @@ from signalbrief.model import Card, Need_, Text
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
 SHAPE = 4  # of an entry: raised when it changes, so entries of an older shape are not read
-Packed = str  # a brief's needs, `pack_needs`ed
+Packed = bytes  # a brief's needs, `pack_needs`ed
 
 
 class CheckCache:
@@ -78,7 +78,7 @@ def _encode(entry: Any, problems: list[Problem]) -> dict:
         "see_also": [[list(path), target] for path, target in entry.see_also],
         "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in problems],
         "card": None if card is None else card.plain(),
-        "needs": entry.held_needs if isinstance(entry.held_needs, str) else pack_needs(entry.needs),
+        "needs": _text(entry.held_needs if isinstance(entry.held_needs, bytes) else pack_needs(entry.needs)),
     }
 
 
@@ -107,28 +107,28 @@ def _decode(data: dict) -> dict:
             _score(card[8]),
         ),
         # Kept packed as they were written: unpacked (and checked) only where a build asks for them.
-        "held_needs": _packed_or_none(data["needs"]),
+        "held_needs": _packed(data["needs"]),
     }
 
 
 def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | Packed:
     """A brief's needs in one small object: as tuples they hold every text lacking a language (some
-    KB a brief, for the whole build); packed, compressed JSON as text, about a tenth, and the check
-    cache keeps them as they are, so a remembered brief's needs are never decoded unless used."""
+    KB a brief, for the whole build); packed, compressed JSON, about a tenth. The check cache keeps
+    them so (as base64 text), so a remembered brief's needs are never decoded unless used."""
     if not needs:
         return ()
     data = json.dumps([[list(path), *rest] for path, *rest in needs], ensure_ascii=False, separators=(",", ":"))
-    return base64.b64encode(zlib.compress(data.encode("utf-8"), 1)).decode("ascii")
+    return zlib.compress(data.encode("utf-8"), 1)
 
 
 def unpack_needs(held: tuple[Need_, ...] | Packed) -> tuple[Need_, ...]:
     """Needs as a brief holds them, unpacked when `pack_needs` packed them; ValueError or TypeError
     when packed needs read back from the cache are damaged."""
-    if not isinstance(held, str):
+    if not isinstance(held, bytes):
         return held
     try:
-        data = json.loads(zlib.decompress(base64.b64decode(held, validate=True)))
-    except (binascii.Error, zlib.error) as exc:
+        data = json.loads(zlib.decompress(held))
+    except zlib.error as exc:
         raise ValueError(f"packed needs: {exc}") from None
     if not isinstance(data, list):
         raise TypeError("needs")
@@ -137,12 +137,20 @@ def unpack_needs(held: tuple[Need_, ...] | Packed) -> tuple[Need_, ...]:
     )
 
 
-def _packed_or_none(value: object) -> tuple[()] | Packed:
+def _text(packed: tuple[()] | Packed) -> list | str:
+    return base64.b64encode(packed).decode("ascii") if packed else []
+
+
+def _packed(value: object) -> tuple[()] | Packed:
+    """Packed needs read back (ValueError where the text is not base64)."""
     if value == []:  # no needs (an entry of a brief with every language written)
         return ()
     if not isinstance(value, str) or not value:
         raise TypeError("packed needs")
-    return value
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"packed needs: {exc}") from None
 
 
 def _problem(path: object, line: object, col: object, severity: object, field: object, message: object) -> Problem:

@@ -242,7 +242,7 @@ def validate(
         report.problems.extend(entry.problems)
         if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
             kept = (entry.brief, entry.document, None) if keep else (None, None, entry.packed)
-            needs = pack_needs(entry.needs) if packed and not isinstance(entry.held_needs, str) else entry.held_needs
+            needs = pack_needs(entry.needs) if packed and not isinstance(entry.held_needs, bytes) else entry.held_needs
             report.briefs.append(
                 LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, needs, context, *kept)
             )
