@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from signalbrief.cache import stable_hash, without_gc_pauses
+from signalbrief.cache import SETTLED_NS, stable_hash, without_gc_pauses
 from signalbrief.cores import can_fork, die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files, read_limited
 from signalbrief.editions import registered as registered_rules
@@ -81,9 +81,6 @@ class BuildReport:
 Progress = Callable[[int, int], None]  # (done, total) rendering steps
 # Below this many brief renderings, starting worker processes costs more than it saves.
 PARALLEL_FROM = 48
-# A brief file's stamp is recorded only once it is this old: a file written again within the same
-# tick of the file system's clock, at the same size, would otherwise keep its stamp.
-SETTLED_NS = 2_000_000_000
 
 
 def build(

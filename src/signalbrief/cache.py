@@ -30,6 +30,9 @@ from signalbrief.errors import OutputError
 from signalbrief.writer import AtomicFile
 
 BATCH = 500  # entries to a line
+# A file's (or folder's) time stamp is trusted as a cache's key only once it is this old: a write within
+# the same tick of the file system's clock, at the same size, would otherwise keep it.
+SETTLED_NS = 2_000_000_000
 _END = "end"
 DAMAGED = "damaged (unexpected content)"
 T = TypeVar("T")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from signalbrief import __version__
 from signalbrief.cache import Cache, stable_hash
-from signalbrief.writer import MARKER, Tree, inside
+from signalbrief.writer import MARKER, Tree, inside, stamps_hold
 
 STATE_DIR = Path(".signalbrief")
 Sources = dict[str, tuple]  # brief file -> (size, mtime, ctime, inode, content hash)
@@ -275,15 +274,7 @@ def untouched(state: BuildState, target: Path) -> bool:
     """Whether the output folder still holds exactly the files the recorded build wrote."""
     if not state.live.files or not (target / MARKER).is_file():
         return False
-    folder, stat = str(target), os.stat
-    try:  # one loop, no call per file but the stat: a build that finds nothing changed is mostly this
-        for relative, stamp in state.live.files.items():
-            info = stat(f"{folder}/{relative}")
-            if (info.st_size << 64 | info.st_mtime_ns) != stamp:  # `stamp_of`, inlined
-                return False
-    except OSError:
-        return False
-    return True
+    return stamps_hold(str(target), state.live.files.items())
 
 
 def folder_digest(folder: Path) -> str:

@@ -19,14 +19,10 @@ import time
 from pathlib import Path
 
 from signalbrief import __version__
-from signalbrief.cache import stable_hash
+from signalbrief.cache import SETTLED_NS, stable_hash
 from signalbrief.errors import OutputError
 from signalbrief.plugins import from_metadata
 from signalbrief.writer import write_atomic
-
-# A folder's time stamp is trusted only once it is this old: a package installed within the same tick
-# of the file system's clock as the stamp was read would not change it.
-SETTLED_NS = 2_000_000_000
 
 
 def remembered(group: str) -> list[tuple[str, str]]:

@@ -80,8 +80,9 @@ class LoadedBrief:
         except (ValueError, TypeError, KeyError):
             print(f"{self.shown}: warning: its remembered check is damaged; read again", file=sys.stderr, flush=True)
         texts = [(path, text.words) for path, text in self.brief.texts()]
-        self._needs = pack_needs(tuple(_needs(texts, self.context.get("languages") or written_codes())))
-        return unpack_needs(self._needs)
+        needs = tuple(_needs(texts, self.context.get("languages") or written_codes()))
+        self._needs = pack_needs(needs)
+        return needs
 
     @property
     def has_needs(self) -> bool:
