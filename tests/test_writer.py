@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 
+from signalbrief import writer
 from signalbrief.errors import OutputError
-from signalbrief.writer import MARKER, Output
+from signalbrief.writer import MARKER, Output, SpareCheck
 from tests.conftest import BETA
 
 
@@ -54,9 +56,13 @@ def test_commit_swaps_in_the_new_folder_and_marks_it(tmp_path):
     assert (tmp_path / ".site.signalbrief/previous/a/old.html").read_text() == "old"  # the spare: the replaced output
 
 
-def built(target, files, live=None, spare=None):
-    """One build that writes each step's files (step key -> {path: text}) unless it can reuse them."""
+def built(target, files, live=None, spare=None, *, forked=False):
+    """One build that writes each step's files (step key -> {path: text}) unless it can reuse them;
+    `forked`: the spare's stamps are checked by a forked process, as a build does."""
     output = Output(target, live, spare)
+    if forked:
+        output.spare_check.start()
+        assert output.spare_check.pid
     output.open()
     reused = []
     for key, step in files.items():
@@ -88,7 +94,8 @@ def test_a_build_starts_from_the_spare_and_never_writes_through_a_shared_file(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.signalbrief", "site"]
 
 
-def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path):
+@pytest.mark.parametrize("forked", [False, True], ids=["checked-here", "checked-by-a-forked-process"])
+def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path, forked):
     target = tmp_path / "site"
     steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
     first, _ = built(target, steps)
@@ -100,12 +107,80 @@ def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path
     (spare / "stray").mkdir()
     (spare / "stray/x.html").write_text("x")
     (spare / "b/page.html").write_text("edited by hand")
-    third, reused = built(target, steps, two, one)
+    third, reused = built(target, steps, two, one, forked=forked)
     assert third.in_place and reused == ["a"]  # b was edited: written again
     third.commit()
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     assert files == [MARKER, "a/page.html", "b/page.html"]  # and c, which this build did not write, is gone
     assert (target / "b/page.html").read_text() == "bee"
+
+
+def spare_with_changes(tmp_path):
+    """A spare recorded by the build before, then one of its files and one of its folders changed."""
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, {"c": {"c/page.html": "sea"}, **steps}, one)[0].commit()
+    spare = tmp_path / ".site.signalbrief/previous"
+    (spare / "b/page.html").write_text("edited by hand")
+    (spare / "a/extra.html").write_text("added by hand")
+    return SpareCheck(spare, one), two
+
+
+def finds_the_changes(found):
+    """Whether a spare check found the edited file and the folder a file was added to (the spare's own
+    folder may differ too: it was moved there)."""
+    files, folders = found
+    return files == {"b/page.html"} and "a" in folders and not folders & {"b", "c"}
+
+
+def test_a_spare_check_in_a_forked_process_finds_what_the_stats_here_find(tmp_path):
+    check, _ = spare_with_changes(tmp_path)
+    here = SpareCheck(check.folder, check.tree).differences()
+    check.start()
+    assert check.pid
+    assert check.differences() == here
+    assert finds_the_changes(here)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the process was waited for
+
+
+@pytest.mark.parametrize("answer", [None, b"[[1], []]", b'{"a": 1}', b"not json"])
+def test_a_spare_check_whose_process_fails_or_says_nonsense_is_made_here(tmp_path, monkeypatch, answer):
+    check, _ = spare_with_changes(tmp_path)
+
+    def bad_answer(fd, found):
+        if answer is None:
+            raise OSError("the process fails")
+        os.write(fd, answer)
+
+    monkeypatch.setattr(writer, "_answer", bad_answer)
+    check.start()
+    assert check.pid
+    assert finds_the_changes(check.differences())
+
+
+def test_a_spare_check_never_asked_for_is_ended_with_its_build(tmp_path):
+    check, _ = spare_with_changes(tmp_path)
+    check.start()
+    pid = check.pid
+    check.stop()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_no_process_is_forked_while_threads_run(tmp_path):
+    check, _ = spare_with_changes(tmp_path)
+    done = threading.Event()
+    thread = threading.Thread(target=done.wait)
+    thread.start()
+    try:
+        check.start()
+    finally:
+        done.set()
+        thread.join()
+    assert not check.pid
+    assert finds_the_changes(check.differences())
 
 
 def test_commit_cleans_stale_temporary_folders_of_killed_builds(tmp_path):

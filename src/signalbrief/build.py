@@ -120,12 +120,43 @@ def _build(
     if previous.inputs == inputs and untouched(previous, target):
         # Nothing that the output is made from has changed since it was built: leave it as it is.
         return BuildReport(previous.briefs, len(previous.live.files), 0.0, options.output)
+    with without_gc_pauses():
+        live, spare = load_trees(work, previous)
+    output = Output(target, live, spare, work)
+    output.spare_check.start()  # the spare's files are checked on another core while this one validates
+    try:
+        read = _Read(inputs, sources, rules, contents, translation_context)
+        return _build_into(root, options, output, read, (progress, translating))
+    finally:
+        output.spare_check.stop()
+
+
+@dataclass
+class _Read:
+    """What a build read before it knew that it renders."""
+
+    inputs: str  # the key of everything the output is made from
+    sources: Sources  # the brief files' stamps
+    rules: list[EditionRule]
+    contents: dict[str, str]  # the brief files' content hashes, by path
+    translation_context: str
+
+
+def _build_into(
+    root: Path,
+    options: BuildOptions,
+    output: Output,
+    read: _Read,
+    following: tuple[Progress | None, Callable[[int], None] | None],
+) -> BuildReport:
+    """Validate, render into `output` and swap it in (see `_build`)."""
     from signalbrief.formats.site import Site
     from signalbrief.validate import validate
 
+    progress, translating = following
     formats = _formats(options.formats)
     # Only cards are kept for every brief; full briefs are unpacked or read again, one at a time, to be rendered.
-    report = validate(root, list(options.paths), keep=False, packed=True, digests=contents)
+    report = validate(root, list(options.paths), keep=False, packed=True, digests=read.contents)
     if report.errors:
         raise InvalidInput(report.problems)
     config = report.config
@@ -134,23 +165,20 @@ def _build(
     for kind in formats:
         kind.check(config)
     for kind in formats:
-        kind.prepare(config, work)
+        kind.prepare(config, output.work)
     briefs = sorted(
         (b for b in report.briefs if options.drafts or not b.card.draft),
         key=lambda b: (-b.card.date.toordinal(), b.id),
     )
-    fills, translation = _fill_languages(root, briefs, options, translation_context, translating)
+    fills, translation = _fill_languages(root, briefs, options, read.translation_context, translating)
     pending = len(translation.missing) + translation.left
     translation.missing = []  # one object per text left untranslated: counted, not kept while rendering
-    key = stable_hash(replace(options, jobs=0), _plugged(formats, rules))
-    site = Site(root, config, briefs, fills, options.views, formats, rules, work, key)
-    with without_gc_pauses():
-        live, spare = load_trees(work, previous)
-    output = Output(target, live, spare, work)
+    key = stable_hash(replace(options, jobs=0), _plugged(formats, read.rules))
+    site = Site(root, config, briefs, fills, options.views, formats, read.rules, output.work, key)
     tree = _write_site(site, output, editions, progress, options.jobs)
-    replaced = live if output.spared else None  # the tree of the output it replaced, now the spare
-    save_state(work, BuildState(inputs, len(briefs), tree, sources=sources), replaced)
-    _prune(root / STATE_DIR, work)
+    replaced = output.live if output.spared else None  # the tree of the output it replaced, now the spare
+    save_state(output.work, BuildState(read.inputs, len(briefs), tree, sources=read.sources), replaced)
+    _prune(root / STATE_DIR, output.work)
     return BuildReport(
         len(briefs),
         len(output.written),

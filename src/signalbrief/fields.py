@@ -43,7 +43,7 @@ def fail(error_type: str, message: str) -> PydanticCustomError:
 class Strict(BaseModel):
     """A frozen model that accepts only the keys it declares and only exact types."""
 
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", defer_build=True)
 
     @classmethod
     def keys(cls) -> list[str]:

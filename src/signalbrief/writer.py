@@ -6,8 +6,10 @@ import contextlib
 import ctypes
 import fcntl
 import hashlib
+import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -96,6 +98,122 @@ class Tree:
     folders: dict[str, int] = field(default_factory=dict)
 
 
+class SpareCheck:
+    """Which of the spare's files and folders differ from the stamps its tree recorded (a hand-edited
+    output file the spare shares by hard link, files added by hand). A build starts it early and asks
+    for the answer when it opens the spare: in between, a forked process makes the stat of each of
+    the spare's files and folders (some 30 a brief) on another core while the build validates. Where
+    no process can be forked, or threads run, the stats are made here when the answer is asked for."""
+
+    def __init__(self, folder: Path, tree: Tree):
+        self.folder, self.tree = folder, tree
+        self.pid, self.pipe = 0, -1
+        self.found: tuple[set[str], set[str]] | None = None
+
+    def start(self) -> None:
+        import threading
+
+        if not self.tree.files or not hasattr(os, "fork") or threading.active_count() > 1:
+            return
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: it answers through the pipe and leaves without any cleanup
+            code = 1
+            try:
+                os.close(read)
+                _answer(write, _differences(str(self.folder), self.tree))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pipe = read
+
+    def differences(self) -> tuple[set[str], set[str]]:
+        """The files and the folders of the spare whose stamps differ from the recorded ones."""
+        if self.found is None:
+            if (found := self._collected()) is None:
+                files, folders = _differences(str(self.folder), self.tree)
+                found = set(files), set(folders)
+            self.found = found
+        return self.found
+
+    def stop(self) -> None:
+        """End the process if its answer was never asked for (the build failed before)."""
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._collected()
+
+    def _collected(self) -> tuple[set[str], set[str]] | None:
+        """The forked process's answer; None where there is none, or it is not sound."""
+        if not self.pid:
+            return None
+        pid, self.pid = self.pid, 0
+        try:
+            chunks = []
+            while chunk := os.read(self.pipe, 1 << 20):
+                chunks.append(chunk)
+        except OSError:
+            chunks = []
+        finally:
+            os.close(self.pipe)
+            _, status = os.waitpid(pid, 0)
+        try:
+            files, folders = json.loads(b"".join(chunks))
+        except ValueError:
+            return None
+        if status != 0 or not _all_text(files) or not _all_text(folders):
+            return None
+        return set(files), set(folders)
+
+
+def _all_text(values: object) -> bool:
+    return type(values) is list and all(type(value) is str for value in values)
+
+
+def _answer(fd: int, found: tuple[list[str], list[str]]) -> None:
+    data = memoryview(json.dumps(found).encode("utf-8"))
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _differences(folder: str, tree: Tree) -> tuple[list[str], list[str]]:
+    """The files and folders of `folder` whose stamps differ from the tree's (all, where it is gone)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return list(tree.files), list(tree.folders)
+    try:
+        return _files_differing(fd, tree.files), _folders_differing(fd, tree.folders)
+    finally:
+        os.close(fd)
+
+
+def _files_differing(fd: int, files: dict[str, int]) -> list[str]:
+    found, stat = [], os.stat
+    for relative, stamp in files.items():
+        try:
+            info = stat(relative, dir_fd=fd)
+        except OSError:
+            found.append(relative)
+            continue
+        if (info.st_size << 64 | info.st_mtime_ns) != stamp:  # `stamp_of`, inlined
+            found.append(relative)
+    return found
+
+
+def _folders_differing(fd: int, folders: dict[str, int]) -> list[str]:
+    found, stat = [], os.stat
+    for relative, stamp in folders.items():
+        try:
+            same = stat(relative or ".", dir_fd=fd).st_mtime_ns == stamp
+        except OSError:
+            continue  # a folder that is gone holds nothing to remove
+        if not same:
+            found.append(relative)
+    return found
+
+
 class Output:
     """The files of one build, written into a hidden folder, then swapped in whole.
 
@@ -123,6 +241,8 @@ class Output:
         self.from_live = False  # whether the current output is ours to link unchanged files from
         self.touched: set[str] = set()  # folders of the spare whose entries changed
         self.folders_made: set[str] = set()  # folders of the hidden folder known to exist
+        self.spare_check = SpareCheck(self.spare_folder, self.spare)
+        self.unsound: set[str] = set()  # the spare's files that differ from their recorded stamps
 
     @property
     def spare_folder(self) -> Path:
@@ -139,9 +259,10 @@ class Output:
             self.folders_made = {str(self.staging)}
             self.from_live = (self.target / MARKER).is_file()
             if self.spare.files and (self.spare_folder / MARKER).is_file():
+                self.unsound, changed = self.spare_check.differences()
                 os.replace(self.spare_folder, self.staging)  # a killed build leaves it as a stale build
                 self.in_place = True
-                self.touched = _tidy(self.staging, self.spare)
+                self.touched = _tidy(self.staging, self.spare, changed)
             else:
                 _remove(str(self.spare_folder))
                 (self.staging / MARKER).write_bytes(_MARKER_TEXT)
@@ -161,7 +282,7 @@ class Output:
     def reuse(self, key: str) -> bool:
         """Take a step's files from a previous build: as they are in the spare this build started from,
         else linked from the current output; False when neither holds them exactly as written."""
-        if self.in_place and _holds(self.spare, self.staging, key):
+        if self.in_place and _sound(self.spare, key, self.unsound):
             paths = self.spare.steps[key]
             self._take(paths)
             files = self.spare.files
@@ -278,6 +399,7 @@ class Output:
         return tree
 
     def discard(self) -> None:
+        self.spare_check.stop()
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
@@ -453,6 +575,15 @@ def inside(relative: str) -> bool:
     return not ("//" in wrapped or "/./" in wrapped or "/../" in wrapped or "\\" in relative or "\0" in relative)
 
 
+def _sound(tree: Tree, key: str, unsound: set[str]) -> bool:
+    """Whether a step's files are all recorded in the tree and none of them is `unsound`."""
+    paths = tree.steps.get(key)
+    if paths is None or not unsound.isdisjoint(paths):
+        return False
+    files = tree.files
+    return all(relative in files for relative in paths)
+
+
 def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
     """Whether a folder still holds a step's files exactly as the tree recorded them."""
     paths = tree.steps.get(key)
@@ -499,25 +630,24 @@ def _ancestors(relative: str) -> list[str]:
     return found
 
 
-def _tidy(folder: Path, tree: Tree) -> set[str]:
+def _tidy(folder: Path, tree: Tree, changed: set[str]) -> set[str]:
     """Remove from a spare whatever it did not hold when it was recorded: a folder whose time stamp
-    changed had entries added or removed, so only such folders are listed. Returns those folders."""
-    changed = set()
-    for relative, stamp in tree.folders.items():
+    changed (one of `changed`) had entries added or removed, so only such folders are listed.
+    Returns the folders listed."""
+    listed = set()
+    for relative in changed:
         path = f"{folder}/{relative}" if relative else str(folder)
         try:
-            if os.stat(path).st_mtime_ns == stamp:
-                continue
             with os.scandir(path) as entries:
                 names = [entry.name for entry in entries]
         except OSError:
             continue
-        changed.add(relative)
+        listed.add(relative)
         for name in names:
             inner = f"{relative}/{name}" if relative else name
             if inner not in tree.files and inner not in tree.folders and inner != MARKER:
                 _remove(f"{folder}/{inner}")
-    return changed
+    return listed
 
 
 def _remove_unwritten(folder: str, tree: Tree, written: set[str]) -> set[str]:
