@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from signalbrief import __version__
-from signalbrief.cache import BATCH, Cache, stable_hash
+from signalbrief.cache import BATCH, LINE_BATCH, Cache, stable_hash
 from signalbrief.config import Config
 from signalbrief.writer import AtomicFile, replace_folder
 from tests.conftest import BETA
@@ -152,6 +152,38 @@ def test_unchanged_entries_are_not_written_again(tmp_path):
     third = Cache(path, "demo", "ctx")
     third.save_all({"a": third.load()["a"]})
     assert path.stat().st_ino != inode and Cache(path, "demo", "ctx").load() == {"a": [1]}
+
+
+def saved_with_lines(path, entries, context="ctx"):
+    """A cache that copies its unchanged lines, after `save_all`: the entries it encoded."""
+    encoded = []
+    cache = Cache(path, "demo", context, copies_lines=True)
+    cache.load()
+    cache.save_all(entries(cache.load()), lambda value: encoded.append(value) or value)
+    return encoded
+
+
+def test_a_save_copies_the_lines_whose_entries_are_unchanged_and_encodes_the_rest(tmp_path):
+    path = tmp_path / "c.json"
+    many = {f"k{n}": [n] for n in range(LINE_BATCH * 4)}
+    assert len(saved_with_lines(path, lambda _: many)) == len(many)
+    first = path.read_bytes().splitlines()
+    encoded = saved_with_lines(path, lambda known: {**known, "k5": ["changed"], "new": [0]})
+    assert len(encoded) == LINE_BATCH + 1 and ["changed"] in encoded  # the changed entry's line, and the new entry
+    second = path.read_bytes().splitlines()
+    assert len(first) == 6 and len(set(first) & set(second)) == 4  # the head, and three lines copied as they were
+    assert Cache(path, "demo", "ctx").load() == {**many, "k5": ["changed"], "new": [0]}
+    forgotten = saved_with_lines(path, lambda known: {key: value for key, value in known.items() if key != "k70"})
+    assert len(forgotten) == LINE_BATCH - 1  # the line that held k70 is written again without it
+    assert "k70" not in Cache(path, "demo", "ctx").load()
+
+
+def test_a_cache_of_another_context_copies_no_line(tmp_path):
+    path = tmp_path / "c.json"
+    many = {f"k{n}": [n] for n in range(LINE_BATCH * 2)}
+    saved_with_lines(path, lambda _: many)
+    assert saved_with_lines(path, lambda known: {**many, **known}, context="other") == list(many.values())
+    assert Cache(path, "demo", "other").load() == many
 
 
 def test_a_discarded_file_leaves_the_old_one(tmp_path):

@@ -30,10 +30,12 @@ from signalbrief.errors import OutputError
 from signalbrief.writer import AtomicFile
 
 BATCH = 500  # entries to a line
+LINE_BATCH = 32  # entries to a line in a file whose unchanged lines are copied (see `Cache.save_all`)
 # A file's (or folder's) time stamp is trusted as a cache's key only once it is this old: a write within
 # the same tick of the file system's clock, at the same size, would otherwise keep it.
 SETTLED_NS = 2_000_000_000
 _END = "end"
+_NONE, _GONE = object(), object()  # no entry given, no entry read
 DAMAGED = "damaged (unexpected content)"
 T = TypeVar("T")
 
@@ -94,8 +96,11 @@ class Cache:
     `load` reads the file once; `put` adds an entry to the file `save` puts in place of it (entries
     are written as they come); `damaged` is for a caller that finds an entry it cannot use."""
 
-    def __init__(self, path: Path, namespace: str, context: str):
+    def __init__(self, path: Path, namespace: str, context: str, *, copies_lines: bool = False):
         self.path, self.namespace, self.context = path, namespace, context
+        # With `copies_lines`, the lines read are kept, so `save_all` copies those whose entries are
+        # unchanged rather than encoding every entry again (an edit changes one of a thousand).
+        self._lines: list[tuple[bytes, list[str]]] | None = [] if copies_lines else None
         self._entries: dict[str, Any] | None = None
         self._holds: str | None = None  # the context whose entries the file holds as loaded
         self._out: AtomicFile | None = None
@@ -137,7 +142,7 @@ class Cache:
         if self._failed:
             return
         self._batch[key] = value
-        if len(self._batch) >= BATCH:
+        if len(self._batch) >= (BATCH if self._lines is None else LINE_BATCH):
             self._flush()
 
     def save(self) -> None:
@@ -150,15 +155,33 @@ class Cache:
             with contextlib.suppress(OutputError):
                 self._out.commit()
         self._out, self._count, self._failed = None, 0, False
+        if self._lines:
+            self._lines = []  # the file's lines are now others
 
     def save_all(self, entries: dict[str, Any], encode: Callable[[Any], object] = lambda value: value) -> None:
         """Save exactly these entries (each `encode`d as it is written), unless they are the very
         entries loaded from a file written for the same context."""
         if self._holds_already(entries):
             return
+        copied = self._copy_unchanged(entries)
         for key, value in entries.items():
-            self.put(key, encode(value))
+            if key not in copied:
+                self.put(key, encode(value))
         self.save()
+
+    def _copy_unchanged(self, entries: dict[str, Any]) -> set[str]:
+        """Write each line read whose entries are all among `entries`, as the very objects read from
+        it (so unchanged: the file was written for this context); return the keys written."""
+        known = self._entries
+        if self._lines is None or self._holds != self.context or known is None:
+            return set()
+        copied: set[str] = set()
+        for line, keys in self._lines:
+            if all(entries.get(key, _NONE) is known.get(key, _GONE) for key in keys):
+                self._emit(line)
+                self._count += len(keys)
+                copied.update(keys)
+        return copied
 
     def _holds_already(self, entries: dict[str, Any]) -> bool:
         known = self._entries
@@ -180,18 +203,23 @@ class Cache:
             cache_ignored(self.path, why)
 
     def _flush(self) -> None:
-        if self._out is None:
-            self._write({"version": __version__, "namespace": self.namespace, "context": self.context})
         if self._batch:
             self._write(self._batch)
             self._count += len(self._batch)
             self._batch = {}
 
     def _write(self, value: object) -> None:
-        line = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        self._emit(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+
+    def _emit(self, line: bytes) -> None:
+        """Write a line, after the file's head if it is the first."""
+        if self._failed:
+            return
         try:
             if self._out is None:
                 self._out = AtomicFile(self.path)
+                head = {"version": __version__, "namespace": self.namespace, "context": self.context}
+                self._out.write(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
             self._out.write(line)
         except OutputError:
             self.discard()
@@ -239,6 +267,8 @@ class Cache:
                 continue
             entries.update(batch)
             count += len(batch)
+            if self._lines is not None:
+                self._lines.append((line, list(batch)))
         if not ended:
             return self._unusable("damaged (incomplete)")
         self._holds = self.context
