@@ -182,7 +182,9 @@ def test_quiet_and_verbose(publication, run):
 # Loads the command line as the console script does, runs it, and writes the modules it loaded.
 LOADED_MODULES = """
 import sys
+from signalbrief import cli
 from signalbrief.cli import main
+cli._leave_now = lambda: None  # a finished build leaves without the teardown: the listing is written after
 out, sys.argv = sys.argv[1], ["signalbrief", *sys.argv[2:]]
 try:
     main()
@@ -216,6 +218,13 @@ def test_validate_loads_no_renderer_translator_or_server(tmp_path, publication):
     assert "signalbrief.validate" in loaded
     assert {name.split(".")[0] for name in loaded} & HEAVY == set()
     assert loaded & HEAVY == set()
+
+
+def test_a_build_without_email_loads_no_email_headers_or_css_inliner(publication):
+    root = publication()
+    loaded = loaded_modules(root, "build", "--allow-untranslated")
+    assert "signalbrief.formats.email" in loaded and (root / "site/public/en/alpha/index.html").is_file()
+    assert loaded & {"email.headerregistry", "email.policy", "css_inline"} == set()
 
 
 _WITH_TEARDOWN = "import atexit; atexit.register(print, 'teardown'); from signalbrief.cli import main; main()"

@@ -36,7 +36,7 @@ from signalbrief.config import Config
 from signalbrief.configfile import load_config
 from signalbrief.errors import OutputError, UsageError
 from signalbrief.fields import address_problem, mailbox_parts
-from signalbrief.formats.email import POLICY
+from signalbrief.formats.email import smtp_policy
 from signalbrief.incremental import STATE_DIR
 from signalbrief.languages import selected_views
 
@@ -214,7 +214,7 @@ def message_id(brief_id: str, address: str, content: bytes, domain: str) -> str:
 
 def addressed(content: bytes, address: str, mid: str) -> EmailMessage:
     """A built message with its recipient, Message-ID and the date it is sent."""
-    message = BytesParser(policy=POLICY).parsebytes(content)
+    message = BytesParser(policy=smtp_policy()).parsebytes(content)
     message["To"] = address
     message["Message-ID"] = mid
     del message["Date"]

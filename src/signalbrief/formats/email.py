@@ -11,16 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from functools import cache
 from html import unescape
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-import css_inline
 from markupsafe import escape
 
 from signalbrief.config import Config
@@ -33,12 +29,25 @@ from signalbrief.markup import CITATION, Cite, inline_tokens, safe_href
 from signalbrief.model import Text
 from signalbrief.render import absolute_url, gettext_in, html_lang, marked_plain, region_name, term_label
 
-# 7-bit headers and bodies: a UTF-8 text goes as quoted-printable or base64, whichever is shorter,
-# so no relay without 8BITMIME or SMTPUTF8 can mangle it.
-POLICY = SMTP.clone(cte_type="7bit")
+if TYPE_CHECKING:  # the email package's header classes and the CSS inliner are loaded by builds that write email
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+    from email.policy import EmailPolicy
+
+    import css_inline
+
+
+@cache
+def smtp_policy() -> EmailPolicy:
+    """7-bit headers and bodies: a UTF-8 text goes as quoted-printable or base64, whichever is shorter,
+    so no relay without 8BITMIME or SMTPUTF8 can mangle it."""
+    from email.policy import SMTP
+
+    return SMTP.clone(cte_type="7bit")
+
+
 HTML_LIMIT = 102 * 1024  # Gmail clips a message whose HTML is larger
 _LINK = re.compile(r'(?P<attr>href|src)="(?P<url>[^"]*)"')
-_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
 # Headers that tell `send` (and a person reading the source) what the message holds.
 BRIEF_HEADER, EDITION_HEADER, VIEW_HEADER = "X-Signalbrief-Brief", "X-Signalbrief-Edition", "X-Signalbrief-View"
 
@@ -73,7 +82,10 @@ class BriefEmail(OutputFormat):
         context = self.context(brief)
         plain = self.site.markdown.get_template("email.txt").render({**context, **plain_helpers(context)})
         html = inline(self.site.html.get_template("email.html").render(context), context["page_url"])
-        message = EmailMessage(policy=POLICY)
+        from email.message import EmailMessage
+        from email.utils import format_datetime
+
+        message = EmailMessage(policy=smtp_policy())
         message["Subject"] = context["subject"]
         message["From"] = mailbox(self.settings.sender)
         if self.settings.reply_to:
@@ -106,8 +118,17 @@ class BriefEmail(OutputFormat):
         }
 
 
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    import css_inline
+
+    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
+
+
 def mailbox(value: str) -> Address:
     """A configured mailbox (`name@example.org` or `Name <name@example.org>`) as a header value."""
+    from email.headerregistry import Address
+
     name, address = mailbox_parts(value)
     return Address(display_name=name, addr_spec=address)
 
@@ -115,7 +136,7 @@ def mailbox(value: str) -> Address:
 def inline(html: str, page_url: str) -> str:
     """The HTML with its CSS inlined and every link made absolute from the brief's web page (a
     citation's `#source-n` becomes that source on the page)."""
-    inlined = _INLINER.inline(html)
+    inlined = _inliner().inline(html)
     return _LINK.sub(lambda found: _absolute(found, page_url), inlined)
 
 
