@@ -245,13 +245,13 @@ def test_a_finished_build_leaves_without_the_interpreter_s_teardown(publication)
 
 def test_the_program_collects_garbage_cycles_later_than_python_s_default_but_still_collects_them(publication):
     script = (
-        "import atexit, gc; from signalbrief.cli import main, GC_YOUNG_THRESHOLD\n"
+        "import atexit, gc; from signalbrief.cli import main; from signalbrief.collector import STARTING_YOUNG\n"
         "def report():\n"
         "    class Cycle: pass\n"
         "    before = gc.get_count()[0]\n"
-        "    for _ in range(2 * GC_YOUNG_THRESHOLD):\n"
+        "    for _ in range(2 * STARTING_YOUNG):\n"
         "        first, second = Cycle(), Cycle(); first.other, second.other = second, first\n"
-        "    print(gc.get_threshold()[0] == GC_YOUNG_THRESHOLD > 700, gc.isenabled(), gc.get_count()[0] < GC_YOUNG_THRESHOLD)\n"
+        "    print(gc.get_threshold()[0] == STARTING_YOUNG > 700, gc.isenabled(), gc.get_count()[0] < STARTING_YOUNG)\n"
         "atexit.register(report); main()"
     )
     checked = subprocess.run([sys.executable, "-c", script, "-C", str(publication()), "validate"], capture_output=True, text=True)

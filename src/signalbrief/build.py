@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from signalbrief import collector
 from signalbrief.cache import SETTLED_NS, stable_hash, without_gc_pauses
 from signalbrief.cores import can_fork, die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files, read_limited
@@ -352,6 +353,8 @@ def _render_briefs(
     jobs, progress = following
     jobs = worker_count(jobs)
     steps = sum(len(editions) for _, editions in todo)
+    if steps >= PARALLEL_FROM:
+        collector.as_usual()  # here and in the workers forked from here
     if jobs <= 1 or steps < PARALLEL_FROM or not can_fork():
         for done, (item, editions) in enumerate(todo, 1):
             _brief_files(site, output, item, editions)

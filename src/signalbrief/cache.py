@@ -307,14 +307,11 @@ def json_path(value: object) -> tuple[str | int, ...]:
 @contextmanager
 def without_gc_pauses() -> Iterator[None]:
     """Parsing makes many short-lived, acyclic objects; reference counting frees them all, and
-    the cycle collector's passes over them cost a quarter of validation time. What is still held
-    at the end (the parsed state, the checked briefs) is frozen: no later pass scans it again (the
-    first pass after the window would walk every object made in it: some 25 ms of an edit's build)."""
+    the cycle collector's passes over them cost a quarter of validation time."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.freeze()
             gc.enable()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import sys
@@ -556,8 +555,6 @@ def new_command(settings: Settings, brief_id: str) -> None:
     click.echo(f"created {settings.shown(path)}")
 
 
-GC_YOUNG_THRESHOLD = 100_000
-
 # Set by a command once everything it made is in place, when nothing is left for the interpreter's
 # teardown to do but free its objects (for a build of 1,000 briefs some 50 ms: a tenth of an edit's build).
 _finished = False
@@ -567,13 +564,9 @@ def main() -> None:
     """The `signalbrief` program. It finds installed plugins as it last found them while no package
     was installed or removed (`signalbrief.installed`); after a command that `_finished`, the process
     leaves at once."""
-    from signalbrief import plugins
+    from signalbrief import collector, plugins
 
-    # The cycle collector's youngest generation is collected after this many more objects made than
-    # freed (Python's default is 700): a run makes and keeps hundreds of thousands while it imports
-    # its modules and reads its caches, none of them garbage cycles, and every pass walked them all
-    # (some 20 ms of an edit's build). Cycles are still collected, a little later.
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    collector.starting()  # until a build renders much
     plugins.find_installed_with(_remembered_plugins)
     # Pydantic looks for its own plugins (every installed package's entry points) when the first model
     # class is made; signalbrief's models are validated without any.
