@@ -53,8 +53,11 @@ class Session:
 @contextmanager
 def session() -> Iterator[Session]:
     """Pin every variable that points at a cache, a model or a home to a fresh temporary folder,
-    for this process and each process it starts; restore them afterwards."""
-    saved = {name: os.environ.get(name) for name in (*PINNED, *XDG)}
+    for this process and each process it starts; restore them afterwards. Python writes its
+    bytecode caches, as in an installation (with PYTHONDONTWRITEBYTECODE set, a worktree of another
+    commit would compile every module on every run)."""
+    saved = {name: os.environ.get(name) for name in (*PINNED, *XDG, "PYTHONDONTWRITEBYTECODE")}
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="signalbrief-bench-") as temp:
         folder = Path(temp)
         pins = {name: folder / "env" / name.lower() for name in (*PINNED, *XDG)}
