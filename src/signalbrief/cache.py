@@ -209,7 +209,7 @@ class Cache:
             self._batch = {}
 
     def _write(self, value: object) -> None:
-        self._emit(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+        self._emit(_line(value))
 
     def _emit(self, line: bytes) -> None:
         """Write a line, after the file's head if it is the first."""
@@ -218,8 +218,7 @@ class Cache:
         try:
             if self._out is None:
                 self._out = AtomicFile(self.path)
-                head = {"version": __version__, "namespace": self.namespace, "context": self.context}
-                self._out.write(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+                self._out.write(_line({"version": __version__, "namespace": self.namespace, "context": self.context}))
             self._out.write(line)
         except OutputError:
             self.discard()
@@ -277,6 +276,11 @@ class Cache:
     def _unusable(self, why: str) -> dict[str, Any]:
         self.damaged(why)
         return {}
+
+
+def _line(value: object) -> bytes:
+    """A line of a cache file: one JSON value."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def cache_ignored(path: Path, why: str) -> None:

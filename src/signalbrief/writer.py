@@ -190,16 +190,7 @@ def _differences(folder: str, tree: Tree) -> tuple[list[str], list[str]]:
 
 
 def _files_differing(fd: int, files: dict[str, int]) -> list[str]:
-    found, stat = [], os.stat
-    for relative, stamp in files.items():
-        try:
-            info = stat(relative, dir_fd=fd)
-        except OSError:
-            found.append(relative)
-            continue
-        if (info.st_size << 64 | info.st_mtime_ns) != stamp:  # `stamp_of`, inlined
-            found.append(relative)
-    return found
+    return list(_differing("", files.items(), fd))
 
 
 def _folders_differing(fd: int, folders: dict[str, int]) -> list[str]:
@@ -399,7 +390,6 @@ class Output:
         return tree
 
     def discard(self) -> None:
-        self.spare_check.stop()
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
@@ -594,17 +584,23 @@ def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
 
 
 def stamps_hold(folder: str, stamps: Iterable[tuple[str, int | None]]) -> bool:
-    """Whether each (relative path, recorded stamp) still matches the file in the folder: one loop,
-    no call per file but the stat (a build that finds nothing changed is mostly this)."""
+    """Whether each (relative path, recorded stamp) still matches the file in the folder."""
+    return next(_differing(f"{folder}/", stamps), None) is None
+
+
+def _differing(prefix: str, stamps: Iterable[tuple[str, int | None]], dir_fd: int | None = None) -> Iterator[str]:
+    """Each relative path whose file (`prefix` + path, from `dir_fd` if given) is gone or differs from
+    its recorded stamp: one loop, no call per file but the stat (a build that finds nothing changed
+    is mostly this)."""
     stat = os.stat
-    try:
-        for relative, stamp in stamps:
-            info = stat(f"{folder}/{relative}")
-            if (info.st_size << 64 | info.st_mtime_ns) != stamp:  # `stamp_of`, inlined
-                return False
-    except OSError:
-        return False
-    return True
+    for relative, stamp in stamps:
+        try:
+            info = stat(f"{prefix}{relative}", dir_fd=dir_fd)
+        except OSError:
+            yield relative
+            continue
+        if (info.st_size << 64 | info.st_mtime_ns) != stamp:  # `stamp_of`, inlined
+            yield relative
 
 
 def stamp_of(info: os.stat_result) -> int:
