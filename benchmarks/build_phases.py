@@ -1,7 +1,7 @@
 """Where a full build's wall time goes, phase by phase, at each worker count: to find what keeps a
 build from scaling with cores (the part that stays in one process, and the workers' CPU per brief).
 
-Usage: python benchmarks/build_phases.py [N] [--jobs 1,2,16] [--no-search]
+Usage: python benchmarks/build_phases.py [N] [--jobs 1,2,16] [--no-search] [--unfrozen]
 
 One full build of N generated briefs per worker count (the output and `.signalbrief/` removed first),
 each in a fresh process pinned to the first J usable cores, after one untimed build. In that process
@@ -9,18 +9,25 @@ the build's own steps are wrapped with timers: the main process's phases (valida
 plan, the render pool from its start to its last result, the lists and feeds the main process writes
 meanwhile, the search index, the swap into place, the saved state), and in each worker the CPU time
 of every chunk of briefs it renders, split into each worker's first chunk (which loads templates and
-caches) and the rest. The table gives seconds; a phase that does not grow smaller with more cores is
+caches) and the rest, with the page faults the workers took (a page of the parent's memory a worker
+writes to is copied). The table gives seconds; a phase that does not grow smaller with more cores is
 what caps the speed-up (`build_speed.py --parts jobs` gives the speed-up itself, interleaved).
+`--unfrozen` builds with the parent's objects left in the collector's reach while the workers run
+(`collector.inherited_left_alone` made a no-op), to measure what freezing them saves. Run it with
+TMPDIR on another file system (`TMPDIR=/dev/shm`) to put the briefs and the output there.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib
 import json
 import os
+import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,10 +49,12 @@ PHASES = [
 ]
 
 
-def measure(root: Path, out: Path, report: Path) -> None:
+def measure(root: Path, out: Path, report: Path, unfrozen: bool) -> None:
     """In the measured process: time the build's steps and its workers' chunks; write them as JSON."""
     import signalbrief.build as build
 
+    if unfrozen:
+        build.collector.inherited_left_alone = contextlib.nullcontext
     spent: dict[str, float] = {}
     for owner, name, label in PHASES:
         where = _owner(owner)
@@ -63,14 +72,15 @@ def measure(root: Path, out: Path, report: Path) -> None:
 
 
 def _workers(chunks: Path) -> dict[str, float]:
-    """The workers' CPU from the chunk log (`pid first briefs cpu system` per chunk)."""
+    """The workers' CPU from the chunk log (`pid first briefs cpu system faults` per chunk)."""
     rows = [line.split() for line in chunks.read_text().splitlines()] if chunks.exists() else []
     return {
         "workers": len({pid for pid, *_ in rows}),
-        "worker CPU, first chunks": sum(float(cpu) for _, first, _, cpu, _ in rows if first == "1"),
-        "worker CPU, other chunks": sum(float(cpu) for _, first, _, cpu, _ in rows if first == "0"),
-        "worker CPU in the kernel (system), all chunks": sum(float(system) for *_, system in rows),
-        "briefs in first chunks": sum(int(n) for _, first, n, _, _ in rows if first == "1"),
+        "worker CPU, first chunks": sum(float(cpu) for _, first, _, cpu, *_ in rows if first == "1"),
+        "worker CPU, other chunks": sum(float(cpu) for _, first, _, cpu, *_ in rows if first == "0"),
+        "worker CPU in the kernel (system), all chunks": sum(float(system) for *_, system, _ in rows),
+        "worker page faults (minor), all chunks": sum(int(faults) for *_, faults in rows),
+        "briefs in first chunks": sum(int(n) for _, first, n, *_ in rows if first == "1"),
     }
 
 
@@ -96,7 +106,7 @@ def _timed(function, label: str, spent: dict[str, float]):
 
 
 def _time_chunks(build, log: Path) -> None:
-    """Wrap the workers' chunk rendering: each chunk appends `pid first briefs cpu` to `log`."""
+    """Wrap the workers' chunk rendering: each chunk appends `pid first briefs cpu system faults`."""
     render = build._Worker.render.__func__
     seen: set[int] = set()
 
@@ -104,21 +114,22 @@ def _time_chunks(build, log: Path) -> None:
     def timed(cls, index):
         first = os.getpid() not in seen
         seen.add(os.getpid())
-        before = os.times()
+        before, faults = os.times(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         result = render(cls, index)
-        after = os.times()
+        after, faults = os.times(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
         cpu, system = after.user + after.system - before.user - before.system, after.system - before.system
         with open(log, "a", encoding="utf-8") as out:
-            out.write(f"{os.getpid()} {int(first)} {result[0]} {cpu:.4f} {system:.4f}\n")
+            out.write(f"{os.getpid()} {int(first)} {result[0]} {cpu:.4f} {system:.4f} {faults}\n")
         return result
 
     build._Worker.render = classmethod(timed)
 
 
-def one_build(root: Path, out: Path, cpus: set[int], report: Path) -> dict[str, float]:
+def one_build(root: Path, out: Path, cpus: set[int], report: Path, unfrozen: bool) -> dict[str, float]:
     fresh(out, root / ".signalbrief")
     report.with_suffix(".chunks").unlink(missing_ok=True)
     command = [sys.executable, __file__, "--measure", str(root), str(out), str(report)]
+    command += ["--unfrozen"] if unfrozen else []
     run(command, cpus=cpus)  # pinned; a failure ends the benchmark with its error output
     return json.loads(report.read_text())
 
@@ -128,26 +139,30 @@ def main() -> None:
     parser.add_argument("count", nargs="?", type=int, default=1000)
     parser.add_argument("--jobs", default="1,2,16", help="Core counts (comma-separated).")
     parser.add_argument("--no-search", action="store_true", help="build without the search index")
+    parser.add_argument("--unfrozen", action="store_true", help="the parent's objects left to the collector")
     parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure(*(Path(p) for p in args.measure))
+        measure(*(Path(p) for p in args.measure), args.unfrozen)
         return
     usable = sorted(os.sched_getaffinity(0))
     jobs = sorted(j for j in {int(j) for j in args.jobs.split(",")} if j <= len(usable))
+    files_in = tempfile.gettempdir()  # before the session pins its own temporary folder under it
     with session() as bench:
         root = bench.path("pub")
         make_corpus(root, args.count)
         if args.no_search:
             (root / "signalbrief.yaml").write_text("search: false\n", encoding="utf-8")
         out, report = bench.path("site"), bench.path("phases.json")
-        one_build(root, out, set(usable[: jobs[-1]]), report)  # untimed: caches of the machine warm
-        found = {j: one_build(root, out, set(usable[:j]), report) for j in jobs}
+        one_build(root, out, set(usable[: jobs[-1]]), report, args.unfrozen)  # untimed: warms the caches
+        found = {j: one_build(root, out, set(usable[:j]), report, args.unfrozen) for j in jobs}
         names = list(dict.fromkeys(name for spent in found.values() for name in spent))
         rows = [[name, *(_cell(found[j].get(name)) for j in jobs)] for name in names]
         search = "off" if args.no_search else "on"
+        unfrozen = ", parent's objects not frozen" if args.unfrozen else ""
         record(
-            f"where a full build's time goes, {args.count} briefs, search index {search} (one build per core count)",
+            f"where a full build's time goes, {args.count} briefs, search index {search}{unfrozen}, "
+            f"files in {files_in} (one build per core count)",
             ["phase (seconds; workers: count)", *(f"{j} cores" for j in jobs)],
             rows,
             bench,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -48,6 +49,24 @@ def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monk
     with pytest.raises(_PoolStarted):
         build._render_briefs(None, None, todo, (0, None), lambda: None)
     assert started == [3]
+
+
+def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_done(monkeypatch):
+    """Workers inherit the parent's objects frozen (their collector never walks, so never copies,
+    them); the parent unfreezes them once the pool is done, also when it fails."""
+    frozen_at_fork = []
+
+    class Context:
+        def Pool(self, processes, **kwargs):
+            frozen_at_fork.append(gc.get_freeze_count())
+            raise _PoolStarted
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
+    todo = [(None, ("public",))] * build.PARALLEL_FROM
+    with pytest.raises(_PoolStarted):
+        build._render_briefs(None, None, todo, (2, None), lambda: None)
+    assert frozen_at_fork[0] > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_translation_threads_follow_the_affinity_mask(monkeypatch):

@@ -371,8 +371,8 @@ def _render_briefs(
     held = early()
     if held is not None:
         held.settle()  # no thread of ours runs while the workers are forked
-    context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_Worker.start, initargs=(os.getpid(), site, output, chunks)) as pool:
+    forking, inherited = multiprocessing.get_context("fork"), (os.getpid(), site, output, chunks)
+    with collector.inherited_left_alone(), forking.Pool(jobs, initializer=_Worker.start, initargs=inherited) as pool:
         results = pool.imap_unordered(_Worker.render, range(len(chunks)))
         meanwhile()
         for count, written, steps_done in results:

@@ -3,7 +3,9 @@ while it renders much."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 
 # Objects made (more than freed) before the youngest generation is collected, while starting.
 STARTING_YOUNG = 100_000
@@ -25,3 +27,16 @@ def as_usual() -> None:
     while the CPU still holds it (a full build took ~8 % more CPU at the starting pace)."""
     if _replaced:
         gc.set_threshold(*_replaced.pop())
+
+
+@contextlib.contextmanager
+def inherited_left_alone() -> Iterator[None]:
+    """While worker processes are forked from here: the objects they inherit are left out of every
+    collection (theirs and this process's) until the workers are done. A worker's full collection
+    otherwise walks every object of the parent and writes to each one's header, which copies each
+    page of the parent's memory into each worker (a page fault apiece); frozen, they stay shared."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
