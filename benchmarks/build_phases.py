@@ -6,11 +6,12 @@ Usage: python benchmarks/build_phases.py [N] [--jobs 1,2,16] [--no-search] [--un
 One full build of N generated briefs per worker count (the output and `.signalbrief/` removed first),
 each in a fresh process pinned to the first J usable cores, after one untimed build. In that process
 the build's own steps are wrapped with timers: the main process's phases (validate, languages filled,
-plan, the render pool from its start to its last result, the lists and feeds the main process writes
-meanwhile, the search index, the swap into place, the saved state), and in each worker the CPU time
-of every chunk of briefs it renders, split into each worker's first chunk (which loads templates and
-caches) and the rest, with the page faults the workers took (a page of the parent's memory a worker
-writes to is copied). The table gives seconds; a phase that does not grow smaller with more cores is
+plan, the render pool from its start to its last result, the lists and feeds when this process writes
+them (a build on one core), the search index, the swap into place, the saved state), and in each
+worker the CPU time of every task it does: the edition steps (lists, feeds, sitemaps: the workers
+take them first) and the chunks of briefs, split into the chunks that were a worker's first task
+(which load templates and caches) and the rest, with the page faults the workers took (a page of
+the parent's memory a worker writes to is copied). The table gives seconds; a phase that does not grow smaller with more cores is
 what caps the speed-up (`build_speed.py --parts jobs` gives the speed-up itself, interleaved).
 `--unfrozen` builds with the parent's objects left in the collector's reach while the workers run
 (`collector.inherited_left_alone` made a no-op), to measure what freezing them saves. Run it with
@@ -42,7 +43,7 @@ PHASES = [
     ("signalbrief.build", "_fill_languages", "languages filled"),
     ("signalbrief.build", "_plan", "plan"),
     ("signalbrief.build", "_render_briefs", "render (pool, start to last result)"),
-    ("signalbrief.build", "_edition_files", "lists, feeds, sitemaps (main process, meanwhile)"),
+    ("signalbrief.build", "_step", "lists, feeds, sitemaps (main process: when it renders alone)"),
     ("signalbrief.build", "_finish_files", "search index (finishing step)"),
     ("signalbrief.build.Output", "commit", "swap into place"),
     ("signalbrief.build", "save_state", "state saved"),
@@ -76,8 +77,9 @@ def _workers(chunks: Path) -> dict[str, float]:
     rows = [line.split() for line in chunks.read_text().splitlines()] if chunks.exists() else []
     return {
         "workers": len({pid for pid, *_ in rows}),
-        "worker CPU, first chunks": sum(float(cpu) for _, first, _, cpu, *_ in rows if first == "1"),
-        "worker CPU, other chunks": sum(float(cpu) for _, first, _, cpu, *_ in rows if first == "0"),
+        "worker CPU, lists, feeds, sitemaps (edition steps)": sum(float(cpu) for _, _, n, cpu, *_ in rows if n == "0"),
+        "worker CPU, first chunks of briefs": sum(float(cpu) for _, f, n, cpu, *_ in rows if f == "1" and n != "0"),
+        "worker CPU, other chunks of briefs": sum(float(cpu) for _, f, n, cpu, *_ in rows if f == "0" and n != "0"),
         "worker CPU in the kernel (system), all chunks": sum(float(system) for *_, system, _ in rows),
         "worker page faults (minor), all chunks": sum(int(faults) for *_, faults in rows),
         "briefs in first chunks": sum(int(n) for _, first, n, *_ in rows if first == "1"),
@@ -166,8 +168,8 @@ def main() -> None:
             ["phase (seconds; workers: count)", *(f"{j} cores" for j in jobs)],
             rows,
             bench,
-            "Phases in the main process are wall seconds (the render pool's phase runs while the main "
-            "process writes the lists and feeds); the workers' rows are CPU seconds summed over workers.",
+            "Phases in the main process are wall seconds (on one core the render phase holds the lists and "
+            "feeds; with workers they render them); the workers' rows are CPU seconds summed over workers.",
         )
 
 

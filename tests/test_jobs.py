@@ -47,7 +47,7 @@ def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monk
     monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
     todo = [(None, ("public",))] * build.PARALLEL_FROM
     with pytest.raises(_PoolStarted):
-        build._render_briefs(None, None, todo, (0, None), lambda: None)
+        build._render_briefs(None, None, (todo, []), (0, None))
     assert started == [3]
 
 
@@ -64,7 +64,7 @@ def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_
     monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
     todo = [(None, ("public",))] * build.PARALLEL_FROM
     with pytest.raises(_PoolStarted):
-        build._render_briefs(None, None, todo, (2, None), lambda: None)
+        build._render_briefs(None, None, (todo, []), (2, None))
     assert frozen_at_fork[0] > 0
     assert gc.get_freeze_count() == 0
 

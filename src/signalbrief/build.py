@@ -80,6 +80,7 @@ class BuildReport:
 
 
 Progress = Callable[[int, int], None]  # (done, total) rendering steps
+Following = tuple[int, Progress | None]  # worker count (0: one per core), progress
 # Below this many brief renderings, starting worker processes costs more than it saves.
 PARALLEL_FROM = 48
 
@@ -208,7 +209,8 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         with without_gc_pauses():
             todo = _plan(site, output, editions)
         with template_errors(site.root):
-            _render_briefs(site, output, todo, (jobs, progress), lambda: _edition_files(site, output, editions))
+            _render_briefs(site, output, (todo, _edition_steps(site, editions)), (jobs, progress))
+        site.list_rows.clear()  # every list is written: its rows (some KB a brief) go before the tree is made
         _finish_files(site, output, editions)
         retire_state(output.work)
         tree = output.commit()
@@ -262,19 +264,24 @@ def gate(brief_id: str, brief: Brief, edition: str, config: Config, rules: Seque
     return gated(brief_id, brief, edition, config, rules)
 
 
-def _edition_files(site: Site, output: Output, editions: list[str]) -> None:
-    """Each edition's files (lists, feeds, style sheet, sitemap) and the files above the editions."""
+Step = tuple[str, OutputFormat, Callable[[], Files]]  # a step's key, its format and what makes its files
+
+
+def _edition_steps(site: Site, editions: list[str]) -> list[Step]:
+    """The steps of each edition's files (lists, feeds, style sheet, sitemap) and of the files above
+    the editions."""
+    steps: list[Step] = []
     for edition in editions:
         for fmt in site.formats:
             made_of = fmt.edition_key(edition)
             if made_of is not None:
                 key = stable_hash(site.base_key, fmt.name, edition, made_of)
-                _step(output, key, fmt, partial(fmt.edition_files, edition))
+                steps.append((key, fmt, partial(fmt.edition_files, edition)))
     for fmt in site.formats:
         made_of = fmt.site_key(editions)
         if made_of is not None:
-            _step(output, stable_hash(site.base_key, fmt.name, made_of), fmt, partial(fmt.site_files, editions))
-    site.list_rows.clear()  # every list is written: its rows (some KB a brief) go before the tree is made
+            steps.append((stable_hash(site.base_key, fmt.name, made_of), fmt, partial(fmt.site_files, editions)))
+    return steps
 
 
 def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
@@ -341,45 +348,41 @@ def _ours(kind: type) -> bool:
     return kind.__module__.partition(".")[0] == "signalbrief"
 
 
-def _render_briefs(
-    site: Site,
-    output: Output,
-    todo: list[Task],
-    following: tuple[int, Progress | None],
-    meanwhile: Callable[[], None],
-) -> None:
-    """Render the briefs that changed, in `jobs` worker processes (0: one per core) when it pays;
-    `meanwhile` (the index pages, feeds and sitemaps) runs here while the workers render."""
-    jobs, progress = following
+def _render_briefs(site: Site, output: Output, work: tuple[list[Task], list[Step]], following: Following) -> None:
+    """Render the briefs that changed and the edition steps (lists, feeds, sitemaps) whose key did,
+    in `jobs` worker processes (0: one per core) when it pays, else here."""
+    (todo, steps), (jobs, progress) = work, following
     jobs = worker_count(jobs)
-    steps = sum(len(editions) for _, editions in todo)
-    if steps >= PARALLEL_FROM:
+    briefs = sum(len(editions) for _, editions in todo)
+    if briefs >= PARALLEL_FROM:
         collector.as_usual()  # here and in the workers forked from here
-    if jobs <= 1 or steps < PARALLEL_FROM or not can_fork():
+    if jobs <= 1 or briefs < PARALLEL_FROM or not can_fork():
         for done, (item, editions) in enumerate(todo, 1):
             _brief_files(site, output, item, editions)
             if progress:
                 progress(done, len(todo))
-        meanwhile()
+        for key, fmt, files in steps:
+            _step(output, key, fmt, files)
         return
+    # Steps first: each is longer than a chunk of briefs, and none waits for another.
+    tasks: list[Step | list[Task]] = [step for step in steps if not output.reuse(step[0])]
     size = max(1, len(todo) // (jobs * 8))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    tasks += [todo[i : i + size] for i in range(0, len(todo), size)]
     done = 0
     import multiprocessing  # only a build that renders many briefs starts workers
 
-    # Forked workers inherit the initializer's arguments (never pickled); each task is a chunk's index.
+    # Forked workers inherit the initializer's arguments (never pickled); each task is an index.
     held = early()
     if held is not None:
         held.settle()  # no thread of ours runs while the workers are forked
-    forking, inherited = multiprocessing.get_context("fork"), (os.getpid(), site, output, chunks)
+    forking, inherited = multiprocessing.get_context("fork"), (os.getpid(), site, output, tasks)
     with collector.inherited_left_alone(), forking.Pool(jobs, initializer=_Worker.start, initargs=inherited) as pool:
-        results = pool.imap_unordered(_Worker.render, range(len(chunks)))
-        meanwhile()
-        for count, written, steps_done in results:
+        for count, written, steps_done, fragments in pool.imap_unordered(_Worker.render, range(len(tasks))):
             output.written.update(written)
             output.steps.update(steps_done)
+            site.fragments.keep(*fragments)
             done += count
-            if progress:
+            if progress and count:
                 progress(done, len(todo))
 
 
@@ -393,24 +396,34 @@ class _Worker:
     the fork, and hands it the build it inherited; the parent process never sets `build`, so nothing
     of one build outlives it or is shared by two builds in one process."""
 
-    build: tuple[Site, Output, list[list[Task]]] | None = None
+    build: tuple[Site, Output, list[Step | list[Task]]] | None = None
 
     @classmethod
-    def start(cls, parent: int, site: Site, output: Output, chunks: list[list[Task]]) -> None:
+    def start(cls, parent: int, site: Site, output: Output, tasks: list[Step | list[Task]]) -> None:
         _worker_started(parent)
         output.written, output.steps = set(), {}
-        cls.build = (site, output, chunks)
+        site.fragments.hand_over()  # the build's own process writes the fragments file
+        cls.build = (site, output, tasks)
 
     @classmethod
-    def render(cls, index: int) -> tuple[int, set[str], dict[str, list[str]]]:
-        """Render one chunk; return its count of briefs and the files and steps it wrote."""
-        assert cls.build is not None, "only a worker started by the pool renders chunks"
-        site, output, chunks = cls.build
+    def render(cls, index: int) -> tuple[int, set[str], dict[str, list[str]], tuple[dict[str, str], int]]:
+        """Do one task (an edition step, or a chunk of briefs); return its count of briefs, the files
+        and steps it wrote and the list fragments it kept."""
+        assert cls.build is not None, "only a worker started by the pool renders"
+        site, output, tasks = cls.build
         output.written, output.steps = set(), {}
+        task = tasks[index]
         with template_errors(site.root):  # tracebacks do not cross processes: locate template errors here
-            for item, editions in chunks[index]:
-                _brief_files(site, output, item, editions)
-        return len(chunks[index]), output.written, output.steps
+            if isinstance(task, tuple):
+                key, fmt, files = task
+                with output.step(key):
+                    _add(output, fmt, files)
+                count = 0
+            else:
+                for item, editions in task:
+                    _brief_files(site, output, item, editions)
+                count = len(task)
+        return count, output.written, output.steps, site.fragments.handed_over()
 
 
 def _worker_started(parent: int) -> None:

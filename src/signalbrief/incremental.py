@@ -181,6 +181,8 @@ class Fragments:
         self.cache = Cache(path, "fragments", base)
         self.made = 0  # how many this build rendered
         self.used = False
+        self.kept: set[str] = set()  # the keys kept by this build (a worker may hand one over twice)
+        self.handed: dict[str, str] | None = None  # in a worker process: kept for the build's process
 
     def take(self, key: str) -> str | None:
         """A fragment of the last build (handed over: the caller keeps it with `keep`)."""
@@ -191,21 +193,39 @@ class Fragments:
         return found
 
     def keep(self, fragments: dict[str, str], made: int) -> None:
-        """Write the fragments of one list (`made` of them rendered by this build)."""
+        """Write the fragments of one list (`made` of them rendered by this build); in a worker
+        process, hold them for `handed_over`."""
         self.made += made
+        if self.handed is not None:
+            self.handed.update(fragments)
+            return
         self.used = True
         for key, text in fragments.items():
-            self.cache.put(key, str(text))
+            if key not in self.kept:
+                self.kept.add(key)
+                self.cache.put(key, str(text))
+
+    def hand_over(self) -> None:
+        """In a worker process forked by the build: never write the file (the build's own process
+        does, from what `handed_over` returns), only hold what is kept."""
+        self.handed, self.made = {}, 0
+
+    def handed_over(self) -> tuple[dict[str, str], int]:
+        """What a worker kept since it last handed over (fragments and how many it rendered)."""
+        assert self.handed is not None, "hand_over() first"
+        handed, made = {key: str(text) for key, text in self.handed.items()}, self.made
+        self.handed, self.made = {}, 0
+        return handed, made
 
     def save(self) -> None:
         """Put the fragments this build used in place of the last build's (if it rendered any list)."""
         if self.used:
             self.cache.save()
-            self.used = False
+        self.used, self.kept = False, set()
 
     def discard(self) -> None:
         self.cache.discard()
-        self.used = False
+        self.used, self.kept = False, set()
 
 
 def _files(entries: dict) -> dict[str, int]:
