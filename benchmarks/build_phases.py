@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh, record, run, session
+from common import no_build_yet, record, run, session
 from make_corpus import make_corpus
 
 # (module, function, label): the build's steps, timed in the main process.
@@ -128,7 +128,7 @@ def _time_chunks(build, log: Path) -> None:
 
 
 def one_build(root: Path, out: Path, cpus: set[int], report: Path, unfrozen: bool) -> dict[str, float]:
-    fresh(out, root / ".signalbrief")
+    no_build_yet(out, root)
     report.with_suffix(".chunks").unlink(missing_ok=True)
     command = [sys.executable, __file__, "--measure", str(root), str(out), str(report)]
     command += ["--unfrozen"] if unfrozen else []

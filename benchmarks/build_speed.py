@@ -45,6 +45,7 @@ from common import (
     Session,
     fresh,
     interleaved,
+    no_build_yet,
     ratios,
     record,
     run,
@@ -68,7 +69,7 @@ def ensure_hugo() -> str | None:
 
 
 def our_build(folder: Path, out: Path, options: list[str], cpus: set[int] | None = None) -> Run:
-    fresh(out, folder / ".signalbrief")  # a full build, not an incremental one
+    no_build_yet(out, folder)  # a full build, not an incremental one
     return run([*signalbrief_command(), "build", "-o", str(out), *options], cwd=folder, cpus=cpus)
 
 
