@@ -3,6 +3,7 @@ later build reuses; rendering in worker processes gives the same files as render
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,18 +121,49 @@ def many_briefs(count: int) -> dict[str, str]:
     return {f"b{n:02d}": VALID.replace("id: alpha", f"id: b{n:02d}").replace("see_also: [beta]", "") for n in range(count)}
 
 
+def fragments_of(output: Path) -> dict[str, str]:
+    """The list fragments a build kept for an output (its work folder is hidden beside it)."""
+    lines = (output.with_name(f".{output.name}.signalbrief") / "fragments.json").read_text(encoding="utf-8")
+    found: dict[str, str] = {}
+    for line in lines.splitlines()[1:]:
+        value = json.loads(line)
+        if isinstance(value, dict):
+            found.update(value)
+    return found
+
+
 def test_worker_processes_write_the_same_files_as_one_process(publication, tmp_path):
     root = publication(many_briefs(20))  # 60 brief steps: enough to start workers
     build(root, BuildOptions(output=tmp_path / "one", jobs=1, allow_untranslated=True))
     build(root, BuildOptions(output=tmp_path / "two", jobs=2, allow_untranslated=True))
     assert files_of(tmp_path / "one") == files_of(tmp_path / "two")
     assert _Worker.build is None  # the build reached the workers through the pool, not this process
+    # The workers made the lists and feeds, and handed their rows over: the same fragments are kept.
+    assert len(fragments_of(tmp_path / "one")) >= 20
+    assert fragments_of(tmp_path / "one") == fragments_of(tmp_path / "two")
 
 
-def test_a_template_error_in_a_worker_names_the_template(publication, tmp_path):
+def test_the_rows_workers_kept_are_taken_by_the_next_build(publication, tmp_path, monkeypatch):
+    from signalbrief.formats import site as site_module
+
+    root = publication(many_briefs(20))
+    options = BuildOptions(output=tmp_path / "out", jobs=2, allow_untranslated=True)
+    build(root, options)
+    made = []
+    keep = site_module.Fragments.keep
+    monkeypatch.setattr(site_module.Fragments, "keep", lambda self, kept, count: made.append(count) or keep(self, kept, count))
+    changed = many_briefs(20)["b03"].replace("US and UK sign", "Canada and UK sign")
+    (root / "briefs/b03.yaml").write_text(changed, encoding="utf-8")
+    build(root, BuildOptions(output=tmp_path / "out", jobs=1, allow_untranslated=True))
+    assert made and max(made) <= 2  # a list re-renders the changed brief's row, not all twenty
+
+
+@pytest.mark.parametrize("template", ["brief.md", "brief_row.html"])  # a brief's page; a row of the lists
+def test_a_template_error_in_a_worker_names_the_template(publication, tmp_path, template):
     root = publication(many_briefs(20))
     (root / "templates").mkdir()
-    (root / "templates/brief.md").write_text("# Title\n\n{{ g.no_such_field.x }}\n", encoding="utf-8")
+    (root / f"templates/{template}").write_text("# Title\n\n{{ g.no_such_field.x }}\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as raised:
         build(root, BuildOptions(jobs=2, allow_untranslated=True))
-    assert str(raised.value.problems[0]).startswith("templates/brief.md:3:1: error: template error:")
+    assert str(raised.value.problems[0]).startswith(f"templates/{template}:3:1: error: template error:")
+    assert not (root / "site").exists()

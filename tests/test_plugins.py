@@ -135,6 +135,27 @@ def test_a_failing_plugin_format_is_one_line_naming_it(tmp_path, monkeypatch, fr
     assert not (root / "site").exists()  # nothing half-written is swapped in
 
 
+@pytest.mark.parametrize("where", ["brief", "edition"])
+def test_a_failing_plugin_format_in_a_worker_process_is_the_same_error(
+    tmp_path, monkeypatch, fresh_plugins, publication, where
+):
+    """The render pool's workers make the briefs' files and the edition steps: a plugin's format that
+    fails there is the error the build's own process would give."""
+    from pathlib import Path
+
+    from signalbrief import build as building
+
+    name = f"sb_demo_broken_worker_{where}"
+    install_plugin(tmp_path, name, BROKEN_FORMAT.format(where=where, per_brief=where == "brief"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(building, "PARALLEL_FROM", 1)
+    root = publication()
+    with pytest.raises(plugins.PluginError) as raised:
+        building.build(root, building.BuildOptions(output=Path("site"), jobs=2, allow_untranslated=True))
+    assert f"broken-{where}" in str(raised.value) and f"{name}.Broken" in str(raised.value)
+    assert not (root / "site").exists()
+
+
 def test_a_plugin_s_error_crosses_from_a_worker_process():
     import pickle
 
