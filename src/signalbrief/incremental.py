@@ -213,7 +213,7 @@ class Fragments:
     def handed_over(self) -> tuple[dict[str, str], int]:
         """What a worker kept since it last handed over (fragments and how many it rendered)."""
         assert self.handed is not None, "hand_over() first"
-        handed, made = {key: str(text) for key, text in self.handed.items()}, self.made
+        handed, made = self.handed, self.made
         self.handed, self.made = {}, 0
         return handed, made
 
