@@ -141,6 +141,7 @@ def test_worker_processes_write_the_same_files_as_one_process(publication, tmp_p
     # The workers made the lists and feeds, and handed their rows over: the same fragments are kept.
     assert len(fragments_of(tmp_path / "one")) >= 20
     assert fragments_of(tmp_path / "one") == fragments_of(tmp_path / "two")
+    assert not list((tmp_path / ".two.signalbrief").glob("build-*"))  # the workers' files of fragments are gone
 
 
 def test_the_rows_workers_kept_are_taken_by_the_next_build(publication, tmp_path, monkeypatch):

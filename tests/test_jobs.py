@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -36,7 +37,7 @@ class _PoolStarted(Exception):
     """Raised by the stand-in pool instead of starting processes."""
 
 
-def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monkeypatch):
+def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monkeypatch, tmp_path):
     started = []
 
     class Context:
@@ -47,11 +48,11 @@ def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monk
     monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
     todo = [(None, ("public",))] * build.PARALLEL_FROM
     with pytest.raises(_PoolStarted):
-        build._render_briefs(None, None, (todo, []), (0, None))
+        build._render_briefs(None, SimpleNamespace(work=tmp_path), (todo, []), (0, None))
     assert started == [3]
 
 
-def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_done(monkeypatch):
+def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_done(monkeypatch, tmp_path):
     """Workers inherit the parent's objects frozen (their collector never walks, so never copies,
     them); the parent unfreezes them once the pool is done, also when it fails."""
     frozen_at_fork = []
@@ -64,9 +65,10 @@ def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_
     monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
     todo = [(None, ("public",))] * build.PARALLEL_FROM
     with pytest.raises(_PoolStarted):
-        build._render_briefs(None, None, (todo, []), (2, None))
+        build._render_briefs(None, SimpleNamespace(work=tmp_path), (todo, []), (2, None))
     assert frozen_at_fork[0] > 0
     assert gc.get_freeze_count() == 0
+    assert list(tmp_path.iterdir()) == []  # the folder of the workers' fragments went with the pool
 
 
 def test_translation_threads_follow_the_affinity_mask(monkeypatch):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +25,7 @@ from signalbrief.formats import Files, OutputFormat, early, groups, preparing, s
 from signalbrief.incremental import (
     STATE_DIR,
     BuildState,
+    Handed,
     Sources,
     folder_digest,
     forget_old_states,
@@ -368,22 +371,34 @@ def _render_briefs(site: Site, output: Output, work: tuple[list[Task], list[Step
     tasks: list[Step | list[Task]] = [step for step in steps if not output.reuse(step[0])]
     size = max(1, len(todo) // (jobs * 8))
     tasks += [todo[i : i + size] for i in range(0, len(todo), size)]
-    done = 0
+    _in_workers(site, output, tasks, (jobs, progress))
+
+
+def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], following: Following) -> None:
+    """Do the tasks in `jobs` forked worker processes; collect each one's files, steps and fragments."""
+    (jobs, progress), done, briefs = following, 0, sum(len(task) for task in tasks if isinstance(task, list))
     import multiprocessing  # only a build that renders many briefs starts workers
 
     # Forked workers inherit the initializer's arguments (never pickled); each task is an index.
     held = early()
     if held is not None:
         held.settle()  # no thread of ours runs while the workers are forked
-    forking, inherited = multiprocessing.get_context("fork"), (os.getpid(), site, output, tasks)
-    with collector.inherited_left_alone(), forking.Pool(jobs, initializer=_Worker.start, initargs=inherited) as pool:
-        for count, written, steps_done, fragments in pool.imap_unordered(_Worker.render, range(len(tasks))):
-            output.written.update(written)
-            output.steps.update(steps_done)
-            site.fragments.keep(*fragments)
-            done += count
-            if progress and count:
-                progress(done, len(todo))
+    # The workers' list fragments come through files of theirs in a folder of this build's work folder
+    # (named as a build folder: the next build removes it if this one is killed).
+    parts = tempfile.mkdtemp(prefix="build-fragments-", dir=output.work)
+    inherited = (os.getpid(), site, output, (tasks, parts))
+    workers = partial(multiprocessing.get_context("fork").Pool, jobs, initializer=_Worker.start, initargs=inherited)
+    try:
+        with collector.inherited_left_alone(), workers() as pool:
+            for count, written, steps_done, fragments in pool.imap_unordered(_Worker.render, range(len(tasks))):
+                output.written.update(written)
+                output.steps.update(steps_done)
+                site.fragments.take_over(fragments)
+                done += count
+                if progress and count:
+                    progress(done, briefs)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
 
 
 def worker_count(jobs: int) -> int:
@@ -399,14 +414,15 @@ class _Worker:
     build: tuple[Site, Output, list[Step | list[Task]]] | None = None
 
     @classmethod
-    def start(cls, parent: int, site: Site, output: Output, tasks: list[Step | list[Task]]) -> None:
+    def start(cls, parent: int, site: Site, output: Output, work: tuple[list[Step | list[Task]], str]) -> None:
         _worker_started(parent)
         output.written, output.steps = set(), {}
-        site.fragments.hand_over()  # the build's own process writes the fragments file
+        tasks, parts = work
+        site.fragments.hand_over(Path(parts))  # the build's own process writes the fragments file
         cls.build = (site, output, tasks)
 
     @classmethod
-    def render(cls, index: int) -> tuple[int, set[str], dict[str, list[str]], tuple[dict[str, str], int]]:
+    def render(cls, index: int) -> tuple[int, set[str], dict[str, list[str]], Handed]:
         """Do one task (an edition step, or a chunk of briefs); return its count of briefs, the files
         and steps it wrote and the list fragments it kept."""
         assert cls.build is not None, "only a worker started by the pool renders"

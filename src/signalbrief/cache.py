@@ -209,7 +209,7 @@ class Cache:
             self._batch = {}
 
     def _write(self, value: object) -> None:
-        self._emit(_line(value))
+        self._emit(json_line(value))
 
     def _emit(self, line: bytes) -> None:
         """Write a line, after the file's head if it is the first."""
@@ -218,7 +218,8 @@ class Cache:
         try:
             if self._out is None:
                 self._out = AtomicFile(self.path)
-                self._out.write(_line({"version": __version__, "namespace": self.namespace, "context": self.context}))
+                head = {"version": __version__, "namespace": self.namespace, "context": self.context}
+                self._out.write(json_line(head))
             self._out.write(line)
         except OutputError:
             self.discard()
@@ -278,7 +279,7 @@ class Cache:
         return {}
 
 
-def _line(value: object) -> bytes:
+def json_line(value: object) -> bytes:
     """A line of a cache file: one JSON value."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 

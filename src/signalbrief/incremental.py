@@ -12,14 +12,17 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 from signalbrief import __version__
-from signalbrief.cache import Cache, stable_hash
+from signalbrief.cache import BATCH, Cache, json_line, stable_hash
 from signalbrief.writer import MARKER, Tree, inside, stamps_hold
 
 STATE_DIR = Path(".signalbrief")
@@ -171,6 +174,16 @@ def fragments_file(work: Path) -> Path:
     return work / "fragments.json"
 
 
+@dataclass(frozen=True)
+class Handed:
+    """Fragments a worker process kept: lines `start`..`end` of its `file`, `made` of them rendered."""
+
+    file: str
+    start: int
+    end: int
+    made: int
+
+
 class Fragments:
     """Rendered pieces of the list pages (a brief's row on an index page, its entry in a feed), kept
     between builds by a hash of what each is rendered from, so a changed title re-renders one row of
@@ -181,8 +194,10 @@ class Fragments:
         self.cache = Cache(path, "fragments", base)
         self.made = 0  # how many this build rendered
         self.used = False
-        self.kept: set[str] = set()  # the keys kept by this build (a worker may hand one over twice)
-        self.handed: dict[str, str] | None = None  # in a worker process: kept for the build's process
+        self.kept: set[str] = set()  # the keys kept by this build (two workers may hand one over)
+        self.part: BinaryIO | None = None  # in a worker process: its own file of what it kept
+        self.part_file = ""
+        self.handed = 0  # where in `part` the last hand-over ended
 
     def take(self, key: str) -> str | None:
         """A fragment of the last build (handed over: the caller keeps it with `keep`)."""
@@ -196,8 +211,10 @@ class Fragments:
         """Write the fragments of one list (`made` of them rendered by this build); in a worker
         process, hold them for `handed_over`."""
         self.made += made
-        if self.handed is not None:
-            self.handed.update(fragments)
+        if self.part is not None:
+            texts = iter(fragments.items())
+            while batch := dict(itertools.islice(texts, BATCH)):
+                self.part.write(json_line({key: str(text) for key, text in batch.items()}))
             return
         self.used = True
         for key, text in fragments.items():
@@ -205,17 +222,34 @@ class Fragments:
                 self.kept.add(key)
                 self.cache.put(key, str(text))
 
-    def hand_over(self) -> None:
-        """In a worker process forked by the build: never write the file (the build's own process
-        does, from what `handed_over` returns), only hold what is kept."""
-        self.handed, self.made = {}, 0
+    def hand_over(self, folder: Path) -> None:
+        """In a worker process forked by the build: write what is kept to a file of its own in
+        `folder`, never to the fragments file (the build's own process reads it with `take_over`,
+        a line at a time: a list of 100,000 rows never crosses between processes whole)."""
+        descriptor, self.part_file = tempfile.mkstemp(prefix="fragments-", suffix=".part", dir=folder)
+        self.part, self.handed, self.made = os.fdopen(descriptor, "wb"), 0, 0
 
-    def handed_over(self) -> tuple[dict[str, str], int]:
-        """What a worker kept since it last handed over (fragments and how many it rendered)."""
-        assert self.handed is not None, "hand_over() first"
-        handed, made = self.handed, self.made
-        self.handed, self.made = {}, 0
-        return handed, made
+    def handed_over(self) -> Handed:
+        """Where to read what this worker kept since its last hand-over, and how many it rendered."""
+        assert self.part is not None, "hand_over() first"
+        self.part.flush()
+        handed = Handed(self.part_file, self.handed, self.part.tell(), self.made)
+        self.handed, self.made = handed.end, 0
+        return handed
+
+    def take_over(self, handed: Handed) -> None:
+        """Keep what a worker handed over (`handed_over`), one line of its file at a time."""
+        self.made += handed.made
+        if handed.end == handed.start:
+            return
+        self.used = True
+        with open(handed.file, "rb") as part:
+            part.seek(handed.start)
+            while part.tell() < handed.end:
+                for key, text in json.loads(part.readline()).items():
+                    if key not in self.kept:
+                        self.kept.add(key)
+                        self.cache.put(key, text)
 
     def save(self) -> None:
         """Put the fragments this build used in place of the last build's (if it rendered any list)."""
