@@ -5,6 +5,7 @@ them one after another here."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -71,8 +72,17 @@ def test_remembered_files_are_not_checked_again_in_workers(publication, in_worke
     assert first[:2] == second[:2]
 
 
-@pytest.mark.parametrize(("load", "spare"), [(0.0, 4), (1.2, 3), (3.6, 1), (9.0, 1)])
-def test_workers_are_only_started_on_idle_cores(monkeypatch, load, spare):
+@pytest.mark.parametrize(("running", "spare"), [(1, 4), (2, 3), (4, 1), (9, 1), (None, 4)])
+def test_workers_are_only_started_on_idle_cores(monkeypatch, running, spare):
+    """Processes runnable now, this one included (None: not known), against 4 usable cores."""
     monkeypatch.setattr(signalbrief.validate, "usable_cores", lambda: 4)
-    monkeypatch.setattr(signalbrief.validate.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(signalbrief.validate, "_runnable", lambda: running)
     assert signalbrief.validate._spare_cores() == spare
+
+
+def test_the_runnable_processes_are_read_from_the_kernel():
+    running = signalbrief.validate._runnable()
+    if os.path.exists("/proc/loadavg"):
+        assert running is not None and running >= 1  # this process runs while it reads
+    else:
+        assert running is None

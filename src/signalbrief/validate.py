@@ -252,10 +252,24 @@ def validate(
 
 
 def _spare_cores() -> int:
-    """The cores this process may use that the machine's load leaves idle (as `make -l` reads it):
-    on a busy machine, workers would only add their own start to the same CPU time."""
-    cores = usable_cores()
-    return max(1, min(cores, int(cores - os.getloadavg()[0] + 0.5)))
+    """The cores this process may use that other processes leave idle: on a busy machine, workers
+    would only add their own start to the same CPU time. Read from the processes runnable right now,
+    not the load average: a minute's average still counts a build that has just ended, and made the
+    next build's validation serial on a machine with nothing else running."""
+    cores, running = usable_cores(), _runnable()
+    if running is None:
+        return cores
+    return max(1, min(cores, cores - (running - 1)))  # this process is one of them
+
+
+def _runnable() -> int | None:
+    """How many processes are runnable now, this one included (the kernel's count in
+    /proc/loadavg); None where it is not known."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as load:
+            return int(load.read().split()[3].partition("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _check_in_workers(
