@@ -186,7 +186,7 @@ def commit() -> str:
         found = subprocess.run(
             ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
         )
-        dirty = subprocess.run(["git", "-C", str(HERE), "diff", "--quiet", "HEAD", "--", "src"], check=False).returncode
+        dirty = subprocess.run(["git", "-C", str(HERE), "diff", "--quiet", "HEAD", "--", str(HERE.parent / "src")], check=False).returncode
     except OSError:  # no git program
         return "unknown"
     return (found.stdout.strip() or "unknown") + ("+changes" if dirty else "")
