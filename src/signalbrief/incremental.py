@@ -209,7 +209,7 @@ class Fragments:
 
     def keep(self, fragments: dict[str, str], made: int) -> None:
         """Write the fragments of one list (`made` of them rendered by this build); in a worker
-        process, hold them for `handed_over`."""
+        process, to its own file, for `handed_over`."""
         self.made += made
         if self.part is not None:
             texts = iter(fragments.items())
