@@ -214,7 +214,7 @@ class Fragments:
         if self.part is not None:
             texts = iter(fragments.items())
             while batch := dict(itertools.islice(texts, BATCH)):
-                self.part.write(json_line({key: str(text) for key, text in batch.items()}))
+                self.part.write(json_line(batch))  # a Markup row is written as its text
             return
         self.used = True
         for key, text in fragments.items():
