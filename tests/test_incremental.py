@@ -215,6 +215,7 @@ CACHES = [
     ".signalbrief/checked.json",
     ".signalbrief/filled.json",
     ".signalbrief/outputs/site/state.json",
+    ".signalbrief/outputs/site/trees.json",
     ".signalbrief/outputs/site/fragments.json",
 ]
 
@@ -361,17 +362,22 @@ def test_a_brief_written_just_now_is_read_again_even_with_its_stamp_recorded(pub
     assert len(read) == 2
 
 
-def _state_lines(root: Path) -> list:
-    return [json.loads(line) for line in (root / STATE / "state.json").read_text(encoding="utf-8").splitlines()]
+def _state_lines(root: Path, name: str = "state.json") -> list:
+    return [json.loads(line) for line in (root / STATE / name).read_text(encoding="utf-8").splitlines()]
+
+
+def _trees(root: Path) -> dict:
+    """The rest of the state, from its trees file: the output's steps and folders, the spare's record."""
+    return {key: value for line in _state_lines(root, "trees.json")[1:-1] for key, value in line.items()}
 
 
 def _spare_record(root: Path, value: object) -> None:
     """Replace how the state records the spare's differences from the output."""
-    lines = _state_lines(root)
-    rest = json.loads(lines[1]["rest"])
-    assert rest["spare"] is not None
-    lines[1]["rest"] = json.dumps({**rest, "spare": value})
-    (root / STATE / "state.json").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    lines = _state_lines(root, "trees.json")
+    holding = [line for line in lines[1:-1] if "spare" in line]
+    assert len(holding) == 1 and holding[0]["spare"] is not None
+    holding[0]["spare"] = value
+    (root / STATE / "trees.json").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
 
 
 def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publication):
@@ -380,10 +386,10 @@ def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publ
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     build(root, OPTIONS)  # now there is a spare: the output before this edit
     state = _state_lines(root)[1]
-    record = json.loads(state["rest"])["spare"]
+    record = _trees(root)["spare"]
     changed = record["files"]
     assert changed and all("beta" in path or "/pagefind/" in path for path in changed)  # beta's pages, its index
-    assert len(record["folder_stamps"]) == len(json.loads(state["rest"])["folders"])  # the same folders, in order
+    assert len(record["folder_stamps"]) == len(_trees(root)["folders"])  # the same folders, in order
     assert len(changed) < len(state["files"]) / 2
     assert not (root / STATE / "state.spare.json").exists()
 
@@ -396,7 +402,7 @@ def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publ
         {"files": []},
         {"files": {}, "steps": {}, "folder_stamps": [1]},  # not one stamp for each of the output's folders
         {"files": {}, "steps": {}, "folder_stamps": "1"},
-        "rest",
+        "trees",
     ],
 )
 def test_a_damaged_record_of_the_spare_is_read_only_by_a_build_that_renders(publication, capsys, tmp_path, damage):
@@ -404,10 +410,9 @@ def test_a_damaged_record_of_the_spare_is_read_only_by_a_build_that_renders(publ
     build(root, OPTIONS)
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     build(root, OPTIONS)  # now there is a spare, and a record of it
-    if damage == "rest":  # the whole rest of the tree, not JSON
-        lines = _state_lines(root)
-        lines[1]["rest"] = lines[1]["rest"][:-9]
-        (root / STATE / "state.json").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    if damage == "trees":  # the whole rest of the tree, not JSON
+        trees = root / STATE / "trees.json"
+        trees.write_bytes(trees.read_bytes()[:-30] + b"\n")
     else:
         _spare_record(root, damage)
     (root / STATE / "victim").write_text("not the build's", encoding="utf-8")  # beside the spare, outside it
@@ -417,7 +422,7 @@ def test_a_damaged_record_of_the_spare_is_read_only_by_a_build_that_renders(publ
     (root / "briefs" / "beta.yaml").write_text(BETA.replace("Body.", "Newer body."), encoding="utf-8")
     build(root, OPTIONS)
     warned = capsys.readouterr().err.splitlines()
-    assert len(warned) == 1 and warned[0].endswith("state.json: warning: damaged (unexpected content); ignored")
+    assert len(warned) == 1 and "trees.json: warning: damaged" in warned[0] and warned[0].endswith("; ignored")
     build(root, BuildOptions(output=tmp_path / "fresh", allow_untranslated=True))
     assert contents(root / "site") == contents(tmp_path / "fresh")
     assert (root / STATE / "victim").read_text(encoding="utf-8") == "not the build's"

@@ -255,7 +255,7 @@ def test_hidden_folders_of_an_output_in_the_publication_live_under_signalbrief(p
     assert listing(root) == [".signalbrief", "briefs", "site"]  # nothing hidden beside the output
     work = root / ".signalbrief/outputs/site"
     assert os.stat(work).st_mode & 0o777 == 0o700
-    assert listing(work) == ["fragments.json", "lock", "previous", "state.json"]
+    assert listing(work) == ["fragments.json", "lock", "previous", "state.json", "trees.json"]
 
 
 def test_the_hidden_folders_older_versions_left_beside_the_output_are_removed(publication, run):

@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from signalbrief import __version__
 from signalbrief.cache import BATCH, Cache, json_line, stable_hash
-from signalbrief.writer import MARKER, Tree, inside, stamps_hold
+from signalbrief.writer import MARKER, Tree, files_hold, inside
 
 STATE_DIR = Path(".signalbrief")
 Sources = dict[str, tuple]  # brief file -> (size, mtime, ctime, inode, content hash)
@@ -38,14 +38,20 @@ class BuildState:
     briefs: int = 0
     live: Tree = field(default_factory=Tree)  # as read: only its files' stamps (see `rest`)
     sources: Sources = field(default_factory=dict)  # the brief files read, by their stamps
-    # The rest of the output's tree (its steps and folders) and how the spare's differs, as written:
-    # read by `load_trees` once a build knows it renders (one that finds nothing changed does not).
-    rest: object = None
+    # The rest of the output's tree (its steps and folders) and how the spare's differs are in the
+    # trees file written with this state (this names it): read by `load_trees` once a build knows it
+    # renders (one that finds nothing changed does not even read the file).
+    trees: str = ""
 
 
 def state_file(work: Path) -> Path:
     """The state of an output's build, kept in its work folder beside the spare it describes."""
     return work / "state.json"
+
+
+def trees_file(work: Path) -> Path:
+    """The rest of the state: the output's steps and folders, and how the spare's tree differs."""
+    return work / "trees.json"
 
 
 # Where earlier versions kept the spare's tree whole: removed by the next build.
@@ -56,6 +62,12 @@ def _state_cache(work: Path) -> Cache:
     """A build's state as a cache: its inputs key, its count of briefs, the brief files' stamps, its
     tree (each file's stamp, each step's files, each folder's stamp) and how the spare's tree differs."""
     return Cache(state_file(work), "state", "")
+
+
+def _trees_cache(work: Path, written_with: str) -> Cache:
+    """The trees file as a cache whose context is the token of the state it was written with: a trees
+    file of any other build (one killed between the two files, say) is not used."""
+    return Cache(trees_file(work), "trees", written_with)
 
 
 def load_state(work: Path) -> BuildState:
@@ -69,17 +81,17 @@ def load_trees(work: Path, state: BuildState) -> tuple[Tree, Tree]:
     """What the output that `state` describes holds, whole, and what the spare beside it holds: the
     output's tree with the differences the state recorded (an edit's build changes a few files of
     thousands). Each is empty when it is unknown."""
-    if not state.live.files or state.rest is None:
+    if not state.live.files or not state.trees:
         return Tree(), Tree()
-    return _state_cache(work).decoded(lambda: _trees(state.live.files, state.rest)) or (Tree(), Tree())
+    trees = _trees_cache(work, state.trees)
+    return trees.decoded(lambda: _trees(state.live.files, trees.load())) or (Tree(), Tree())
 
 
-def _trees(files: dict[str, int], rest: object) -> tuple[Tree, Tree]:
-    """The output's tree and the spare's, from the files' stamps and the rest as `save_state` wrote it;
-    ValueError or TypeError as `_files`'."""
-    if type(rest) is not str:
-        raise TypeError("the rest of the tree")
-    parts = json.loads(rest)
+def _trees(files: dict[str, int], parts: dict) -> tuple[Tree, Tree]:
+    """The output's tree and the spare's, from the files' stamps and the trees file as `save_state`
+    wrote it (both empty where it is gone or another state's); ValueError or TypeError as `_files`'."""
+    if not parts:
+        return Tree(), Tree()
     steps, folders = parts["steps"], parts["folders"]
     if type(steps) is not dict or type(folders) is not dict or not _all_of(int, folders.values()):
         raise TypeError("steps or folders")
@@ -152,8 +164,10 @@ def _state(entries: dict) -> BuildState:
     inputs, briefs = entries["inputs"], entries["briefs"]
     if not isinstance(inputs, str) or not isinstance(briefs, int) or isinstance(briefs, bool):
         raise TypeError("inputs or briefs")
-    sources = _sources(entries.get("sources", {}))
-    return BuildState(inputs, briefs, Tree(files=_files(entries)), sources=sources, rest=entries.get("rest"))
+    sources, trees = _sources(entries.get("sources", {})), entries.get("trees", "")
+    if type(trees) is not str:
+        raise TypeError("trees")
+    return BuildState(inputs, briefs, Tree(files=_files(entries)), sources=sources, trees=trees)
 
 
 def _sources(recorded: object) -> Sources:
@@ -294,7 +308,7 @@ def retire_state(work: Path) -> None:
     """Just before the output is swapped: from then on the state describes neither the output nor
     the spare until `save_state` (a build killed between the two leaves no state, and the next build
     renders everything, never trusting the wrong files)."""
-    for stale in (state_file(work), work / _OLD_SPARE_STATE):
+    for stale in (state_file(work), trees_file(work), work / _OLD_SPARE_STATE):
         with contextlib.suppress(OSError):
             stale.unlink(missing_ok=True)
 
@@ -303,17 +317,20 @@ def save_state(work: Path, state: BuildState, spare: Tree | None) -> None:
     """Record what the committed build wrote, and how the spare it kept (the output it replaced,
     whose tree is `spare`; None when it kept none, or that output's tree was unknown) differs from it.
     The state is a cache: if it cannot be written, the next build simply renders everything."""
+    # The rest, which only a build that renders reads, in a file of its own (a build that finds
+    # nothing changed reads a third of the bytes), first: a state names the trees file written with it.
+    written_with = os.urandom(8).hex()
+    trees = _trees_cache(work, written_with)
+    trees.put("steps", state.live.steps)
+    trees.put("folders", state.live.folders)
+    trees.put("spare", _spare_record(state.live, spare) if spare is not None and spare.files else None)
+    trees.save()
     out = _state_cache(work)
     out.put("inputs", state.inputs)
     out.put("briefs", state.briefs)
     out.put("sources", state.sources)
     out.put("files", state.live.files)
-    # The rest, which only a build that renders reads, as one JSON text: a build that finds nothing
-    # changed reads it as one string (a tenth of the time its thousands of objects take).
-    rest = {"steps": state.live.steps, "folders": state.live.folders, "spare": None}
-    if spare is not None and spare.files:
-        rest["spare"] = _spare_record(state.live, spare)
-    out.put("rest", json.dumps(rest, ensure_ascii=False, separators=(",", ":")))
+    out.put("trees", written_with)
     out.save()
 
 
@@ -328,7 +345,7 @@ def untouched(state: BuildState, target: Path) -> bool:
     """Whether the output folder still holds exactly the files the recorded build wrote."""
     if not state.live.files or not (target / MARKER).is_file():
         return False
-    return stamps_hold(str(target), state.live.files.items())
+    return files_hold(str(target), state.live.files)
 
 
 def folder_digest(folder: Path) -> str:
