@@ -223,7 +223,7 @@ def test_every_cache_file_has_the_one_shape(installed_models, publication, run):
         assert end == ["end", sum(len(batch) for batch in batches)] and all(isinstance(b, dict) for b in batches)
         assert all(len(batch) <= BATCH for batch in batches)
         namespaces.add(head["namespace"])
-    assert namespaces == {"checked", "filled", "state", "fragments"}
+    assert namespaces == {"checked", "filled", "state", "trees", "fragments"}
 
 
 

@@ -302,3 +302,32 @@ def test_each_folder_is_made_once_and_files_are_written_whole(tmp_path, monkeypa
     folders = ["public", "public/en", "public/en/brief-1", "public/en/brief-2"]
     assert [os.path.relpath(p, output.staging) for p in made] == folders  # each once, none tried again
     assert (output.staging / "public/en/brief-1/feed.xml").read_text() == big
+
+
+def _tree_of(folder) -> dict[str, int]:
+    return {
+        str(path.relative_to(folder)): writer.stamp_of(path.stat()) for path in folder.rglob("*") if path.is_file()
+    }
+
+
+@pytest.mark.parametrize("change", ["none", "edited", "removed", "folder gone"])
+@pytest.mark.parametrize("cores", [1, 4])
+def test_files_hold_finds_any_changed_file_whichever_process_checks_it(tmp_path, monkeypatch, change, cores):
+    monkeypatch.setattr(writer, "FILES_PER_CHECKER", 5)
+    monkeypatch.setattr(writer, "usable_cores", lambda: cores)
+    forked = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or real_fork())
+    site = tmp_path / "site"
+    for n in range(40):
+        (site / f"b{n % 7}").mkdir(parents=True, exist_ok=True)
+        (site / f"b{n % 7}" / f"{n}.html").write_text(f"page {n}", encoding="utf-8")
+    files = _tree_of(site)
+    if change == "edited":  # the last share of four: a forked process's
+        (site / "b4/39.html").write_text("page 39, by hand", encoding="utf-8")
+    elif change == "removed":
+        (site / "b0/0.html").unlink()
+    elif change == "folder gone":
+        shutil.rmtree(site)
+    assert writer.files_hold(str(site), files) is (change == "none")
+    assert len(forked) == (cores - 1 if change != "folder gone" else 0)

