@@ -244,3 +244,28 @@ def test_an_edition_rule_without_plain_fields_is_refused_naming_it(publication):
         build(root, BuildOptions(allow_untranslated=True))
     assert f"{__name__}.NoFields" in str(refused.value) and "dataclass" in str(refused.value)
     assert not (root / "site").exists()
+
+
+def test_a_cache_is_put_in_place_without_a_disk_sync_and_a_person_s_file_with_one(tmp_path, monkeypatch):
+    from signalbrief.writer import write_atomic
+
+    synced = []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    cache = Cache(tmp_path / "cache.json", "things", "")
+    cache.put("a", 1)
+    cache.save()
+    assert synced == [] and Cache(tmp_path / "cache.json", "things", "").load() == {"a": 1}
+    write_atomic(tmp_path / "brief.yaml", b"id: a\n")  # what a person wrote (translations written back)
+    assert len(synced) == 1
+
+
+@pytest.mark.parametrize("torn", [b"", b"\0" * 64, "half"])
+def test_a_cache_torn_by_a_crash_is_ignored_with_a_warning(tmp_path, capsys, torn):
+    cache = Cache(tmp_path / "cache.json", "things", "")
+    for n in range(3 * BATCH):
+        cache.put(f"key {n}", n)
+    cache.save()
+    whole = (tmp_path / "cache.json").read_bytes()
+    (tmp_path / "cache.json").write_bytes(whole[: len(whole) // 2] if torn == "half" else torn)
+    assert Cache(tmp_path / "cache.json", "things", "").load() == {}
+    assert capsys.readouterr().err.count("warning") == 1

@@ -221,7 +221,7 @@ class Cache:
             return
         try:
             if self._out is None:
-                self._out = AtomicFile(self.path)
+                self._out = AtomicFile(self.path, durable=False)  # a torn file is found and ignored
                 head = {"version": __version__, "namespace": self.namespace, "context": self.context}
                 self._out.write(json_line(head))
             self._out.write(line)

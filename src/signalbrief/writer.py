@@ -23,10 +23,12 @@ from signalbrief.errors import OutputError
 
 class AtomicFile:
     """A file written in pieces and put in place whole by `commit`: readers see the old content or
-    the new, never part of it; `discard` (or any failure) leaves the old one as it was."""
+    the new, never part of it; `discard` (or any failure) leaves the old one as it was. A `durable`
+    file is on the disk before it is put in place; one that is not (a cache, which a crash may leave
+    empty or torn, and whose reader then ignores it and does the work again) saves a sync of the disk."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path, durable: bool = True):
+        self.path, self.durable = path, durable
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, self._temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -44,7 +46,8 @@ class AtomicFile:
     def commit(self) -> None:
         try:
             self._out.flush()
-            os.fsync(self._out.fileno())
+            if self.durable:
+                os.fsync(self._out.fileno())
             self._out.close()
             os.replace(self._temp, self.path)
         except OSError as exc:
