@@ -35,7 +35,7 @@ class BuildState:
 
     inputs: str = ""
     briefs: int = 0
-    live: Tree = field(default_factory=Tree)  # as read: only its files' stamps (see `rest`)
+    live: Tree = field(default_factory=Tree)  # as read: only its files' stamps (see `trees`)
     sources: Sources = field(default_factory=dict)  # the brief files read, by their stamps
     # The rest of the output's tree (its steps and folders) and how the spare's differs are in the
     # trees file written with this state (this names it): read by `load_trees` once a build knows it
