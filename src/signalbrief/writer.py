@@ -113,9 +113,7 @@ class SpareCheck:
         self.found: tuple[set[str], set[str]] | None = None
 
     def start(self) -> None:
-        import threading
-
-        if not self.tree.files or not hasattr(os, "fork") or threading.active_count() > 1:
+        if not self.tree.files or not _may_fork():
             return
         read, write = os.pipe()
         self.pid = os.fork()
@@ -617,11 +615,17 @@ def files_hold(folder: str, files: dict[str, int]) -> bool:
 
 def _checkers(count: int) -> int:
     """How many processes share `count` stats: this one, and as many forked as are worth it."""
-    import threading
-
-    if not hasattr(os, "fork") or threading.active_count() > 1:  # forking beside threads is unsafe
+    if not _may_fork():
         return 1
     return max(1, min(usable_cores(), count // FILES_PER_CHECKER))
+
+
+def _may_fork() -> bool:
+    """Whether this process may fork a checker: not where there is no fork, nor beside threads (a
+    forked child of a threaded process may wait forever on a lock another thread held)."""
+    import threading
+
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def _holding(fd: int, stamps: list[tuple[str, int]]) -> bool:
