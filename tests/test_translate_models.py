@@ -316,3 +316,8 @@ def test_network_timeout_is_at_most_10_seconds():
     from signalbrief.translate import download
 
     assert 0 < download.TIMEOUT <= 10
+
+
+def test_the_compressions_a_package_may_use_are_zipfile_s_own():
+    allowed = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+    assert allowed == models._COMPRESSIONS  # written out so that listing models imports no zipfile
