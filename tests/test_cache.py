@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from signalbrief import __version__
-from signalbrief.cache import BATCH, LINE_BATCH, Cache, stable_hash
+from signalbrief.cache import BATCH, FRAME_BATCH, Cache, frame, frames, stable_hash
 from signalbrief.config import Config
 from signalbrief.writer import AtomicFile, replace_folder
 from tests.conftest import BETA
@@ -62,6 +62,37 @@ def test_stable_hash_is_the_same_in_every_process():
     assert seen == {stable_hash(frozenset("abcdefgh"), {"y": 1, "x": 2}, Config())}
 
 
+def test_plain_hash_tells_plain_values_apart_by_type_content_and_order():
+    from markupsafe import Markup
+
+    from signalbrief.cache import plain_hash
+
+    assert plain_hash(["a", 1, 1.5, None, True]) == plain_hash(["a", 1, 1.5, None, True])
+    assert len({plain_hash(v) for v in (1, 1.0, "1", True, [1], (1,), {"1": 1}, {"1": 1.0})}) == 8
+    assert plain_hash({"a": 1, "b": 2}) != plain_hash({"b": 2, "a": 1})  # a dict's order counts
+    assert plain_hash(["ab", "c"]) != plain_hash(["a", "bc"])
+    assert plain_hash(Markup("<b>x</b>")) == stable_hash(Markup("<b>x</b>"))  # not marshal's: stable_hash's
+
+
+def test_plain_hash_is_the_same_in_every_process_whatever_it_interned():
+    """marshal's later versions mark interned strings and refer back to objects seen twice: which
+    strings a process interned, and what it holds twice, must not change the hash."""
+    value = [("id", "en"), {"en": "a", "zh": "b"}, ["en", "en", 2.5, -7, None]]
+    code = (
+        "import sys; from signalbrief.cache import plain_hash;"
+        "value = [('id', sys.intern('en')), {'en': 'a', 'zh': 'b'}, ['e' + 'n'[:1], 'en', 2.5, -7, None]];"
+        "print(plain_hash(value))"
+    )
+    seen = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        seen.add(done.stdout.strip())
+    from signalbrief.cache import plain_hash
+
+    assert seen == {plain_hash(value)}
+
+
 # --- Cache ---
 
 
@@ -95,15 +126,30 @@ def test_a_cache_written_by_other_code_is_not_used(tmp_path, monkeypatch, capsys
     assert capsys.readouterr().err == ""
 
 
+def parts_of(path):
+    """A cache file's parts: its head line, then each frame's bytes."""
+    data = path.read_bytes()
+    start = data.index(b"\n") + 1
+    return [data[:start], *[data[begin:end] for begin, end, _ in frames(memoryview(data), start)]]
+
+
+def flipped(packed: bytes) -> bytes:
+    """A frame with one byte of its value changed (its hash no longer matches)."""
+    return packed[:-1] + bytes([packed[-1] ^ 1])
+
+
 @pytest.mark.parametrize(
     ("change", "why"),
     [
-        (lambda lines: lines[:-1], "damaged (incomplete)"),  # cut at a line's end
-        (lambda lines: [lines[0].replace('"demo"', '"other"'), *lines[1:]], "damaged (not a demo cache)"),
-        (lambda lines: [lines[0].replace(__version__, "0.0.0-old"), *lines[1:]], "written by another signalbrief"),
-        (lambda lines: [*lines, lines[-1]], "damaged (unexpected content)"),  # something after the end
-        (lambda lines: ["[1]", *lines[1:]], "damaged (not a JSON object)"),
-        (lambda lines: [lines[0], "{", *lines[1:]], "damaged (not JSON)"),
+        (lambda parts: parts[:-1], "damaged (incomplete)"),  # cut at a frame's end
+        (lambda parts: [*parts[:-1], parts[-1][:-3]], "damaged (incomplete)"),  # cut inside a frame
+        (lambda parts: [parts[0].replace(b'"demo"', b'"other"'), *parts[1:]], "damaged (not a demo cache)"),
+        (lambda parts: [parts[0].replace(__version__.encode(), b"0.0.0-old"), *parts[1:]], "written by another"),
+        (lambda parts: [*parts, parts[-1]], "damaged (unexpected content)"),  # something after the end
+        (lambda parts: [parts[0], flipped(parts[1]), *parts[2:]], "damaged (unexpected content)"),
+        (lambda parts: [parts[0], frame(["k", 1]), *parts[2:]], "damaged (unexpected content)"),  # not a batch
+        (lambda parts: [b"[1]\n", *parts[1:]], "damaged (not a JSON object)"),
+        (lambda parts: [b"{\n", *parts[1:]], "damaged (not JSON)"),
     ],
 )
 def test_a_file_of_another_shape_is_ignored_with_one_warning(tmp_path, capsys, change, why):
@@ -112,8 +158,7 @@ def test_a_file_of_another_shape_is_ignored_with_one_warning(tmp_path, capsys, c
     for n in range(BATCH + 1):
         cache.put(str(n), n)
     cache.save()
-    lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(change(lines)) + "\n", encoding="utf-8")
+    path.write_bytes(b"".join(change(parts_of(path))))
     again = Cache(path, "demo", "ctx")
     assert again.load() == {}
     again.damaged()  # a caller finding a bad entry too: still one line
@@ -121,12 +166,51 @@ def test_a_file_of_another_shape_is_ignored_with_one_warning(tmp_path, capsys, c
     assert len(err) == 1 and err[0].startswith(f"{path}: warning: {why}") and err[0].endswith("; ignored")
 
 
+def test_a_frame_whose_bytes_do_not_match_their_hash_is_never_unpacked(tmp_path, monkeypatch, capsys):
+    import marshal
+
+    path = tmp_path / "c.json"
+    cache = Cache(path, "demo", "ctx")
+    cache.put("k", "value")
+    cache.save()
+    head, packed, end = parts_of(path)
+    path.write_bytes(head + flipped(packed) + end)
+    unpacked = []
+    monkeypatch.setattr(marshal, "loads", lambda data: unpacked.append(bytes(data)))
+    assert Cache(path, "demo", "ctx").load() == {} and unpacked == []
+    assert "damaged (unexpected content)" in capsys.readouterr().err
+
+
+def test_values_that_are_subclasses_of_plain_values_are_written_as_plain_values(tmp_path):
+    from markupsafe import Markup
+
+    path = tmp_path / "c.json"
+    cache = Cache(path, "demo", "ctx")
+    cache.put("row", Markup("<li>a</li>"))
+    cache.put("rows", [Markup("<li>b</li>")])
+    cache.save()
+    loaded = Cache(path, "demo", "ctx").load()
+    assert loaded == {"row": "<li>a</li>", "rows": ["<li>b</li>"]} and type(loaded["row"]) is str
+    with pytest.raises(TypeError):
+        Cache(path, "demo", "ctx").put("thing", object()) or frame(object())
+
+
+def test_a_file_of_another_packing_is_not_used_and_not_warned_about(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    cache = Cache(path, "demo", "ctx")
+    cache.put("k", 1)
+    cache.save()
+    head, *rest = parts_of(path)
+    path.write_bytes(head.replace(b'"packing":"marshal', b'"packing":"other') + b"".join(rest))
+    assert Cache(path, "demo", "ctx").load() == {} and capsys.readouterr().err == ""
+
+
 def test_entries_are_written_as_they_come(tmp_path):
     """A large cache is never held whole: what was put is on disk (in a hidden file) before `save`."""
     path = tmp_path / "c.json"
     cache = Cache(path, "demo", "ctx")
     for n in range(BATCH * 4):
-        cache.put(str(n), "x" * 100)
+        cache.put(str(n), f"{n:0100d}")  # each its own text: marshal packs one object seen twice once
     hidden = [p for p in tmp_path.iterdir() if p.name.startswith(".c.json.")]
     assert len(hidden) == 1 and hidden[0].stat().st_size > BATCH * 100 and not path.exists()
     cache.save()
@@ -154,35 +238,35 @@ def test_unchanged_entries_are_not_written_again(tmp_path):
     assert path.stat().st_ino != inode and Cache(path, "demo", "ctx").load() == {"a": [1]}
 
 
-def saved_with_lines(path, entries, context="ctx"):
-    """A cache that copies its unchanged lines, after `save_all`: the entries it encoded."""
+def saved_with_frames(path, entries, context="ctx"):
+    """A cache that copies its unchanged frames, after `save_all`: the entries it encoded."""
     encoded = []
-    cache = Cache(path, "demo", context, copies_lines=True)
+    cache = Cache(path, "demo", context, copies_frames=True)
     cache.load()
     cache.save_all(entries(cache.load()), lambda value: encoded.append(value) or value)
     return encoded
 
 
-def test_a_save_copies_the_lines_whose_entries_are_unchanged_and_encodes_the_rest(tmp_path):
+def test_a_save_copies_the_frames_whose_entries_are_unchanged_and_encodes_the_rest(tmp_path):
     path = tmp_path / "c.json"
-    many = {f"k{n}": [n] for n in range(LINE_BATCH * 4)}
-    assert len(saved_with_lines(path, lambda _: many)) == len(many)
-    first = path.read_bytes().splitlines()
-    encoded = saved_with_lines(path, lambda known: {**known, "k5": ["changed"], "new": [0]})
-    assert len(encoded) == LINE_BATCH + 1 and ["changed"] in encoded  # the changed entry's line, and the new entry
-    second = path.read_bytes().splitlines()
-    assert len(first) == 6 and len(set(first) & set(second)) == 4  # the head, and three lines copied as they were
+    many = {f"k{n}": [n] for n in range(FRAME_BATCH * 4)}
+    assert len(saved_with_frames(path, lambda _: many)) == len(many)
+    first = parts_of(path)
+    encoded = saved_with_frames(path, lambda known: {**known, "k5": ["changed"], "new": [0]})
+    assert len(encoded) == FRAME_BATCH + 1 and ["changed"] in encoded  # the changed entry's frame, and the new entry
+    second = parts_of(path)
+    assert len(first) == 6 and len(set(first) & set(second)) == 4  # the head, and three frames copied as they were
     assert Cache(path, "demo", "ctx").load() == {**many, "k5": ["changed"], "new": [0]}
-    forgotten = saved_with_lines(path, lambda known: {key: value for key, value in known.items() if key != "k70"})
-    assert len(forgotten) == LINE_BATCH - 1  # the line that held k70 is written again without it
+    forgotten = saved_with_frames(path, lambda known: {key: value for key, value in known.items() if key != "k70"})
+    assert len(forgotten) == FRAME_BATCH - 1  # the frame that held k70 is written again without it
     assert "k70" not in Cache(path, "demo", "ctx").load()
 
 
-def test_a_cache_of_another_context_copies_no_line(tmp_path):
+def test_a_cache_of_another_context_copies_no_frame(tmp_path):
     path = tmp_path / "c.json"
-    many = {f"k{n}": [n] for n in range(LINE_BATCH * 2)}
-    saved_with_lines(path, lambda _: many)
-    assert saved_with_lines(path, lambda known: {**many, **known}, context="other") == list(many.values())
+    many = {f"k{n}": [n] for n in range(FRAME_BATCH * 2)}
+    saved_with_frames(path, lambda _: many)
+    assert saved_with_frames(path, lambda known: {**many, **known}, context="other") == list(many.values())
     assert Cache(path, "demo", "other").load() == many
 
 
@@ -217,14 +301,19 @@ def test_every_cache_file_has_the_one_shape(installed_models, publication, run):
     assert run(root, "build").exit_code == 0
     namespaces = set()
     for name in CACHES:
-        lines = [json.loads(line) for line in (root / name).read_text(encoding="utf-8").splitlines()]
-        head, *batches, end = lines
-        assert set(head) == {"version", "namespace", "context"} and head["version"] == __version__
+        head, *packed = parts_of(root / name)
+        head = json.loads(head)
+        batches, end = [value for _, _, value in frames(memoryview(b"".join(packed)))][:-1], frame_value(packed[-1])
+        assert set(head) == {"version", "namespace", "packing", "context"} and head["version"] == __version__
         assert end == ["end", sum(len(batch) for batch in batches)] and all(isinstance(b, dict) for b in batches)
         assert all(len(batch) <= BATCH for batch in batches)
         namespaces.add(head["namespace"])
     assert namespaces == {"checked", "filled", "state", "trees", "fragments"}
 
+
+
+def frame_value(packed: bytes) -> object:
+    return next(frames(memoryview(packed)))[2]
 
 
 class NoFields:

@@ -3,14 +3,13 @@ and nothing that could change an outcome (the file, the publication's rules) is 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import signalbrief.validate
 from signalbrief.build import BuildOptions, build
 from signalbrief.checkcache import CACHE_FILE
 from signalbrief.errors import InvalidInput
+from tests.cachefiles import cache_bytes, read_cache, write_cache
 from tests.conftest import BETA, TIER, VALID
 
 OPTIONS = BuildOptions(allow_untranslated=True)
@@ -75,8 +74,10 @@ def test_a_damaged_cache_is_ignored(publication, tmp_path, garbage):
     build(root, OPTIONS)
     cache = root / CACHE_FILE
     if garbage is None:
-        text = cache.read_text(encoding="utf-8")
-        garbage = text.replace('"needs":[', '"needs":[[7, 8, 9],', 1).replace('"card":[', '"card":[1,', 1).encode()
+        head, *batches = read_cache(cache)
+        entry = next(iter(batches[0].values()))
+        entry["needs"], entry["card"] = [[7, 8, 9]], [1, *entry["card"]]
+        garbage = cache_bytes([head, *batches])
     cache.write_bytes(garbage)
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     build(root, OPTIONS)
@@ -116,11 +117,11 @@ def test_damaged_packed_needs_are_found_again_in_the_brief(publication, tmp_path
     root = publication()
     build(root, OPTIONS)
     cache = root / CACHE_FILE
-    lines = [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
-    alpha = next(batch["briefs/alpha.yaml"] for batch in lines if "briefs/alpha.yaml" in batch)
+    lines = read_cache(cache)
+    alpha = next(batch["briefs/alpha.yaml"] for batch in lines[1:] if "briefs/alpha.yaml" in batch)
     assert isinstance(alpha["needs"], str)  # alpha's texts lacking a language, packed as the cache keeps them
     alpha["needs"] = packed
-    cache.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    write_cache(cache, lines)
     (root / ".signalbrief/filled.json").unlink()  # so the build asks for every brief's needs
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
     capsys.readouterr()

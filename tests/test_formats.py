@@ -3,7 +3,6 @@ later build reuses; rendering in worker processes gives the same files as render
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from signalbrief.build import BuildOptions, _Worker, build
 from signalbrief.errors import InvalidInput, UsageError
 from signalbrief.formats import OutputFormat
 from signalbrief.hookspecs import hookimpl
+from tests.cachefiles import read_cache
 from tests.conftest import BETA, VALID
 
 OPTIONS = BuildOptions(allow_untranslated=True)
@@ -123,10 +123,8 @@ def many_briefs(count: int) -> dict[str, str]:
 
 def fragments_of(output: Path) -> dict[str, str]:
     """The list fragments a build kept for an output (its work folder is hidden beside it)."""
-    lines = (output.with_name(f".{output.name}.signalbrief") / "fragments.json").read_text(encoding="utf-8")
     found: dict[str, str] = {}
-    for line in lines.splitlines()[1:]:
-        value = json.loads(line)
+    for value in read_cache(output.with_name(f".{output.name}.signalbrief") / "fragments.json")[1:]:
         if isinstance(value, dict):
             found.update(value)
     return found

@@ -3,7 +3,6 @@ and the result is always byte-identical to a fresh build."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from signalbrief.build import BuildOptions, build
+from tests.cachefiles import cache_bytes, parse_cache, read_cache, replaced, write_cache
 from tests.conftest import BETA, VALID, replace_line
 
 OPTIONS = BuildOptions(allow_untranslated=True)
@@ -149,8 +149,7 @@ def test_a_tampered_state_cannot_point_the_build_outside_its_folders(publication
     outside = root / "outside.txt"
     outside.write_text("keep", encoding="utf-8")
     for state in (root / STATE).glob("state*.json"):
-        text = state.read_text(encoding="utf-8").replace('"public/en/alpha.md"', '"../outside.txt"')
-        state.write_text(text, encoding="utf-8")
+        write_cache(state, [replaced(part, "public/en/alpha.md", "../outside.txt") for part in read_cache(state)])
     (root / "briefs/beta.yaml").write_text(BETA.replace("Body.", "Body 2."), encoding="utf-8")
     build(root, OPTIONS)
     assert outside.read_text(encoding="utf-8") == "keep"
@@ -233,15 +232,14 @@ def _wrong(value):
 
 def _wrong_shape(data: bytes) -> bytes:
     """Keep each file's own keys (version, rules, context, base), give everything else the wrong type."""
-    lines = [json.loads(line) for line in data.decode("utf-8").splitlines()]
-    head = {key: value if isinstance(value, str) else _wrong(value) for key, value in lines[0].items()}
-    return "\n".join(json.dumps(line) for line in [head, *map(_wrong, lines[1:])]).encode()
+    head, *values = parse_cache(data)
+    head = {key: value if isinstance(value, str) else _wrong(value) for key, value in head.items()}
+    return cache_bytes([head, *map(_wrong, values)])
 
 
 def _other_version(data: bytes) -> bytes:
-    lines = data.decode("utf-8").split("\n")
-    lines[0] = json.dumps({**json.loads(lines[0]), "version": "0.0.1-other"})
-    return "\n".join(lines).encode()
+    head, *values = parse_cache(data)
+    return cache_bytes([{**head, "version": "0.0.1-other"}, *values])
 
 
 DAMAGE = {
@@ -363,7 +361,8 @@ def test_a_brief_written_just_now_is_read_again_even_with_its_stamp_recorded(pub
 
 
 def _state_lines(root: Path, name: str = "state.json") -> list:
-    return [json.loads(line) for line in (root / STATE / name).read_text(encoding="utf-8").splitlines()]
+    """A state file's head, then the value of each of its frames."""
+    return read_cache(root / STATE / name)
 
 
 def _trees(root: Path) -> dict:
@@ -377,7 +376,7 @@ def _spare_record(root: Path, value: object) -> None:
     holding = [line for line in lines[1:-1] if "spare" in line]
     assert len(holding) == 1 and holding[0]["spare"] is not None
     holding[0]["spare"] = value
-    (root / STATE / "trees.json").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    write_cache(root / STATE / "trees.json", lines)
 
 
 def test_the_state_records_the_spare_as_its_few_differences_from_the_output(publication):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from signalbrief import collector
-from signalbrief.cache import SETTLED_NS, stable_hash, without_gc_pauses
+from signalbrief.cache import SETTLED_NS, plain_hash, stable_hash, without_gc_pauses
 from signalbrief.cores import can_fork, die_with_parent, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files, read_limited
 from signalbrief.editions import registered as registered_rules
@@ -233,7 +233,7 @@ def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     for item in site.briefs:
         inputs = site.brief_inputs(item)  # what most formats' brief_key is: hashed once, not once per format
         formats = [(fmt.name, _brief_key(fmt, item, inputs)) for fmt in site.brief_formats]
-        made_of = stable_hash(site.base_key, "brief", formats)
+        made_of = plain_hash((site.base_key, "brief", formats))
         keys = [(edition, f"{made_of}-{edition}") for edition in editions]  # one hash per brief, not per edition
         changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
         if changed:
@@ -241,9 +241,9 @@ def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     return todo
 
 
-def _brief_key(fmt: OutputFormat, item: LoadedBrief, inputs: str) -> object:
-    """A format's `brief_key` for a brief, given the brief's inputs (the default key)."""
-    return inputs if type(fmt).brief_key is OutputFormat.brief_key else fmt.brief_key(item)
+def _brief_key(fmt: OutputFormat, item: LoadedBrief, inputs: str) -> str:
+    """A format's `brief_key` for a brief, given the brief's inputs (the default key), as a hash."""
+    return inputs if type(fmt).brief_key is OutputFormat.brief_key else stable_hash(fmt.brief_key(item))
 
 
 def _brief_files(site: Site, output: Output, item: LoadedBrief, steps: list[tuple[str, str]]) -> None:

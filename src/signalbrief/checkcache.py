@@ -28,7 +28,7 @@ class CheckCache:
     """The check outcome of every brief file of the last run, by path and content hash."""
 
     def __init__(self, root: Path, context: dict):
-        self.cache = Cache(root / CACHE_FILE, "checked", stable_hash(context, SHAPE), copies_lines=True)
+        self.cache = Cache(root / CACHE_FILE, "checked", stable_hash(context, SHAPE), copies_frames=True)
         self.known = self.cache.load()
         self.fresh: dict[str, Any] = {}  # shown path -> its entry as read back, or its newly checked entry
 

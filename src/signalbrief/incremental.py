@@ -175,7 +175,7 @@ def _sources(recorded: object) -> Sources:
         raise TypeError("sources")
     sources = {}
     for path, value in recorded.items():
-        if not isinstance(value, list) or len(value) != 5 or not isinstance(value[4], str):
+        if not isinstance(value, list | tuple) or len(value) != 5 or not isinstance(value[4], str):
             raise TypeError("a source's stamp")
         if not all(type(number) is int for number in value[:4]):
             raise TypeError("a source's stamp")

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from signalbrief.cache import stable_hash
+from signalbrief.cache import plain_hash, stable_hash
 from signalbrief.config import PUBLIC, Config
 from signalbrief.editions import EditionRule
 from signalbrief.formats import BriefView, HeadLink, OutputFormat
@@ -88,7 +88,7 @@ class Site:
         """A hash of what a brief's files are rendered from, but the edition."""
         fills = sorted(self.fills.get(item.id, {}).items())
         see_also = [(t, self.card_key(t)) for t in item.card.see_also if t in self.cards]
-        return stable_hash(item.id, item.digest, fills, see_also)
+        return plain_hash((item.id, item.digest, fills, see_also))
 
     @cached_property
     def listing_key(self) -> str:
@@ -103,7 +103,7 @@ class Site:
     def card_key(self, brief_id: str) -> str:
         """A short hash of a brief's card (with its translations), as lists and see-also show it."""
         if brief_id not in self._card_keys:
-            self._card_keys[brief_id] = stable_hash(self.cards[brief_id].plain())[:16]
+            self._card_keys[brief_id] = plain_hash(self.cards[brief_id].plain())[:16]
         return self._card_keys[brief_id]
 
     def view(self, view: str) -> View:

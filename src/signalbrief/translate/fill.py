@@ -195,7 +195,7 @@ class FilledStore:
     the file is ignored."""
 
     def __init__(self, root: Path, context: str):
-        self.cache = Cache(root / FILLED_FILE, "filled", context, copies_lines=True)
+        self.cache = Cache(root / FILLED_FILE, "filled", context, copies_frames=True)
         self.known = self.cache.load()
         self.kept: dict[str, list] = {}
 
