@@ -67,3 +67,13 @@ def test_xml_chars_drops_exactly_what_xml_forbids():
     allowed = "\t\n\r a&<\u0085\u009b\ud7ff\ue000\ufffd\U00010000\U0010ffff"
     forbidden = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r") + "\ufffe\uffff\ud800\udfff"
     assert xml_chars(allowed + forbidden + allowed) == allowed + allowed
+
+
+def test_xml_chars_keeps_every_character_of_xml_s_char_production_and_no_other():
+    """XML 1.0's Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF], checked
+    over every code point."""
+    from signalbrief.render import xml_chars
+
+    ranges = [(0x9, 0x9), (0xA, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF)]
+    every = "".join(map(chr, range(0x110000)))
+    assert xml_chars(every) == "".join(chr(c) for low, high in ranges for c in range(low, high + 1))

@@ -93,22 +93,22 @@ def _decode(data: dict) -> dict:
         "draft": bool(data["draft"]),
         "see_also": tuple((json_path(path), _str_or_none(t)) for path, t in data["see_also"]),
         "problems": [_problem(*p) for p in data["problems"]],
-        "card": None
-        if card is None
-        else Card(
-            datetime.date.fromisoformat(card[0]),
-            bool(card[1]),
-            _untext(card[2]),
-            _untext(card[3]),
-            json_text(card[4]),
-            tuple(json_text(r) for r in card[5]),
-            tuple(json_text(t) for t in card[6]),
-            json_text(card[7]),
-            _score(card[8]),
-        ),
+        "card": None if card is None else _card(*card),
         # Kept packed as they were written: unpacked (and checked) only where a build asks for them.
         "held_needs": _packed(data["needs"]),
     }
+
+
+def _card(day: str, draft: object, signal: list, summary: list, *rest: object) -> Card:
+    """A card read back (`Card.plain`'s list); TypeError or ValueError where it has another shape."""
+    kind, regions, see_also, market_class, score = rest
+    if type(regions) is not list or type(see_also) is not list:
+        raise TypeError("card")
+    if not _all_text([kind, market_class, *regions, *see_also]):
+        raise TypeError("card")
+    texts = _untext(signal), _untext(summary)
+    listed = (kind, tuple(regions), tuple(see_also), market_class, _score(score))
+    return Card(datetime.date.fromisoformat(day), bool(draft), *texts, *listed)
 
 
 def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | Packed:
@@ -160,10 +160,14 @@ def _problem(path: object, line: object, col: object, severity: object, field: o
 
 def _untext(value: list) -> Text:
     words, machine = value
-    if not isinstance(words, dict):
+    if type(words) is not dict or type(machine) is not list or not _all_text([*words, *words.values(), *machine]):
         raise TypeError("texts by language")
-    texts = {json_text(lang): json_text(text) for lang, text in words.items()}
-    return Text.model_construct(**texts, machine=frozenset(json_text(m) for m in machine))
+    return Text.model_construct(**words, machine=frozenset(machine))
+
+
+def _all_text(values: list) -> bool:
+    """Whether every value is a str (one pass over their types: a card holds a dozen)."""
+    return set(map(type, values)) <= {str}
 
 
 def _score(value: object) -> float:

@@ -40,8 +40,10 @@ from signalbrief.model import Text
 from signalbrief.model import region_name as _region_name
 from signalbrief.plugins import PluginError, hook
 
-# Characters XML 1.0 does not allow anywhere, not even as character references.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 does not allow anywhere, not even as character references: every character but
+# tab, line feed, carriage return, U+0020-U+D7FF, U+E000-U+FFFD and U+10000-U+10FFFF, written as the few
+# it leaves out (the negated class of the allowed ones took 7 ms to compile: a tenth of an edit's imports).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def ui_language(lang: str) -> Language:
