@@ -279,8 +279,8 @@ class Output:
             self.kept.update(zip(paths, stamps, strict=True))
         elif self.from_live and _holds(self.live, self.target, key):
             paths = self.live.steps[key]
-            for relative in paths:
-                self._link(relative)
+            self._take(paths)  # every path of the live tree is among its files, checked when it was read
+            self._link(paths)
         else:
             return False
         self.steps[key] = paths
@@ -298,21 +298,27 @@ class Output:
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
-    def _link(self, relative: str) -> None:
-        """Take an unchanged file from the current output into the new build without rewriting it."""
-        file = self._claim(relative)
-        self.kept[relative] = self.live.files[relative]
+    def _link(self, paths: list[str]) -> None:
+        """Take unchanged files from the current output into the new build without rewriting them."""
+        target, staging, files = str(self.target), str(self.staging), self.live.files
+        emptied: set[str] = set()  # folders of the spare whose entries this changes
         try:
-            if self.in_place:
-                _remove(file)
-                self.touched.update(_ancestors(relative))
-            self._folder_of(file)
-            try:
-                os.link(self.target / relative, file)
-            except OSError:  # another file system, or no hard links: copy, keeping the time stamps
-                shutil.copy2(self.target / relative, file)
+            for relative in paths:
+                file = f"{staging}/{relative}"
+                self.kept[relative] = files[relative]
+                if self.in_place:
+                    _remove(file)
+                    emptied.add(relative.rpartition("/")[0])
+                self._folder_of(file)
+                try:
+                    os.link(f"{target}/{relative}", file)
+                except OSError:  # another file system, or no hard links: copy, keeping the time stamps
+                    shutil.copy2(f"{target}/{relative}", file)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
+        finally:
+            for folder in emptied:
+                self.touched.update([folder, *_ancestors(folder)])
 
     def _folder_of(self, file: str) -> None:
         """Make the folder a file goes in, once per build: a brief's files share their folders."""
