@@ -115,6 +115,57 @@ def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path
     assert (target / "b/page.html").read_text() == "bee"
 
 
+def inode(path):
+    return os.stat(path, follow_symlinks=False).st_ino
+
+
+@pytest.mark.parametrize("spare_has", ["the file", "a link to the same bytes", "a pipe"])
+def test_a_file_written_again_with_the_bytes_the_spare_holds_is_kept_shared(tmp_path, spare_has):
+    """A step rendered again (its key changed) mostly writes what it wrote before (a list with one
+    row changed): such a file stays as the spare has it, shared with the output, and the next build
+    need not link it again. Never a link or a pipe the spare holds instead."""
+    target, spare = tmp_path / "site", tmp_path / ".site.signalbrief/previous"
+    steps = {"list": {"l/1.html": "one", "l/2.html": "two"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()  # linked: the output and the spare share both files
+    if spare_has == "a link to the same bytes":
+        (tmp_path / "elsewhere").write_text("one")
+        (spare / "l/1.html").unlink()
+        (spare / "l/1.html").symlink_to(tmp_path / "elsewhere")
+    elif spare_has == "a pipe":
+        (spare / "l/1.html").unlink()
+        os.mkfifo(spare / "l/1.html")
+    shared = inode(target / "l/1.html")
+    third, reused = built(target, {"list-2": {"l/1.html": "one", "l/2.html": "TWO"}}, two, one)
+    assert third.in_place and reused == []
+    third.commit()
+    assert (target / "l/1.html").read_text() == "one" and (target / "l/2.html").read_text() == "TWO"
+    assert (spare / "l/2.html").read_text() == "two"  # the changed file was not written through
+    assert (inode(target / "l/1.html") == shared) == (spare_has == "the file")
+    assert (target / "l/1.html").is_file() and not (target / "l/1.html").is_symlink()
+
+
+def test_a_step_linked_from_the_output_leaves_the_files_the_spare_already_shares(tmp_path, monkeypatch):
+    from signalbrief.writer import Tree
+
+    target = tmp_path / "site"
+    steps = {"list": {"l/1.html": "one", "l/2.html": "two"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()  # the output and the spare share both files
+    (tmp_path / "other").write_text("two")
+    os.replace(tmp_path / "other", tmp_path / ".site.signalbrief/previous/l/2.html")  # one no longer shared
+    linked = []
+    real_link = os.link
+    monkeypatch.setattr(os, "link", lambda source, file: linked.append(file) or real_link(source, file))
+    spare = Tree(steps={}, files=one.files, folders=one.folders)  # the spare's tree lacks the step: linked
+    third, reused = built(target, steps, two, spare)
+    assert third.in_place and reused == ["list"]
+    assert [os.path.basename(file) for file in linked] == ["2.html"]
+    third.commit()
+    assert (target / "l/1.html").read_text() == "one" and (target / "l/2.html").read_text() == "two"
+    assert inode(target / "l/2.html") == inode(tmp_path / ".site.signalbrief/previous/l/2.html")
+
+
 def spare_with_changes(tmp_path):
     """A spare recorded by the build before, then one of its files and one of its folders changed."""
     target = tmp_path / "site"

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -277,10 +278,10 @@ class Output:
             paths = self.spare.steps[key]
             self._take(paths)
             self.kept.update(zip(paths, stamps, strict=True))
-        elif self.from_live and _holds(self.live, self.target, key):
+        elif self.from_live and (inodes := _held(self.live, str(self.target), key)) is not None:
             paths = self.live.steps[key]
             self._take(paths)  # every path of the live tree is among its files, checked when it was read
-            self._link(paths)
+            self._link(paths, inodes)
         else:
             return False
         self.steps[key] = paths
@@ -293,20 +294,25 @@ class Output:
         try:
             self._folder_of(file)
             if self.in_place:
+                if _holds_bytes(file, data):  # as the spare has it: kept, and still shared with the output
+                    return
                 _remove(file)  # never write into a file the live output may share (a hard link)
             _write_new(file, data)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
-    def _link(self, paths: list[str]) -> None:
-        """Take unchanged files from the current output into the new build without rewriting them."""
+    def _link(self, paths: list[str], inodes: list[tuple[int, int]]) -> None:
+        """Take unchanged files from the current output into the new build without rewriting them;
+        `inodes` are theirs (device, inode): a file the spare already shares with the output stays."""
         target, staging, files = str(self.target), str(self.staging), self.live.files
         emptied: set[str] = set()  # folders of the spare whose entries this changes
         try:
-            for relative in paths:
+            for relative, inode in zip(paths, inodes, strict=True):
                 file = f"{staging}/{relative}"
                 self.kept[relative] = files[relative]
                 if self.in_place:
+                    if _inode(file) == inode:
+                        continue
                     _remove(file)
                     emptied.add(relative.rpartition("/")[0])
                 self._folder_of(file)
@@ -580,18 +586,52 @@ def inside(relative: str) -> bool:
     return not ("//" in wrapped or "/./" in wrapped or "/../" in wrapped or "\\" in relative or "\0" in relative)
 
 
-def _holds(tree: Tree, folder: Path | None, key: str) -> bool:
-    """Whether a folder still holds a step's files exactly as the tree recorded them."""
-    paths = tree.steps.get(key)
+def _held(tree: Tree, folder: str, key: str) -> list[tuple[int, int]] | None:
+    """The (device, inode) of each of a step's files, if the folder still holds them exactly as the
+    tree recorded them; None otherwise."""
+    paths, files, found = tree.steps.get(key), tree.files, []
     if paths is None:
+        return None
+    for relative in paths:
+        try:
+            info = os.stat(f"{folder}/{relative}")
+        except OSError:
+            return None
+        if stamp_of(info) != files.get(relative):
+            return None
+        found.append((info.st_dev, info.st_ino))
+    return found
+
+
+def _inode(file: str) -> tuple[int, int] | None:
+    """A file's (device, inode), the file itself if it is a link; None where there is none."""
+    try:
+        info = os.stat(file, follow_symlinks=False)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _holds_bytes(file: str, data: bytes) -> bool:
+    """Whether `file` is a plain file holding exactly `data` (a link is never followed, nor a pipe
+    waited on): a build in the spare keeps such a file rather than writing it again, so it stays
+    shared with the output (the next build then need not link it again)."""
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
         return False
-    files = tree.files
-    return stamps_hold(str(folder), ((relative, files.get(relative)) for relative in paths))
-
-
-def stamps_hold(folder: str, stamps: Iterable[tuple[str, int | None]]) -> bool:
-    """Whether each (relative path, recorded stamp) still matches the file in the folder."""
-    return next(_differing(f"{folder}/", stamps), None) is None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        held = bytearray()
+        while len(held) <= len(data) and (chunk := os.read(fd, len(data) + 1 - len(held))):
+            held += chunk
+        return held == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 # The fewest files a forked process takes over from `files_hold` (fewer cost more than its fork).
