@@ -170,3 +170,46 @@ def test_every_registered_language_but_english_has_its_catalog():
     missing = [lang.code for lang in registered().values() if lang.locale != "en" and not found & set(catalog_names(lang.locale))]
     assert missing == []
     assert gettext_in("zh-Hant", "Signal") not in ("Signal", gettext_in("zh", "Signal"))
+
+
+@pytest.fixture
+def compiled(monkeypatch, tmp_path):
+    """Each time a catalog is compiled from its .po file (the catalogs read here are read afresh)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    made = []
+    real = render._compiled_catalog
+    monkeypatch.setattr(render, "_compiled_catalog", lambda source: made.append(source) or real(source))
+    return made
+
+
+def test_a_compiled_catalog_is_kept_in_the_user_s_cache_folder_until_its_po_file_changes(compiled, tmp_path):
+    po = tmp_path / "messages.po"
+    shutil.copyfile(LOCALE / "zh" / "LC_MESSAGES" / "messages.po", po)
+    first = render._read_catalog(po)
+    assert render._read_catalog(po).gettext("Public edition") == first.gettext("Public edition") != "Public edition"
+    assert len(compiled) == 1 and len(list((tmp_path / "cache" / "signalbrief").glob("catalog-*.mo"))) == 1
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "公开版"', 'msgstr "公开版本"'), encoding="utf-8")
+    assert render._read_catalog(po).gettext("Public edition") == "公开版本"  # compiled again: never stale
+    assert len(compiled) == 2
+
+
+@pytest.mark.parametrize("damage", ["a byte changed", "cut short", "empty"])
+def test_a_damaged_compiled_catalog_is_compiled_again(compiled, tmp_path, damage):
+    po = LOCALE / "zh" / "LC_MESSAGES" / "messages.po"
+    expected = render._read_catalog(po).gettext("Public edition")
+    (kept,) = (tmp_path / "cache" / "signalbrief").glob("catalog-*.mo")
+    data = kept.read_bytes()
+    changed = {"a byte changed": data[:100] + bytes([data[100] ^ 1]) + data[101:], "cut short": data[:-5], "empty": b""}
+    kept.write_bytes(changed[damage])
+    assert render._read_catalog(po).gettext("Public edition") == expected
+    assert len(compiled) == 2
+    assert render._read_catalog(po).gettext("Public edition") == expected and len(compiled) == 2  # kept anew
+
+
+def test_without_a_home_folder_a_catalog_is_compiled_each_time(compiled, monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)  # no home folder known either
+    po = LOCALE / "zh" / "LC_MESSAGES" / "messages.po"
+    assert render._read_catalog(po).gettext("Public edition") == render._read_catalog(po).gettext("Public edition")
+    assert len(compiled) == 2

@@ -22,6 +22,7 @@ import gc
 import itertools
 import json
 import marshal
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -345,6 +346,17 @@ def frames(data: memoryview, start: int = 0) -> Iterator[tuple[int, int, object]
 def json_line(value: object) -> bytes:
     """A line of JSON: a cache file's head, a worker's fragments handed over."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def user_cache_file(name: str) -> Path | None:
+    """A file of signalbrief's in the user's cache folder (`$XDG_CACHE_HOME/signalbrief/` if that is an
+    absolute path, else `~/.cache/signalbrief/`); None where there is no home folder to keep it in."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+        if not os.path.isabs(base):  # no home folder known: nothing is kept
+            return None
+    return Path(base) / "signalbrief" / name
 
 
 def cache_ignored(path: Path, why: str) -> None:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from signalbrief import __version__
-from signalbrief.cache import SETTLED_NS, stable_hash
+from signalbrief.cache import SETTLED_NS, stable_hash, user_cache_file
 from signalbrief.errors import OutputError
 from signalbrief.plugins import from_metadata
 from signalbrief.writer import write_atomic
@@ -44,14 +44,8 @@ def remembered(group: str) -> list[tuple[str, str]]:
 
 
 def _cache_file() -> Path | None:
-    """This environment's file in the user's cache folder (`$XDG_CACHE_HOME` if absolute, else
-    ~/.cache); None where there is no home folder to keep it in."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-        if not os.path.isabs(base):  # no home folder known: nothing is kept
-            return None
-    return Path(base) / "signalbrief" / f"plugins-{stable_hash(sys.prefix, sys.executable)[:16]}.json"
+    """This environment's file in the user's cache folder; None where there is no home folder."""
+    return user_cache_file(f"plugins-{stable_hash(sys.prefix, sys.executable)[:16]}.json")
 
 
 def _stamp(folder: str) -> int | None:
