@@ -4,7 +4,6 @@ them one after another here."""
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 import signalbrief.validate
 from signalbrief.checkcache import CACHE_FILE
 from signalbrief.validate import validate
+from tests.cachefiles import read_cache
 from tests.conftest import BETA, VALID
 
 BRIEFS = {
@@ -28,8 +28,7 @@ def outcome(root):
     report = validate(root, keep=False)
     briefs = [(b.id, b.shown, b.digest, b.card.plain(), b.needs) for b in report.briefs]
     remembered = {}  # each file's entry (the order files were checked in is no part of the outcome)
-    for line in (root / CACHE_FILE).read_text(encoding="utf-8").splitlines()[1:]:
-        batch = json.loads(line)
+    for batch in read_cache(root / CACHE_FILE)[1:]:
         remembered.update(batch if isinstance(batch, dict) else {})
     return [str(p) for p in report.problems], briefs, remembered
 

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import types
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 import click
@@ -591,13 +592,25 @@ _PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
 def _pydantic_told_no_plugins() -> None:
     """Where PYDANTIC_DISABLE_PLUGINS rules out every pydantic plugin, give pydantic that answer: its
     loader module imports importlib.metadata (and with it the email parser) before it reads the
-    setting, some 15 ms of every build that checks a brief."""
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
-        return
-    if _PYDANTIC_PLUGIN_LOADER not in sys.modules:
-        loader = types.ModuleType(_PYDANTIC_PLUGIN_LOADER, "pydantic's plugins: none (PYDANTIC_DISABLE_PLUGINS)")
-        loader.get_plugins = tuple  # type: ignore[attr-defined]  # no plugins
-        sys.modules[_PYDANTIC_PLUGIN_LOADER] = loader
+    setting, some 15 ms of every build that checks a brief. Nothing is imported until pydantic asks."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
+        sys.meta_path.insert(0, _NoPydanticPlugins)
+
+
+class _NoPydanticPlugins:
+    """Finds pydantic's plugin loader, and only it, as a module that finds no plugins."""
+
+    @classmethod
+    def find_spec(cls, name: str, path: object = None, target: object = None) -> ModuleSpec | None:
+        return ModuleSpec(name, cls) if name == _PYDANTIC_PLUGIN_LOADER else None
+
+    @staticmethod
+    def create_module(spec: ModuleSpec) -> None:
+        return None  # the default module
+
+    @staticmethod
+    def exec_module(module: types.ModuleType) -> None:
+        module.get_plugins = tuple  # type: ignore[attr-defined]  # () : no plugins
 
 
 def _remembered_plugins(group: str) -> list[tuple[str, str]]:
