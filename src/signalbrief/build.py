@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -39,7 +37,17 @@ from signalbrief.incremental import (
 from signalbrief.languages import selected_views
 from signalbrief.plugins import PluginError, plugin_manager
 from signalbrief.translate import GLOSSARY_FILE, MEMORY_FILE, models
-from signalbrief.writer import OUTPUTS, Output, Tree, forget_output, locked, real_output, work_folder
+from signalbrief.writer import (
+    OUTPUTS,
+    Output,
+    Tree,
+    forget_output,
+    locked,
+    new_folder,
+    real_output,
+    remove_tree,
+    work_folder,
+)
 
 if TYPE_CHECKING:
     from jinja2 import TemplateError
@@ -385,7 +393,7 @@ def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], foll
         held.settle()  # no thread of ours runs while the workers are forked
     # The workers' list fragments come through files of theirs in a folder of this build's work folder
     # (named as a build folder: the next build removes it if this one is killed).
-    parts = tempfile.mkdtemp(prefix="build-fragments-", dir=output.work)
+    parts = new_folder(str(output.work), "build-fragments-")
     inherited = (os.getpid(), site, output, (tasks, parts))
     workers = partial(multiprocessing.get_context("fork").Pool, jobs, initializer=_Worker.start, initargs=inherited)
     try:
@@ -398,7 +406,7 @@ def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], foll
                 if progress and count:
                     progress(done, briefs)
     finally:
-        shutil.rmtree(parts, ignore_errors=True)
+        remove_tree(parts)
 
 
 def worker_count(jobs: int) -> int:

@@ -13,7 +13,6 @@ import contextlib
 import itertools
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,7 +21,7 @@ from typing import BinaryIO
 
 from signalbrief import __version__
 from signalbrief.cache import BATCH, Cache, json_line, stable_hash
-from signalbrief.writer import MARKER, Tree, files_hold, inside
+from signalbrief.writer import MARKER, Tree, files_hold, inside, new_file
 
 STATE_DIR = Path(".signalbrief")
 Sources = dict[str, tuple]  # brief file -> (size, mtime, ctime, inode, content hash)
@@ -239,7 +238,7 @@ class Fragments:
         """In a worker process forked by the build: write what is kept to a file of its own in
         `folder`, never to the fragments file (the build's own process reads it with `take_over`,
         a line at a time: a list of 100,000 rows never crosses between processes whole)."""
-        descriptor, self.part_file = tempfile.mkstemp(prefix="fragments-", suffix=".part", dir=folder)
+        descriptor, self.part_file = new_file(str(folder), "fragments-", ".part")
         self.part, self.handed, self.made = os.fdopen(descriptor, "wb"), 0, 0
 
     def handed_over(self) -> Handed:

@@ -8,8 +8,6 @@ import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache, wraps
-from importlib import resources
-from importlib.resources.abc import Traversable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -64,12 +62,17 @@ def translations(lang: str) -> gettext.NullTranslations:
     return catalog(ui_language(lang).locale)
 
 
+# The theme's catalogs, beside this file (importlib.resources would import tempfile, shutil and
+# zipfile for a build that renders one brief).
+_LOCALE = Path(__file__).parent / "theme" / "locale"
+
+
 @cache
 def catalog(locale: str) -> gettext.NullTranslations:
     """The theme's catalog for a Babel locale, read from its .po file (English, the source
     language, has none: its strings are the msgids)."""
     for name in catalog_names(locale):
-        po = resources.files("signalbrief").joinpath("theme", "locale", name, "LC_MESSAGES", "messages.po")
+        po = _LOCALE / name / "LC_MESSAGES" / "messages.po"
         if po.is_file():
             return _read_catalog(po)
     return gettext.NullTranslations()
@@ -86,7 +89,7 @@ def catalog_names(locale: str) -> list[str]:
     return names
 
 
-def _read_catalog(po: Traversable) -> gettext.GNUTranslations:
+def _read_catalog(po: Path) -> gettext.GNUTranslations:
     """A .po catalog compiled (fuzzy and empty entries left out), so no .mo file can go stale: the
     compiled catalog is kept in the user's cache folder by a hash of the .po's bytes (compiling it
     was some 15 ms of every build that renders)."""

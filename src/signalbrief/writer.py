@@ -6,11 +6,9 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import signal
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -32,7 +30,7 @@ class AtomicFile:
         self.path, self.durable = path, durable
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, self._temp = new_file(str(path.parent), f".{path.name}.", ".tmp")
         except OSError as exc:
             raise self._failed(exc) from None
         self._out = os.fdopen(fd, "wb")
@@ -247,7 +245,7 @@ class Output:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             _make_private(self.work)
             _remove_stale_builds(self.target, self.work)
-            self.staging = Path(tempfile.mkdtemp(prefix="build-", dir=self.work))
+            self.staging = Path(new_folder(str(self.work), "build-"))
             self.folders_made = {str(self.staging)}
             self.from_live = (self.target / MARKER).is_file()
             if self.spare.files and (self.spare_folder / MARKER).is_file():
@@ -319,7 +317,7 @@ class Output:
                 try:
                     os.link(f"{target}/{relative}", file)
                 except OSError:  # another file system, or no hard links: copy, keeping the time stamps
-                    shutil.copy2(f"{target}/{relative}", file)
+                    _copy(f"{target}/{relative}", file)
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
         finally:
@@ -410,7 +408,7 @@ class Output:
 
     def discard(self) -> None:
         if self.staging is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            remove_tree(self.staging)
             self.staging = None
             with contextlib.suppress(OSError):
                 os.rmdir(self.work)  # only when nothing else is kept there
@@ -575,7 +573,7 @@ def forget_output(work: Path) -> None:
     fd = try_locked(work)
     if fd is not None:
         try:
-            shutil.rmtree(work, ignore_errors=True)
+            remove_tree(work)
         finally:
             os.close(fd)
 
@@ -727,12 +725,58 @@ def stamp_of(info: os.stat_result) -> int:
     return info.st_size << 64 | info.st_mtime_ns
 
 
+# A build that finds nothing changed, and one that renders a brief, need neither tempfile nor
+# shutil (with random, bz2, lzma and fnmatch they were 8-12 ms of their imports): the few files and
+# folders of our own are made here, and shutil is imported where a tree is removed or a file copied.
+
+
+def new_file(folder: str, prefix: str, suffix: str = "") -> tuple[int, str]:
+    """A new file of our own in `folder`, open for writing, as `tempfile.mkstemp` makes one: created
+    by this call (never one that exists, nor through a link), readable by its owner only."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(_TRIES):
+        name = f"{folder}/{prefix}{os.urandom(6).hex()}{suffix}"
+        with contextlib.suppress(FileExistsError):
+            return os.open(name, flags, 0o600), name
+    raise FileExistsError(f"{folder}: no new name for a file")
+
+
+def new_folder(folder: str, prefix: str) -> str:
+    """A new folder of our own in `folder`, as `tempfile.mkdtemp` makes one (made by this call, its
+    owner's alone)."""
+    for _ in range(_TRIES):
+        name = f"{folder}/{prefix}{os.urandom(6).hex()}"
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700)
+            return name
+    raise FileExistsError(f"{folder}: no new name for a folder")
+
+
+_TRIES = 100  # new names tried (each of 48 random bits) before giving up
+
+
+def remove_tree(folder: str | Path) -> None:
+    """Remove a folder and all it holds, as far as it can be removed."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _copy(source: str, file: str) -> None:
+    """Copy a file with its time stamps (where it cannot be linked)."""
+    import shutil
+
+    shutil.copy2(source, file)
+
+
 def _remove(path: str) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
     except IsADirectoryError:
+        import shutil
+
         shutil.rmtree(path)
 
 
@@ -804,7 +848,7 @@ def _remove_stale_builds(target: Path, work: Path) -> None:
 
 def _remove_ours(folder: Path) -> None:
     if not folder.is_symlink() and folder.is_dir() and (folder / MARKER).is_file():
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)
 
 
 def _swap_into_place(temp: Path, target: Path, spare: Path) -> bool:
@@ -817,7 +861,7 @@ def _swap_into_place(temp: Path, target: Path, spare: Path) -> bool:
     if (temp / MARKER).is_file():
         os.rename(temp, spare)
         return True
-    shutil.rmtree(temp, ignore_errors=True)  # an empty folder the first build replaced
+    remove_tree(temp)  # an empty folder the first build replaced
     return False
 
 

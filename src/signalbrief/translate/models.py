@@ -10,8 +10,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -109,6 +107,8 @@ def install_file(archive: Path, folder: Path | None = None) -> ModelInfo:
 
     The package is unpacked into a hidden folder and renamed into place, so a killed install
     leaves the model absent or complete, never half there."""
+    import shutil  # only here: a build imports this module to list the models
+
     folder = folder or models_dir()
     name = _check_archive(archive)
     staging = hidden_folder(folder, "install")
@@ -127,6 +127,8 @@ def install_file(archive: Path, folder: Path | None = None) -> ModelInfo:
 def hidden_folder(folder: Path, purpose: str) -> Path:
     """A new hidden working folder in the models folder, named after this process; the working
     folders of processes that no longer run are removed first."""
+    import tempfile  # only here: a build imports this module to list the models
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(folder)
@@ -137,6 +139,8 @@ def hidden_folder(folder: Path, purpose: str) -> Path:
 
 def _remove_abandoned(folder: Path) -> None:
     """Remove the hidden working folders (`.install-PID-...`) that killed processes left."""
+    import shutil  # only here: a build imports this module to list the models
+
     for child in folder.iterdir():
         parts = child.name.split("-")
         if child.name.startswith(".") and len(parts) >= 3 and parts[1].isdigit() and not _running(int(parts[1])):
@@ -246,6 +250,9 @@ def remove(selector: list[str], folder: Path | None = None) -> list[ModelInfo]:
 
 def _remove_package(path: Path) -> None:
     """Rename a package aside before deleting it, so a killed removal never leaves half a model."""
+    import shutil  # only here: a build imports this module to list the models
+    import tempfile
+
     try:
         aside = Path(tempfile.mkdtemp(prefix=f".removed-{os.getpid()}-", dir=path.parent))
         os.replace(path, aside / "old")
