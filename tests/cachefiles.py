@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from io import BytesIO
 from pathlib import Path
 
 from signalbrief.cache import frame, frames, json_line
@@ -10,8 +11,9 @@ from signalbrief.cache import frame, frames, json_line
 
 def parse_cache(data: bytes) -> list:
     """The head and each frame's value (the entries' batches, then the end frame)."""
-    start = data.index(b"\n") + 1
-    return [json.loads(data[:start]), *[value for _, _, value in frames(memoryview(data), start)]]
+    stream = BytesIO(data)
+    head = json.loads(stream.readline())
+    return [head, *[value for _, value in frames(stream, len(data))]]
 
 
 def read_cache(path: Path) -> list:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,9 @@ def parts_of(path):
     """A cache file's parts: its head line, then each frame's bytes."""
     data = path.read_bytes()
     start = data.index(b"\n") + 1
-    return [data[:start], *[data[begin:end] for begin, end, _ in frames(memoryview(data), start)]]
+    stream = BytesIO(data)
+    stream.seek(start)
+    return [data[:start], *[packed for packed, _ in frames(stream, len(data))]]
 
 
 def flipped(packed: bytes) -> bytes:
@@ -143,6 +146,7 @@ def flipped(packed: bytes) -> bytes:
     [
         (lambda parts: parts[:-1], "damaged (incomplete)"),  # cut at a frame's end
         (lambda parts: [*parts[:-1], parts[-1][:-3]], "damaged (incomplete)"),  # cut inside a frame
+        (lambda parts: [parts[0], b"\xff" * 4 + parts[1][4:], *parts[2:]], "damaged (incomplete)"),  # a 4 GB length
         (lambda parts: [parts[0].replace(b'"demo"', b'"other"'), *parts[1:]], "damaged (not a demo cache)"),
         (lambda parts: [parts[0].replace(__version__.encode(), b"0.0.0-old"), *parts[1:]], "written by another"),
         (lambda parts: [*parts, parts[-1]], "damaged (unexpected content)"),  # something after the end
@@ -303,7 +307,7 @@ def test_every_cache_file_has_the_one_shape(installed_models, publication, run):
     for name in CACHES:
         head, *packed = parts_of(root / name)
         head = json.loads(head)
-        batches, end = [value for _, _, value in frames(memoryview(b"".join(packed)))][:-1], frame_value(packed[-1])
+        batches, end = [frame_value(part) for part in packed[:-1]], frame_value(packed[-1])
         assert set(head) == {"version", "namespace", "packing", "context"} and head["version"] == __version__
         assert end == ["end", sum(len(batch) for batch in batches)] and all(isinstance(b, dict) for b in batches)
         assert all(len(batch) <= BATCH for batch in batches)
@@ -313,7 +317,7 @@ def test_every_cache_file_has_the_one_shape(installed_models, publication, run):
 
 
 def frame_value(packed: bytes) -> object:
-    return next(frames(memoryview(packed)))[2]
+    return next(frames(BytesIO(packed), len(packed)))[1]
 
 
 class NoFields:

@@ -8,8 +8,8 @@ values only: read and written some five times faster than JSON, which was a tent
 edits one brief); a frame is unpacked only once its hash matches, so damaged bytes are never given
 to `marshal`. A file of another version or namespace, of the wrong shape, or cut short is ignored
 with one warning line naming it; a file written for another context or packing is simply not used.
-Files are written through the writer's atomic path as the entries come, so a large cache is never
-held in memory whole.
+Files are written through the writer's atomic path as the entries come, and read a frame at a
+time, so a large cache file is never held in memory whole.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path, PurePath
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 try:  # hashlib's own blake2b, without hashlib loading OpenSSL (4 ms of a build that finds nothing changed)
     from _blake2 import blake2b
@@ -255,24 +255,21 @@ class Cache:
     def _read(self) -> dict[str, Any]:
         try:
             with open(self.path, "rb") as file:
-                data = file.read()
+                try:
+                    head = json.loads(file.readline() or b"null")
+                except ValueError:
+                    self.damaged("damaged (not JSON)")
+                    return {}
+                why = self._refused(head)
+                if why is not None:
+                    self.damaged(why)
+                elif head["context"] == self.context and head.get("packing") == PACKING:
+                    return self._body(file)
+                return {}
         except FileNotFoundError:
             self._holds = self.context
-            return {}
         except OSError as exc:
             self.damaged(f"cannot be read ({exc.strerror or exc})")
-            return {}
-        head_end = data.find(b"\n") + 1
-        try:
-            head = json.loads(data[:head_end] or b"null")
-        except ValueError:
-            self.damaged("damaged (not JSON)")
-            return {}
-        why = self._refused(head)
-        if why is not None:
-            self.damaged(why)
-        elif head["context"] == self.context and head.get("packing") == PACKING:
-            return self._body(memoryview(data), head_end)
         return {}
 
     def _refused(self, head: object) -> str | None:
@@ -285,11 +282,11 @@ class Cache:
             return f"damaged (not a {self.namespace} cache)"
         return None
 
-    def _body(self, data: memoryview, start: int) -> dict[str, Any]:
+    def _body(self, file: BinaryIO) -> dict[str, Any]:
         entries: dict[str, Any] = {}
         count, ended = 0, False
         try:
-            for begin, end, batch in frames(data, start):
+            for packed, batch in frames(file, os.fstat(file.fileno()).st_size):
                 if ended or not isinstance(batch, dict | list):
                     return self._unusable(DAMAGED)
                 if isinstance(batch, list):
@@ -300,7 +297,7 @@ class Cache:
                 entries.update(batch)
                 count += len(batch)
                 if self._frames is not None:
-                    self._frames.append((bytes(data[begin:end]), list(batch)))
+                    self._frames.append((packed, list(batch)))
         except ValueError as exc:
             return self._unusable(f"damaged ({exc})")
         if not ended:
@@ -324,23 +321,27 @@ def frame(value: object) -> bytes:
     return len(packed).to_bytes(4, "little") + blake2b(packed, digest_size=16).digest() + packed
 
 
-def frames(data: memoryview, start: int = 0) -> Iterator[tuple[int, int, object]]:
-    """Each frame of `data` from `start` on, as (its start, its end, its value); ValueError at the
-    first frame cut short or whose bytes do not match their hash (those are never unpacked)."""
-    size = len(data)
-    while start < size:
-        packed = start + _FRAME_HEAD
-        end = packed + int.from_bytes(data[start : start + 4], "little")
-        if packed > size or end > size:
+def frames(file: BinaryIO, size: int) -> Iterator[tuple[bytes, object]]:
+    """Each frame of a binary stream of `size` bytes, from where it stands to its end, as (its bytes,
+    its value), one at a time (a large cache is never read whole); ValueError at the first frame cut
+    short or whose bytes do not match their hash (those are never unpacked, nor is a length that
+    would reach past the end read)."""
+    left = size - file.tell()
+    while head := file.read(_FRAME_HEAD):
+        length = int.from_bytes(head[:4], "little")
+        left -= len(head) + length
+        if len(head) < _FRAME_HEAD or left < 0:
             raise ValueError("incomplete")
-        if blake2b(data[packed:end], digest_size=16).digest() != data[start + 4 : packed]:
+        packed = file.read(length)
+        if len(packed) < length:
+            raise ValueError("incomplete")
+        if blake2b(packed, digest_size=16).digest() != head[4:]:
             raise ValueError("unexpected content")
         try:
-            value = marshal.loads(data[packed:end])
+            value = marshal.loads(packed)
         except (EOFError, ValueError, TypeError):
             raise ValueError("unexpected content") from None
-        yield start, end, value
-        start = end
+        yield head + packed, value
 
 
 def json_line(value: object) -> bytes:
