@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from signalbrief.errors import OutputError, SignalbriefError, UsageError
 from signalbrief.languages import written_codes
-from signalbrief.writer import replace_folder
+from signalbrief.writer import new_folder, remove_tree, replace_folder
 
 if TYPE_CHECKING:
     import zipfile
@@ -107,8 +107,6 @@ def install_file(archive: Path, folder: Path | None = None) -> ModelInfo:
 
     The package is unpacked into a hidden folder and renamed into place, so a killed install
     leaves the model absent or complete, never half there."""
-    import shutil  # only here: a build imports this module to list the models
-
     folder = folder or models_dir()
     name = _check_archive(archive)
     staging = hidden_folder(folder, "install")
@@ -120,32 +118,28 @@ def install_file(archive: Path, folder: Path | None = None) -> ModelInfo:
             )
         _move_into_place(staging / name, folder / name)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
     return _read_package(folder / name)  # type: ignore[return-value]
 
 
 def hidden_folder(folder: Path, purpose: str) -> Path:
     """A new hidden working folder in the models folder, named after this process; the working
     folders of processes that no longer run are removed first."""
-    import tempfile  # only here: a build imports this module to list the models
-
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(folder)
-        return Path(tempfile.mkdtemp(prefix=f".{purpose}-{os.getpid()}-", dir=folder))
+        return Path(new_folder(str(folder), f".{purpose}-{os.getpid()}-"))
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write in the models folder: {exc.strerror or exc}") from None
 
 
 def _remove_abandoned(folder: Path) -> None:
     """Remove the hidden working folders (`.install-PID-...`) that killed processes left."""
-    import shutil  # only here: a build imports this module to list the models
-
     for child in folder.iterdir():
         parts = child.name.split("-")
         if child.name.startswith(".") and len(parts) >= 3 and parts[1].isdigit() and not _running(int(parts[1])):
             if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child, ignore_errors=True)
+                remove_tree(child)
             else:
                 child.unlink(missing_ok=True)
 
@@ -250,12 +244,9 @@ def remove(selector: list[str], folder: Path | None = None) -> list[ModelInfo]:
 
 def _remove_package(path: Path) -> None:
     """Rename a package aside before deleting it, so a killed removal never leaves half a model."""
-    import shutil  # only here: a build imports this module to list the models
-    import tempfile
-
     try:
-        aside = Path(tempfile.mkdtemp(prefix=f".removed-{os.getpid()}-", dir=path.parent))
+        aside = Path(new_folder(str(path.parent), f".removed-{os.getpid()}-"))
         os.replace(path, aside / "old")
     except OSError as exc:
         raise OutputError(f"{path}: cannot remove the model: {exc.strerror or exc}") from None
-    shutil.rmtree(aside, ignore_errors=True)
+    remove_tree(aside)
