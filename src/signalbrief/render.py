@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gettext
+import os
 import re
 from collections.abc import Callable
 from datetime import date
@@ -30,7 +31,7 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
-from signalbrief.cache import blake2b, stable_hash, user_cache_file
+from signalbrief.cache import frame, frames, stable_hash, user_cache_file
 from signalbrief.config import Config
 from signalbrief.discovery import TEMPLATES_DIR
 from signalbrief.errors import OutputError
@@ -101,19 +102,20 @@ def _read_catalog(po: Path) -> gettext.GNUTranslations:
         if file is not None:
             with contextlib.suppress(OutputError):  # a cache: without it, the next build compiles again
                 out = AtomicFile(file, durable=False)
-                out.write(compiled + blake2b(compiled, digest_size=16).digest())
+                out.write(frame(compiled))
                 out.commit()
     return gettext.GNUTranslations(BytesIO(compiled))
 
 
 def _kept_catalog(file: Path) -> bytes | None:
-    """A compiled catalog as `_read_catalog` kept it, if its bytes match the hash written after them."""
+    """A compiled catalog as `_read_catalog` kept it: one frame, as a cache file's (its length and hash,
+    then the bytes), if the bytes match the hash."""
     try:
-        data = file.read_bytes()
-    except OSError:
+        with open(file, "rb") as kept:
+            found = next(frames(kept, os.fstat(kept.fileno()).st_size), None)
+    except (OSError, ValueError):
         return None
-    compiled, digest = data[:-16], data[-16:]
-    return compiled if len(data) > 16 and blake2b(compiled, digest_size=16).digest() == digest else None
+    return found[1] if found is not None and type(found[1]) is bytes else None
 
 
 def _compiled_catalog(source: bytes) -> bytes:
