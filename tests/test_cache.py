@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from signalbrief import __version__
-from signalbrief.cache import BATCH, FRAME_BATCH, Cache, frame, frames, stable_hash
+from signalbrief.cache import BATCH, FRAME_BATCH, Cache, frame, frames, json_path, stable_hash
 from signalbrief.config import Config
 from signalbrief.writer import AtomicFile, replace_folder
 from tests.conftest import BETA
@@ -362,3 +362,14 @@ def test_a_cache_torn_by_a_crash_is_ignored_with_a_warning(tmp_path, capsys, tor
     (tmp_path / "cache.json").write_bytes(whole[: len(whole) // 2] if torn == "half" else torn)
     assert Cache(tmp_path / "cache.json", "things", "").load() == {}
     assert capsys.readouterr().err.count("warning") == 1
+
+
+@pytest.mark.parametrize("value", [["body", 0, "text"], [], ["a"], [3, 4]])
+def test_a_field_path_read_back_is_its_keys_and_indexes(value):
+    assert json_path(value) == tuple(value)
+
+
+@pytest.mark.parametrize("value", [["body", True], ["body", 1.0], [["body"]], [None], ("body", 0), "body", {"body": 0}, None])
+def test_a_field_path_read_back_of_another_shape_is_refused(value):
+    with pytest.raises(TypeError):
+        json_path(value)

@@ -7,8 +7,12 @@ import pytest
 
 import signalbrief.validate
 from signalbrief.build import BuildOptions, build
+from signalbrief.cache import card_key
 from signalbrief.checkcache import CACHE_FILE
+from signalbrief.configfile import load_config
 from signalbrief.errors import InvalidInput
+from signalbrief.formats.site import Site
+from signalbrief.validate import validate
 from tests.cachefiles import cache_bytes, read_cache, write_cache
 from tests.conftest import BETA, TIER, VALID
 
@@ -131,3 +135,22 @@ def test_damaged_packed_needs_are_found_again_in_the_brief(publication, tmp_path
     assert fresh.pending > 0
     for page in ("public/en/alpha/index.html", "public/zh/alpha/index.html", "public/zh/beta/index.html"):
         assert (root / "site" / page).read_bytes() == (tmp_path / "fresh" / page).read_bytes()
+
+
+def test_a_remembered_card_comes_back_with_the_key_of_its_plain_values(publication):
+    root = publication()
+    first = validate(root, keep=False, packed=True)  # checks every file: no key known yet
+    assert [b.card_key for b in first.briefs] == ["", ""]
+    again = validate(root, keep=False, packed=True)  # every outcome remembered
+    assert [b.card_key for b in again.briefs] == [card_key(b.card.plain()) for b in first.briefs]
+    assert all(b.card_key for b in again.briefs)
+
+
+def test_a_card_whose_text_a_translation_filled_gets_its_own_key(publication):
+    root = publication()
+    validate(root, keep=False, packed=True)
+    briefs = validate(root, keep=False, packed=True).briefs
+    filled = {briefs[0].id: {(("summary",), "zh"): "填入的摘要。"}}
+    site = Site(root, load_config(root), briefs, filled, ("en",), [], [], root / ".signalbrief", "key")
+    assert site.card_key(briefs[1].id) == briefs[1].card_key  # as remembered: no translation
+    assert site.card_key(briefs[0].id) == card_key(site.cards[briefs[0].id].plain()) != briefs[0].card_key

@@ -89,6 +89,12 @@ def plain_hash(value: object) -> str:
         return stable_hash(value)
 
 
+def card_key(card: list) -> str:
+    """A short hash of a brief's card as plain values (`Card.plain`): what lists and other briefs'
+    see-also blocks show of it, so the files showing it are rendered again when it changes."""
+    return plain_hash(card)[:16]
+
+
 def _is_bytes(part: object) -> bool:
     return isinstance(part, bytes)
 
@@ -380,9 +386,12 @@ def json_text(value: object) -> str:
 
 def json_path(value: object) -> tuple[str | int, ...]:
     """A field path read back from a cache: a list of keys and indexes."""
-    if not isinstance(value, list) or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in value):
+    if type(value) is not list or not set(map(type, value)) <= _PATH_PARTS:  # one pass over the types: no bool
         raise TypeError("field path")
     return tuple(value)
+
+
+_PATH_PARTS = {str, int}
 
 
 @contextmanager

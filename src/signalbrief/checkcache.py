@@ -15,12 +15,12 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from signalbrief.cache import Cache, json_path, json_text, stable_hash
+from signalbrief.cache import Cache, card_key, json_path, json_text, stable_hash
 from signalbrief.errors import Location, Problem
 from signalbrief.model import Card, Need_, Text
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
-SHAPE = 4  # of an entry: raised when it changes, so entries of an older shape are not read
+SHAPE = 5  # of an entry: raised when it changes, so entries of an older shape are not read
 Packed = bytes  # a brief's needs, `pack_needs`ed
 
 
@@ -71,13 +71,14 @@ def _entry_data(found: Any) -> dict:
 
 
 def _encode(entry: Any, problems: list[Problem]) -> dict:
-    card = entry.card
+    card = None if entry.card is None else entry.card.plain()
     return {
         "id": entry.id,
         "draft": entry.draft,
         "see_also": [[list(path), target] for path, target in entry.see_also],
         "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in problems],
-        "card": None if card is None else card.plain(),
+        "card": card,
+        "card_key": None if card is None else card_key(card),  # so a build never makes the plain card again
         "needs": _text(entry.held_needs if isinstance(entry.held_needs, bytes) else pack_needs(entry.needs)),
     }
 
@@ -94,6 +95,7 @@ def _decode(data: dict) -> dict:
         "see_also": tuple((json_path(path), _str_or_none(t)) for path, t in data["see_also"]),
         "problems": [_problem(*p) for p in data["problems"]],
         "card": None if card is None else _card(*card),
+        "card_key": "" if card is None else json_text(data["card_key"]),
         # Kept packed as they were written: unpacked (and checked) only where a build asks for them.
         "held_needs": _packed(data["needs"]),
     }

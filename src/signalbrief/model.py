@@ -478,6 +478,7 @@ class CheckedBrief(Protocol):
     id: str
     digest: str  # a hash of the file's content
     card: Card
+    card_key: str  # `cache.card_key` of the card's `plain()` values, where already known; else ""
 
     @property
     def brief(self) -> Brief: ...

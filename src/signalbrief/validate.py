@@ -50,7 +50,10 @@ class LoadedBrief:
     """A valid brief: its file, its card, the texts that lack a language, and the full brief: kept
     whole, kept packed (see `pack`) when this run parsed the file, else read again from the file."""
 
-    __slots__ = ("_brief", "_document", "_needs", "_packed", "_path", "card", "context", "digest", "id", "shown")
+    __slots__ = (
+        *("_brief", "_document", "_needs", "_packed", "_path"),
+        *("card", "card_key", "context", "digest", "id", "shown"),
+    )
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class LoadedBrief:
         # The path as text: a Path object is some hundred bytes more, for every brief of the build.
         self.id, self._path, self.shown, self.digest = id, str(path), shown, digest
         self.card, self.context = card, context
+        self.card_key = ""  # `cache.card_key` of the card where the check cache kept it
         self._needs = needs
         self._brief, self._document, self._packed = brief, document, packed
 
@@ -167,6 +171,7 @@ class _Entry:
     document: Document | None = None
     brief: Brief | None = None
     card: Card | None = None
+    card_key: str = ""  # of the card, where the check cache kept it
     held_needs: tuple[Need_, ...] | Packed = ()  # see `needs`
     packed: bytes | None = None  # the brief, `pack`ed, when checked in this run without keeping it
     draft: bool = False  # as written, so cross-brief rules run even on briefs with other errors
@@ -244,9 +249,9 @@ def validate(
         if entry.card is not None and entry.id is not None and not any(p.is_error for p in entry.problems):
             kept = (entry.brief, entry.document, None) if keep else (None, None, entry.packed)
             needs = pack_needs(entry.needs) if packed and not isinstance(entry.held_needs, bytes) else entry.held_needs
-            report.briefs.append(
-                LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, needs, context, *kept)
-            )
+            item = LoadedBrief(entry.id, entry.path, entry.shown, entry.digest, entry.card, needs, context, *kept)
+            item.card_key = entry.card_key
+            report.briefs.append(item)
     report.problems.sort()
     return report
 

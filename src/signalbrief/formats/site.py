@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from signalbrief.cache import plain_hash, stable_hash
+from signalbrief.cache import card_key, plain_hash, stable_hash
 from signalbrief.config import PUBLIC, Config
 from signalbrief.editions import EditionRule
 from signalbrief.formats import BriefView, HeadLink, OutputFormat
@@ -71,7 +71,9 @@ class Site:
         self.list_rows: dict[tuple[str, str], dict[str, Markup]] = {}  # rows of lists, by view and way up
         self.listed = [Listed(b.id, apply_to_card(b.card, fills.get(b.id, {}))) for b in briefs]
         self.cards = {item.id: item.brief for item in self.listed}
-        self._card_keys: dict[str, str] = {}
+        # The keys the check cache kept, for cards no translation filled in (the rest are made as asked for).
+        kept = zip(briefs, self.listed, strict=True)
+        self._card_keys = {b.id: b.card_key for b, listed in kept if b.card_key and listed.brief is b.card}
         self.fragments = Fragments(fragments_file(work), self.base_key)
         self.formats = [kind(self) for kind in formats]
         self.brief_formats = [fmt for fmt in self.formats if fmt.per_brief]  # what each brief's step writes
@@ -103,7 +105,7 @@ class Site:
     def card_key(self, brief_id: str) -> str:
         """A short hash of a brief's card (with its translations), as lists and see-also show it."""
         if brief_id not in self._card_keys:
-            self._card_keys[brief_id] = plain_hash(self.cards[brief_id].plain())[:16]
+            self._card_keys[brief_id] = card_key(self.cards[brief_id].plain())
         return self._card_keys[brief_id]
 
     def view(self, view: str) -> View:
