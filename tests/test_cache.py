@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from signalbrief import __version__
-from signalbrief.cache import BATCH, FRAME_BATCH, Cache, frame, frames, json_path, stable_hash
+from signalbrief.cache import BATCH, FRAME_BATCH, Cache, Remembered, frame, frames, json_path, keep, stable_hash
 from signalbrief.config import Config
 from signalbrief.writer import AtomicFile, replace_folder
 from tests.conftest import BETA
@@ -373,3 +373,65 @@ def test_a_field_path_read_back_is_its_keys_and_indexes(value):
 def test_a_field_path_read_back_of_another_shape_is_refused(value):
     with pytest.raises(TypeError):
         json_path(value)
+
+
+# --- texts a library makes, remembered in the user's cache folder ---
+
+
+@pytest.fixture
+def user_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "signalbrief"
+
+
+def test_a_remembered_text_is_made_once_and_found_by_later_runs(user_cache):
+    made = []
+    first = Remembered("dates", "1.0")
+    assert first.text("day 2025-05-15", lambda: made.append(1) or "May 15, 2025") == "May 15, 2025"
+    assert first.text("day 2025-05-15", lambda: made.append(1) or "again") == "May 15, 2025"
+    first.save()
+    assert Remembered("dates", "1.0").text("day 2025-05-15", lambda: pytest.fail("made again")) == "May 15, 2025"
+    assert made == [1]
+    assert Remembered("dates", "2.0").text("day 2025-05-15", lambda: "other") == "other"  # another version's file
+
+
+def test_remembered_texts_are_written_only_when_a_run_added_one(user_cache):
+    Remembered("dates", "1.0").save()
+    assert not user_cache.exists()
+    first = Remembered("dates", "1.0")
+    first.text("a", lambda: "A")
+    first.save()
+    (kept,) = user_cache.glob("dates-*.json")
+    stamp = kept.stat().st_mtime_ns
+    again = Remembered("dates", "1.0")
+    again.text("a", lambda: "made")
+    again.save()
+    assert kept.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("kept", [b"", b"garbage", "frame of a list", "frame of numbers", "byte changed"])
+def test_a_damaged_or_foreign_file_of_remembered_texts_is_made_again(user_cache, kept):
+    first = Remembered("dates", "1.0")
+    first.text("a", lambda: "A")
+    first.save()
+    (file,) = user_cache.glob("dates-*.json")
+    good = file.read_bytes()
+    if kept == "frame of a list":
+        keep(file, ["a", "A"])
+    elif kept == "frame of numbers":
+        keep(file, {"a": 1})
+    elif kept == "byte changed":
+        file.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+    else:
+        file.write_bytes(kept)
+    assert Remembered("dates", "1.0").text("a", lambda: "made again") == "made again"
+
+
+def test_without_a_home_folder_texts_are_made_each_run(monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)
+    first = Remembered("dates", "1.0")
+    first.text("a", lambda: "A")
+    first.save()
+    assert Remembered("dates", "1.0").text("a", lambda: "made again") == "made again"

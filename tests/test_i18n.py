@@ -6,13 +6,16 @@ from __future__ import annotations
 import gettext
 import shutil
 import string
+from datetime import date
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
 from signalbrief import render
+from signalbrief.build import BuildOptions, build
 from signalbrief.render import catalog_names, gettext_in, make_environment, translations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,3 +216,34 @@ def test_without_a_home_folder_a_catalog_is_compiled_each_time(compiled, monkeyp
     po = LOCALE / "zh" / "LC_MESSAGES" / "messages.po"
     assert render._read_catalog(po).gettext("Public edition") == render._read_catalog(po).gettext("Public edition")
     assert len(compiled) == 2
+
+
+@pytest.fixture
+def babel_says(monkeypatch, tmp_path):
+    """A user cache folder of its own, and what Babel said in this process forgotten (before and after)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(render, "BABEL_SAYS", render.Remembered("babel", render.babel.__version__))
+    render.day.cache_clear()
+    render.catalog.cache_clear()
+    yield
+    render.day.cache_clear()
+    render.catalog.cache_clear()
+
+
+def test_a_date_and_a_locale_s_catalogs_are_taken_as_babel_last_wrote_them(babel_says, monkeypatch):
+    written = render.Remembered("babel", render.babel.__version__)
+    written.text("date long zh_Hans 2025-05-15", lambda: "remembered day")
+    written.text("catalogs zh_Hans", lambda: "zh_Hans\nzh")
+    written.save()
+    monkeypatch.setattr(render, "BABEL_SAYS", render.Remembered("babel", render.babel.__version__))
+    monkeypatch.setattr(render, "format_date", lambda *args, **kwargs: pytest.fail("Babel asked"))
+    monkeypatch.setattr(render, "get_global", lambda *args: pytest.fail("Babel asked"))
+    assert render.day(date(2025, 5, 15), "zh") == "remembered day"
+    assert catalog_names("zh_Hans") == ["zh_Hans", "zh"]
+
+
+def test_a_build_keeps_what_babel_wrote_for_the_next(babel_says, publication):
+    build(publication(), BuildOptions(allow_untranslated=True, jobs=1))
+    kept = render.Remembered("babel", render.babel.__version__)
+    assert kept.text("date long en 2024-04-01", lambda: "not kept") == format_date(date(2024, 4, 1), "long", locale="en")
+    assert kept.text("catalogs zh_Hans", lambda: "not kept") == "zh_Hans\nzh"

@@ -225,7 +225,7 @@ def _write_site(site: Site, output: Output, editions: list[str], progress: Progr
         _finish_files(site, output, editions)
         retire_state(output.work)
         tree = output.commit()
-        site.fragments.save()
+        site.save()
         return tree
     finally:
         output.discard()

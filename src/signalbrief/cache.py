@@ -366,6 +366,63 @@ def user_cache_file(name: str) -> Path | None:
     return Path(base) / "signalbrief" / name
 
 
+def read_kept(file: Path) -> object:
+    """The value a file of the user's cache holds as `keep` wrote it; None where it is missing or its
+    bytes do not match their hash."""
+    try:
+        with open(file, "rb") as kept:
+            found = next(frames(kept, os.fstat(kept.fileno()).st_size), None)
+    except (OSError, ValueError):
+        return None
+    return None if found is None else found[1]
+
+
+def keep(file: Path, value: object) -> None:
+    """Put a plain value in a file of the user's cache, as one frame; where it cannot be written, the
+    next run does the work again."""
+    with contextlib.suppress(OutputError):
+        out = AtomicFile(file, durable=False)
+        out.write(frame(value))
+        out.commit()
+
+
+class Remembered:
+    """Texts that a library makes from its own data (Babel: a date written out in a locale), kept
+    between runs in one file of the user's cache folder for the library's `version`: a run that finds
+    every text it asks for there never loads that data (Babel's locale data is some 20 ms of an edit's
+    build). Texts are added as they are made; `save` writes the file where this run added any."""
+
+    def __init__(self, name: str, version: str):
+        self.name, self.version = name, version
+        self._texts: dict[str, str] | None = None
+        self._added = False
+
+    def text(self, key: str, make: Callable[[], str]) -> str:
+        texts = self._known()
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = make()
+            self._added = True
+        return found
+
+    def save(self) -> None:
+        file = self._file()
+        if self._added and file is not None:
+            keep(file, self._texts)
+        self._added = False
+
+    def _known(self) -> dict[str, str]:
+        if self._texts is None:
+            file = self._file()
+            found = read_kept(file) if file is not None else None
+            whole = type(found) is dict and set(map(type, [*found, *found.values()])) <= {str}
+            self._texts = found if whole else {}  # type: ignore[assignment]  # checked: text by text
+        return self._texts  # type: ignore[return-value]
+
+    def _file(self) -> Path | None:
+        return user_cache_file(f"{self.name}-{stable_hash(self.version, code_stamp())[:24]}.json")
+
+
 def cache_ignored(path: Path, why: str) -> None:
     """Say in one line that a cache file is not used (the run then does the work it would have saved)."""
     print(f"{_shown(path)}: warning: {why}; ignored", file=sys.stderr, flush=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import gettext
-import os
 import re
 from collections.abc import Callable
 from datetime import date
@@ -31,16 +29,14 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
-from signalbrief.cache import frame, frames, stable_hash, user_cache_file
+from signalbrief.cache import Remembered, keep, read_kept, stable_hash, user_cache_file
 from signalbrief.config import Config
 from signalbrief.discovery import TEMPLATES_DIR
-from signalbrief.errors import OutputError
 from signalbrief.languages import BI, BILINGUAL, Labels, Language, fallback, for_codes, in_language, language
 from signalbrief.markup import Cite, inline_html, inline_markdown, markdown_cell, markdown_escape, plain_text
 from signalbrief.model import Text
 from signalbrief.model import region_name as _region_name
 from signalbrief.plugins import PluginError, hook
-from signalbrief.writer import AtomicFile
 
 # Characters XML 1.0 does not allow anywhere, not even as character references: every character but
 # tab, line feed, carriage return, U+0020-U+D7FF, U+E000-U+FFFD and U+10000-U+10FFFF, written as the few
@@ -63,6 +59,15 @@ def translations(lang: str) -> gettext.NullTranslations:
     return catalog(ui_language(lang).locale)
 
 
+# What Babel wrote out (dates, the catalogs of a locale), remembered between runs; a build saves it.
+BABEL_SAYS = Remembered("babel", babel.__version__)
+
+
+def keep_what_babel_said() -> None:
+    """Save what Babel wrote out in this run, for the next (see `BABEL_SAYS`)."""
+    BABEL_SAYS.save()
+
+
 # The theme's catalogs, beside this file (importlib.resources would import tempfile, shutil and
 # zipfile for a build that renders one brief).
 _LOCALE = Path(__file__).parent / "theme" / "locale"
@@ -82,6 +87,10 @@ def catalog(locale: str) -> gettext.NullTranslations:
 def catalog_names(locale: str) -> list[str]:
     """The folders a Babel locale's catalog may be in, most specific first: `zh_Hans` is also looked
     for in `zh` (Chinese is written in Hans unless a script says otherwise); `zh_Hant` is not."""
+    return BABEL_SAYS.text(f"catalogs {locale}", lambda: "\n".join(_catalog_names(locale))).split("\n")
+
+
+def _catalog_names(locale: str) -> list[str]:
     parsed = Locale.parse(locale)
     likely = Locale.parse(get_global("likely_subtags").get(parsed.language, parsed.language))
     names = [str(parsed)]
@@ -96,26 +105,12 @@ def _read_catalog(po: Path) -> gettext.GNUTranslations:
     was some 15 ms of every build that renders)."""
     source = po.read_bytes()
     file = user_cache_file(f"catalog-{stable_hash(source, babel.__version__)[:24]}.mo")
-    compiled = _kept_catalog(file) if file is not None else None
-    if compiled is None:
+    compiled = read_kept(file) if file is not None else None
+    if type(compiled) is not bytes:
         compiled = _compiled_catalog(source)
         if file is not None:
-            with contextlib.suppress(OutputError):  # a cache: without it, the next build compiles again
-                out = AtomicFile(file, durable=False)
-                out.write(frame(compiled))
-                out.commit()
+            keep(file, compiled)  # a cache: without it, the next build compiles again
     return gettext.GNUTranslations(BytesIO(compiled))
-
-
-def _kept_catalog(file: Path) -> bytes | None:
-    """A compiled catalog as `_read_catalog` kept it: one frame, as a cache file's (its length and hash,
-    then the bytes), if the bytes match the hash."""
-    try:
-        with open(file, "rb") as kept:
-            found = next(frames(kept, os.fstat(kept.fileno()).st_size), None)
-    except (OSError, ValueError):
-        return None
-    return found[1] if found is not None and type(found[1]) is bytes else None
 
 
 def _compiled_catalog(source: bytes) -> bytes:
@@ -463,4 +458,5 @@ def region_name(code: str, lang: str) -> str:
 
 @cache
 def day(value: date, lang: str) -> str:
-    return format_date(value, "long", locale=ui_language(lang).locale)
+    locale = ui_language(lang).locale
+    return BABEL_SAYS.text(f"date long {locale} {value}", lambda: format_date(value, "long", locale=locale))

@@ -21,7 +21,7 @@ from signalbrief.grading import band_for, band_ranges
 from signalbrief.incremental import Fragments, folder_digest, fragments_file, theme_digest
 from signalbrief.languages import BI, View, selected_views
 from signalbrief.model import Brief, Card, CheckedBrief, Paragraph, Text
-from signalbrief.render import TEMPLATES_DIR, gettext_in, make_environment, marked_plain, pick
+from signalbrief.render import TEMPLATES_DIR, gettext_in, keep_what_babel_said, make_environment, marked_plain, pick
 from signalbrief.translate.apply import Fills, apply, apply_to_card
 
 
@@ -77,6 +77,11 @@ class Site:
         self.fragments = Fragments(fragments_file(work), self.base_key)
         self.formats = [kind(self) for kind in formats]
         self.brief_formats = [fmt for fmt in self.formats if fmt.per_brief]  # what each brief's step writes
+
+    def save(self) -> None:
+        """Keep what the next build reuses: the fragments rendered, and what Babel wrote out here."""
+        self.fragments.save()
+        keep_what_babel_said()
 
     def own_template(self, name: str) -> bool:
         """Whether the publication overrides a template of the theme."""
