@@ -234,12 +234,15 @@ def test_a_date_and_a_locale_s_catalogs_are_taken_as_babel_last_wrote_them(babel
     written = render.Remembered("babel", render.babel.__version__)
     written.text("date long zh_Hans 2025-05-15", lambda: "remembered day")
     written.text("catalogs zh_Hans", lambda: "zh_Hans\nzh")
+    written.text("region zh_Hans FR", lambda: "remembered France")
     written.save()
     monkeypatch.setattr(render, "BABEL_SAYS", render.Remembered("babel", render.babel.__version__))
     monkeypatch.setattr(render, "format_date", lambda *args, **kwargs: pytest.fail("Babel asked"))
     monkeypatch.setattr(render, "get_global", lambda *args: pytest.fail("Babel asked"))
+    monkeypatch.setattr(render, "_region_name", lambda *args: pytest.fail("Babel asked"))
     assert render.day(date(2025, 5, 15), "zh") == "remembered day"
     assert catalog_names("zh_Hans") == ["zh_Hans", "zh"]
+    assert render.region_name("FR", "zh") == "remembered France"
 
 
 def test_a_build_keeps_what_babel_wrote_for_the_next(babel_says, publication):
@@ -247,3 +250,4 @@ def test_a_build_keeps_what_babel_wrote_for_the_next(babel_says, publication):
     kept = render.Remembered("babel", render.babel.__version__)
     assert kept.text("date long en 2024-04-01", lambda: "not kept") == format_date(date(2024, 4, 1), "long", locale="en")
     assert kept.text("catalogs zh_Hans", lambda: "not kept") == "zh_Hans\nzh"
+    assert kept.text("region en US", lambda: "not kept") == "United States"

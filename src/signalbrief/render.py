@@ -59,7 +59,8 @@ def translations(lang: str) -> gettext.NullTranslations:
     return catalog(ui_language(lang).locale)
 
 
-# What Babel wrote out (dates, the catalogs of a locale), remembered between runs; a build saves it.
+# What Babel wrote out (dates, region names, the catalogs of a locale), remembered between runs; a
+# build saves it.
 BABEL_SAYS = Remembered("babel", babel.__version__)
 
 
@@ -453,7 +454,8 @@ def term_label(config: Config, vocabulary: str, term: str, lang: str) -> str:
 
 
 def region_name(code: str, lang: str) -> str:
-    return _region_name(code, ui_language(lang).code)
+    ui = ui_language(lang)
+    return BABEL_SAYS.text(f"region {ui.locale} {code}", lambda: _region_name(code, ui.code))
 
 
 @cache
