@@ -523,10 +523,10 @@ def _brief_digests(root: Path, options: BuildOptions, known: Sources) -> tuple[d
     with those hashes, to record. A file whose stamp is as recorded is not read again."""
     root = root.resolve()
     files = brief_files(root / BRIEFS_DIR) if (root / BRIEFS_DIR).is_dir() else []
-    files += [root / p for p in options.paths if (root / p).is_file()]
+    files += [str(root / p) for p in options.paths if (root / p).is_file()]
     settled = time.time_ns() - SETTLED_NS
     found, sources = {}, {}
-    for path in map(str, files):
+    for path in files:
         stamp = _source_stamp(path)
         if stamp is not None and stamp == known.get(path, (None,))[:-1]:
             found[path] = known[path][-1]

@@ -40,13 +40,15 @@ def find_publication(start: Path) -> Path | None:
     return None
 
 
-def brief_files(folder: Path) -> list[Path]:
+def brief_files(folder: Path) -> list[str]:
     """Every brief file under a folder, at any depth, in a stable order (hidden files and folders left
-    out; links to folders are not followed). The folder entries say which are files, so a plain file
-    costs no `stat` (a build that finds nothing changed stats each brief once, for its stamp)."""
+    out; links to folders are not followed), as text: `folder/name` (a Path object each is some 8 µs
+    a brief, twice in an edit's build). The folder entries say which are files, so a plain file costs
+    no `stat` (a build that finds nothing changed stats each brief once, for its stamp)."""
     found: list[str] = []
     _walk(str(folder), found)
-    return [Path(name) for name in sorted(found)]
+    found.sort()
+    return found
 
 
 def _walk(folder: str, found: list[str]) -> None:

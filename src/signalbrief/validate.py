@@ -163,7 +163,7 @@ class Report:
 
 @dataclass
 class _Entry:
-    path: Path
+    path: str  # absolute, as text
     shown: str
     selected: bool
     id: str | None = None
@@ -193,7 +193,7 @@ class _Entry:
         """Where a field is; the file is read again if its document was not kept."""
         if self.document is None:
             try:
-                self.document = load_file(self.path, self.shown)
+                self.document = load_file(Path(self.path), self.shown)
             except InvalidInput:
                 return Location(self.shown)
         return self.document.locate(path)
@@ -236,7 +236,7 @@ def validate(
                 _check_in_workers(unknown, (context, root, jobs), remembered, packed)
                 todo = [e for e in todo if remembered.knows(e.shown)]
         for entry in todo:
-            digest = (digests or {}).get(str(entry.path), "")
+            digest = (digests or {}).get(entry.path, "")
             _check_file(entry, context, root, (remembered, packed), digest, quick=not keep and not packed)
         if remembered is not None:
             remembered.save()
@@ -320,36 +320,37 @@ class _Checker:
         return index, outcomes
 
 
-def _selected_files(root: Path, paths: list[Path] | None) -> list[Path]:
+def _selected_files(root: Path, paths: list[Path] | None) -> list[str]:
     if not paths:
         folder = root / BRIEFS_DIR
         return brief_files(folder) if folder.is_dir() else []
-    files: list[Path] = []
+    files: list[str] = []
     for given in paths:
         path = given if given.is_absolute() else root / given
         if path.is_dir():
             files.extend(brief_files(path))
         elif path.is_file():
-            files.append(path)
+            files.append(str(path))
         else:
             raise UsageError(f"{given}: no such file or folder")
     return files
 
 
-def _shown(path: Path, root: str) -> str:
+def _shown(path: str, root: str) -> str:
     """`display_path` of a file under the (resolved) publication folder, from their texts."""
-    text = str(path)
-    return text[len(root) + 1 :] if text.startswith(root + os.sep) and os.sep == "/" else display_path(path, Path(root))
+    if path.startswith(root + os.sep) and os.sep == "/":
+        return path[len(root) + 1 :]
+    return display_path(Path(path), Path(root))
 
 
-def _inside(path: Path, root: Path) -> Path:
+def _inside(path: str, root: Path) -> str:
     """The path made absolute without following links (so files are named as the editor sees them)."""
-    absolute = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
+    absolute = Path(os.path.normpath(path if os.path.isabs(path) else Path.cwd() / path))
     try:
         absolute.relative_to(root)
     except ValueError:
         raise UsageError(f"{path}: outside the publication folder {root}") from None
-    return absolute
+    return str(absolute)
 
 
 def _check_file(
@@ -358,7 +359,7 @@ def _check_file(
     """Check one file, unless `remembered` (the check cache) knows its outcome; `packed`: keep its brief packed;
     `quick`: its full brief is not wanted, so a valid one is checked without building it."""
     remembered, packed = keeping
-    if not _real_path(str(entry.path)).startswith(f"{root}{os.sep}"):
+    if not _real_path(entry.path).startswith(f"{root}{os.sep}"):
         message = "links to a file outside the publication; refusing to read it"
         entry.problems.append(error(Location(entry.shown), "", message))
         return
@@ -366,7 +367,7 @@ def _check_file(
     if digest and remembered is not None and remembered.recall(entry):
         return
     try:
-        raw = read_limited(entry.path, entry.shown)
+        raw = read_limited(Path(entry.path), entry.shown)
     except InvalidInput as exc:
         entry.problems.extend(exc.problems)
         entry.guessed_id = _guessed_id(entry.path, b"")
@@ -497,7 +498,7 @@ def _brief_id(entry: _Entry) -> str | None:
         if written in RESERVED_IDS and entry.document:
             entry.problems.append(error(entry.document.locate(("id",)), "id", _reserved(written)))
         return written if SLUG.match(written) else None
-    stem = entry.path.stem
+    stem = Path(entry.path).stem
     if not SLUG.match(stem) or len(stem) > 80:
         entry.problems.append(
             error(
@@ -516,12 +517,13 @@ def _reserved(brief_id: str) -> str:
     return f"{brief_id!r} names a folder of the browse or search pages; rename the file or add `id: some-other-slug`"
 
 
-def _guessed_id(path: Path, raw: bytes) -> str | None:
+def _guessed_id(path: str, raw: bytes) -> str | None:
     """The id of a brief that cannot be parsed: from its `id:` line if it has one, else its file name."""
     written = _WRITTEN_ID.search(raw)
     if written is not None:
         return written.group(2).decode()
-    return path.stem if SLUG.match(path.stem) and len(path.stem) <= 80 else None
+    stem = Path(path).stem
+    return stem if SLUG.match(stem) and len(stem) <= 80 else None
 
 
 def check_citations(document: Document) -> list[Problem]:
