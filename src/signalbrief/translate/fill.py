@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import Field
 
@@ -20,8 +20,10 @@ from signalbrief.translate.apply import Fills
 from signalbrief.translate.engine import ArgosModel
 from signalbrief.translate.memory import Memory
 from signalbrief.translate.models import model_for
-from signalbrief.translate.segments import Glossary, Piece, assemble, pieces
 from signalbrief.validate import LoadedBrief
+
+if TYPE_CHECKING:
+    from signalbrief.translate.segments import Glossary, Piece
 
 
 class Engine(Protocol):
@@ -129,6 +131,8 @@ class Filler:
         if not self.memory.path.exists() and not any(self.engine(direction) for direction in directions):
             outcome.missing = list(needs)  # nothing remembered and no model: no need to cut sentences
             return outcome
+        from signalbrief.translate.segments import assemble, pieces  # its patterns: only where sentences are cut
+
         split = {
             id(need): pieces(need.source, self.glossary.get(need.direction, []), need.source_lang) for need in needs
         }
