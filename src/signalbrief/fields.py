@@ -7,7 +7,6 @@ says how to write it. Nothing is coerced.
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date
 from functools import cache
@@ -211,6 +210,8 @@ def closest(value: str, choices: list[str]) -> str | None:
     lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered:
         return lowered[value.lower()]
+    import difflib  # only for a value that is wrong
+
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Protocol
@@ -138,6 +137,8 @@ def _meant_region(value: str) -> str | None:
     key = _plain_name(value)
     found = value.upper() if value.upper() in codes else names.get(key)
     if found is None and len(key) > 3:
+        import difflib  # only for a value that is wrong
+
         close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.85)
         found = names[close[0]] if close else None
     return found

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from functools import cache
-from html import unescape
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -141,6 +140,8 @@ def inline(html: str, page_url: str) -> str:
 
 
 def _absolute(found: re.Match, page_url: str) -> str:
+    from html import unescape  # its table of entities: only for a build that writes email
+
     url = urljoin(page_url, unescape(found["url"]))
     return f'{found["attr"]}="{escape(url)}"'
 
