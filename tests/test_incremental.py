@@ -128,6 +128,35 @@ def test_any_sequence_of_edits_gives_the_output_of_a_fresh_build(publication, tm
         build(root, BuildOptions(output=fresh, allow_untranslated=True))
         assert contents(root / "site") == contents(fresh), f"after edit {n} ({name})"
         assert inodes(root / "site")["public/en/alpha.md"] == kept  # alpha never changed: never rewritten
+        assert set(_trees(root)["folders"]) == _folders_of(_state_lines(root)[1]["files"]), f"after edit {n}"
+
+
+@pytest.mark.parametrize("search", ["true", "false"])  # without an index, an edit rewrites the spare's very paths
+def test_the_recorded_folders_are_those_of_the_recorded_files_as_briefs_come_and_go(publication, search):
+    root = publication(config=f"search: {search}\n")
+    gamma, beta = root / "briefs" / "gamma.yaml", root / "briefs" / "beta.yaml"
+    build(root, OPTIONS)
+    gamma.write_text(BETA.replace("Second", "Third"), encoding="utf-8")
+    build(root, OPTIONS)  # the first output is now the spare: it has no gamma
+    beta.write_text(BETA.replace("Body.", "New body."), encoding="utf-8")
+    build(root, OPTIONS)  # from the spare, adding gamma's files
+    gamma.unlink()
+    build(root, OPTIONS)  # from the spare that has gamma: its folders go
+    beta.write_text(BETA.replace("Body.", "Newer body."), encoding="utf-8")
+    for step in ("gone", "edited"):
+        files = _state_lines(root)[1]["files"]
+        assert set(_trees(root)["folders"]) == _folders_of(files), step
+        assert not any("gamma" in path for path in _trees(root)["folders"]), step
+        build(root, OPTIONS)  # the same paths as the spare's: an edit's build
+
+
+def _folders_of(files: dict) -> set[str]:
+    """Every folder holding one of the files, at any depth ("" the output folder itself)."""
+    found = {""}
+    for path in files:
+        parts = path.split("/")[:-1]
+        found.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return found
 
 
 def test_files_put_into_the_output_by_hand_are_gone_after_the_next_builds(publication):

@@ -394,17 +394,24 @@ class Output:
             tree.files[relative] = stamp_of(os.stat(f"{folder}/{relative}"))
             if known:  # without known stamps every folder is read anyway: no set of them all
                 changed.update(_ancestors(relative))
-        folders = {""}
-        for parent in {relative.rpartition("/")[0] for relative in self.written}:  # some 5 files a folder
-            while parent not in folders:
-                folders.add(parent)
-                parent = parent.rpartition("/")[0]
-        for relative in folders:
+        for relative in self._folders(known):
             stamp = known.get(relative)
             if stamp is None or relative in changed:
                 stamp = os.stat(f"{folder}/{relative}" if relative else folder).st_mtime_ns
             tree.folders[relative] = stamp
         return tree
+
+    def _folders(self, known: dict[str, int]) -> Iterable[str]:
+        """The folders holding the files written: every ancestor of each. Where the build wrote the very
+        paths of the spare it started from (an edit's build), those are the spare's recorded folders."""
+        if known and self.written == self.spare.files.keys():
+            return known.keys()
+        folders = {""}
+        for parent in {relative.rpartition("/")[0] for relative in self.written}:  # some 5 files a folder
+            while parent not in folders:
+                folders.add(parent)
+                parent = parent.rpartition("/")[0]
+        return folders
 
     def discard(self) -> None:
         if self.staging is not None:
