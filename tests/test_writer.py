@@ -56,17 +56,19 @@ def test_commit_swaps_in_the_new_folder_and_marks_it(tmp_path):
     assert (tmp_path / ".site.signalbrief/previous/a/old.html").read_text() == "old"  # the spare: the replaced output
 
 
-def built(target, files, live=None, spare=None, *, forked=False):
+def built(target, files, live=None, spare=None, *, forked=False, together=False):
     """One build that writes each step's files (step key -> {path: text}) unless it can reuse them;
-    `forked`: the spare's stamps are checked by a forked process, as a build does."""
+    `forked`: the spare's stamps are checked by a forked process, as a build does; `together`: the
+    steps are offered for reuse all at once (`reuse_all`), as a build offers its briefs'."""
     output = Output(target, live, spare)
     if forked:
         output.spare_check.start()
         assert output.spare_check.pid
     output.open()
+    missing = output.reuse_all(list(files)) if together else set()
     reused = []
     for key, step in files.items():
-        if output.reuse(key):
+        if key not in missing if together else output.reuse(key):
             reused.append(key)
             continue
         with output.step(key):
@@ -94,8 +96,9 @@ def test_a_build_starts_from_the_spare_and_never_writes_through_a_shared_file(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.signalbrief", "site"]
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "together"])
 @pytest.mark.parametrize("forked", [False, True], ids=["checked-here", "checked-by-a-forked-process"])
-def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path, forked):
+def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path, forked, together):
     target = tmp_path / "site"
     steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
     first, _ = built(target, steps)
@@ -107,12 +110,50 @@ def test_files_added_or_edited_in_the_spare_do_not_reach_the_next_build(tmp_path
     (spare / "stray").mkdir()
     (spare / "stray/x.html").write_text("x")
     (spare / "b/page.html").write_text("edited by hand")
-    third, reused = built(target, steps, two, one, forked=forked)
+    third, reused = built(target, steps, two, one, forked=forked, together=together)
     assert third.in_place and reused == ["a"]  # b was edited: written again
     third.commit()
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     assert files == [MARKER, "a/page.html", "b/page.html"]  # and c, which this build did not write, is gone
     assert (target / "b/page.html").read_text() == "bee"
+
+
+def test_steps_reused_together_are_those_reused_one_by_one(tmp_path):
+    steps = {f"s{n}": {f"b{n}/index.html": f"page {n}", f"b{n}/index.md": f"text {n}"} for n in range(5)}
+    edited = {**steps, "s2-new": {"b2/index.html": "edited", "b2/index.md": "edited"}}
+    del edited["s2"]
+    trees = {}
+    for together in (False, True):
+        target = tmp_path / str(together) / "site"
+        one = built(target, steps)[0].commit()
+        two = built(target, steps, one)[0].commit()
+        third, reused = built(target, edited, two, one, together=together)
+        assert third.in_place and reused == ["s0", "s1", "s3", "s4"]
+        trees[together] = third.commit()
+        assert (target / "b2/index.html").read_text() == "edited" and (target / "b3/index.md").read_text() == "text 3"
+    assert trees[True].steps == trees[False].steps and trees[True].files.keys() == trees[False].files.keys()
+
+
+def test_a_step_whose_file_the_spare_s_tree_lacks_is_rendered_and_the_others_reused_together(tmp_path):
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()
+    del one.files["b/page.html"]  # recorded without it: that step cannot be taken from the spare
+    third, reused = built(target, steps, two, one, together=True)
+    assert third.in_place and reused == ["a", "b"]  # b taken from the output instead, linked
+    third.commit()
+    assert (target / "b/page.html").read_text() == "bee"
+
+
+def test_a_spare_s_tree_with_a_file_in_two_steps_is_refused(tmp_path):
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()
+    one.steps["b"] = ["b/page.html", "a/page.html"]
+    with pytest.raises(OutputError, match=r"a/page\.html: written twice"):
+        built(target, steps, two, one, together=True)
 
 
 def inode(path):

@@ -237,16 +237,15 @@ Task = tuple["LoadedBrief", list[tuple[str, str]]]  # a brief and the (edition, 
 
 def _plan(site: Site, output: Output, editions: list[str]) -> list[Task]:
     """Take every unchanged brief's files from the previous build; return what must be rendered."""
-    todo = []
+    planned = []
     for item in site.briefs:
         inputs = site.brief_inputs(item)  # what most formats' brief_key is: hashed once, not once per format
         formats = [(fmt.name, _brief_key(fmt, item, inputs)) for fmt in site.brief_formats]
         made_of = plain_hash((site.base_key, "brief", formats))
-        keys = [(edition, f"{made_of}-{edition}") for edition in editions]  # one hash per brief, not per edition
-        changed = [(edition, key) for edition, key in keys if not output.reuse(key)]
-        if changed:
-            todo.append((item, changed))
-    return todo
+        planned.append((item, [(edition, f"{made_of}-{edition}") for edition in editions]))  # one hash a brief
+    missing = output.reuse_all([key for _, keys in planned for _, key in keys])
+    todo = [(item, [(edition, key) for edition, key in keys if key in missing]) for item, keys in planned]
+    return [(item, changed) for item, changed in todo if changed]
 
 
 def _brief_key(fmt: OutputFormat, item: LoadedBrief, inputs: str) -> str:

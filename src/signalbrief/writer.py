@@ -10,6 +10,7 @@ import signal
 import stat
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -285,6 +286,23 @@ class Output:
         self.steps[key] = paths
         return True
 
+    def reuse_all(self, keys: list[str]) -> set[str]:
+        """`reuse` each step; return the keys of those no previous build holds. The steps the spare holds,
+        all sound, are taken together: one pass over their files, not a call each (an edit's build
+        takes some 3,000 steps of 20,000 files this way)."""
+        steps = self.spare.steps
+        held = [key for key in keys if key in steps] if self.in_place and not self.unsound else []
+        paths = [path for key in held for path in steps[key]]
+        try:
+            stamps = list(map(self.spare.files.__getitem__, paths))
+        except KeyError:  # a step's file the spare's tree lacks: each step is looked at on its own
+            held, paths, stamps = [], [], []
+        self._take(paths)
+        self.kept.update(zip(paths, stamps, strict=True))
+        self.steps.update((key, steps[key]) for key in held)
+        taken = set(held)
+        return {key for key in keys if key not in taken and not self.reuse(key)}
+
     def add(self, relative: str, content: str | bytes) -> None:
         """Write a file; its path must stay inside the output folder and be written only once."""
         file = self._claim(relative)
@@ -355,7 +373,11 @@ class Output:
         """Claim files the spare already holds (their paths were checked when its tree was read)."""
         if not self.written.isdisjoint(paths):
             raise OutputError(f"{sorted(self.written.intersection(paths))[0]}: written twice in one build")
+        count = len(self.written)
         self.written.update(paths)
+        if len(self.written) != count + len(paths):  # a path twice among them
+            twice = sorted(path for path, times in Counter(paths).items() if times > 1)
+            raise OutputError(f"{twice[0]}: written twice in one build")
 
     def _claim(self, relative: str) -> str:
         if not inside(relative):
