@@ -12,6 +12,7 @@ from signalbrief.checkcache import CACHE_FILE
 from signalbrief.configfile import load_config
 from signalbrief.errors import InvalidInput
 from signalbrief.formats.site import Site
+from signalbrief.model import Text
 from signalbrief.validate import validate
 from tests.cachefiles import cache_bytes, read_cache, write_cache
 from tests.conftest import BETA, TIER, VALID
@@ -154,3 +155,13 @@ def test_a_card_whose_text_a_translation_filled_gets_its_own_key(publication):
     site = Site(root, load_config(root), briefs, filled, ("en",), [], [], root / ".signalbrief", "key")
     assert site.card_key(briefs[1].id) == briefs[1].card_key  # as remembered: no translation
     assert site.card_key(briefs[0].id) == card_key(site.cards[briefs[0].id].plain()) != briefs[0].card_key
+
+
+@pytest.mark.parametrize("words, machine", [({"en": "One.", "zh": "一。"}, set()), ({"en": "One."}, {"en"}), ({}, set())])
+def test_a_text_read_back_is_what_the_model_constructs(words, machine):
+    made, read = Text.model_construct(**words, machine=frozenset(machine)), Text.of(dict(words), frozenset(machine))
+    assert type(read) is Text and read == made and read.words == made.words and read.machine == made.machine
+    assert read.plain() == made.plain() and read.model_dump() == made.model_dump()
+    for name in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        assert getattr(read, name) == getattr(made, name), name
+    assert hash(read) == hash(made)  # frozen: texts are hashed

@@ -164,7 +164,7 @@ def _untext(value: list) -> Text:
     words, machine = value
     if type(words) is not dict or type(machine) is not list or not _all_text([*words, *words.values(), *machine]):
         raise TypeError("texts by language")
-    return Text.model_construct(**words, machine=frozenset(machine))
+    return Text.of(words, frozenset(machine))
 
 
 def _all_text(values: list) -> bool:

@@ -266,6 +266,18 @@ class Text(ByLanguage):
         own = {name: getattr(self, name) for name in self.own_keys()}
         return type(self).model_construct(**own, **{**self.words, lang: words}, machine=self.machine | {lang})
 
+    @classmethod
+    def of(cls, words: dict[str, str], machine: frozenset[str]) -> Text:
+        """A text of words already checked (a cache's, read back): what `model_construct(**words,
+        machine=machine)` makes, without its walk over the model's fields (a build reads back two
+        texts of every brief's card). `tests/test_checkcache.py` holds the two alike."""
+        text = cls.__new__(cls)
+        object.__setattr__(text, "__dict__", {"machine": machine})
+        object.__setattr__(text, "__pydantic_fields_set__", {"machine"})
+        object.__setattr__(text, "__pydantic_extra__", words)
+        object.__setattr__(text, "__pydantic_private__", None)
+        return text
+
     def plain(self) -> list:
         """The text as plain values (for JSON, and for hashing into build keys)."""
         words = {code: self.words[code] for code in written_codes() if self.words.get(code) is not None}
