@@ -69,9 +69,10 @@ def keep_what_babel_said() -> None:
     BABEL_SAYS.save()
 
 
-# The theme's catalogs, beside this file (importlib.resources would import tempfile, shutil and
-# zipfile for a build that renders one brief).
-_LOCALE = Path(__file__).parent / "theme" / "locale"
+# The theme's folder, beside this file (importlib.resources would import its readers, zipfile
+# among them, for a build that renders one brief): its catalogs, style sheets and scripts.
+THEME = Path(__file__).parent / "theme"
+_LOCALE = THEME / "locale"
 
 
 @cache

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -26,7 +25,7 @@ from signalbrief.formats.markdown import tidy
 from signalbrief.languages import BI, BILINGUAL, fallback
 from signalbrief.markup import CITATION, Cite, inline_tokens, safe_href
 from signalbrief.model import Text
-from signalbrief.render import absolute_url, gettext_in, html_lang, marked_plain, region_name, term_label
+from signalbrief.render import THEME, absolute_url, gettext_in, html_lang, marked_plain, region_name, term_label
 
 if TYPE_CHECKING:  # the email package's header classes and the CSS inliner are loaded by builds that write email
     from email.headerregistry import Address
@@ -64,7 +63,7 @@ class BriefEmail(OutputFormat):
         super().__init__(site)
         self.check(site.config)
         self.settings = site.config.email
-        self.css = resources.files("signalbrief").joinpath("theme", "assets", "email.css").read_text(encoding="utf-8")
+        self.css = (THEME / "assets" / "email.css").read_text(encoding="utf-8")
 
     @classmethod
     def check(cls, config: Config) -> None:

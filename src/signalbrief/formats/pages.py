@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 from markupsafe import Markup
 
 from signalbrief.config import PUBLIC
 from signalbrief.formats import BriefView, Files, OutputFormat
 from signalbrief.formats.browse import Lists, brief_row
 from signalbrief.languages import BI, for_codes
-from signalbrief.render import pick
+from signalbrief.render import THEME, pick
 
 LATEST = 10  # briefs on the entry page
 
@@ -54,8 +52,7 @@ class StyleSheet(OutputFormat):
         return ""
 
     def edition_files(self, edition: str) -> Files:
-        sheet = resources.files("signalbrief").joinpath("theme", "assets", "style.css")
-        yield f"{edition}/assets/style.css", sheet.read_bytes()
+        yield f"{edition}/assets/style.css", (THEME / "assets" / "style.css").read_bytes()
 
 
 class EntryPage(OutputFormat):

@@ -10,12 +10,8 @@ import contextlib
 import functools
 import json
 import os
-import queue
-import subprocess
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,9 +20,12 @@ from signalbrief.cores import die_with_parent, usable_cores
 from signalbrief.errors import OutputError
 from signalbrief.formats import Files, OutputFormat, early
 from signalbrief.languages import BI, BILINGUAL, for_codes
-from signalbrief.render import gettext_in
+from signalbrief.render import THEME, gettext_in
 
 if TYPE_CHECKING:
+    import queue
+    import subprocess
+
     from signalbrief.config import Config
     from signalbrief.formats.site import Site
 
@@ -222,6 +221,8 @@ class Pagefind:
     def __init__(self, binary: Path | None, processes: int, folder: Path, warm: Mapping[str, str] | None = None):
         self.binary, self.processes, self.folder = binary, max(1, processes), folder
         self.warm = warm or {}  # pages each process indexes first, in a thread of its own, then forgets
+        import queue  # here, with subprocess below: a build that indexes nothing starts no process
+
         self.idle: queue.SimpleQueue[Service] = queue.SimpleQueue()
         self.started: list[Service] = []
         self.warming: list[threading.Thread] = []
@@ -299,6 +300,9 @@ class Service:
     messages, each followed by a comma, answered one after another in the order sent."""
 
     def __init__(self, binary: Path, folder: Path):
+        import subprocess
+        import tempfile
+
         self.said = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close()): read back when it fails
         self.unread = bytearray()
         self.message_id = 0
@@ -414,8 +418,7 @@ class SearchPages(OutputFormat):
         return [self.site.views, self.shards()] if self.site.config.search else None
 
     def edition_files(self, edition: str) -> Files:
-        script = resources.files("signalbrief").joinpath("theme", "assets", "search.js")
-        yield f"{edition}/assets/search.js", script.read_bytes()
+        yield f"{edition}/assets/search.js", (THEME / "assets" / "search.js").read_bytes()
         template = self.site.html.get_template("search.html")
         for view in self.site.views:
             page = self.site.page(edition, view, depth=3, page=f"{SEARCH_FOLDER}/")
