@@ -56,9 +56,22 @@ T = TypeVar("T")
 @cache
 def code_stamp() -> str:
     """A hash of signalbrief's own Python files by name, size and time stamp."""
-    root = Path(__file__).parent
-    files = sorted(root.rglob("*.py"))
-    return stable_hash([(str(f.relative_to(root)), s.st_size, s.st_mtime_ns) for f in files for s in [f.stat()]])
+    found: list[tuple[str, int, int]] = []
+    _python_files(str(Path(__file__).parent), "", found)
+    return stable_hash(sorted(found))
+
+
+def _python_files(folder: str, relative: str, found: list[tuple[str, int, int]]) -> None:
+    """Each `.py` file under a folder, at any depth, as (its path relative to the top, its size, its
+    time stamp): a walk of the folder entries (a `Path.rglob` was a millisecond more of every run)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = f"{relative}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                _python_files(entry.path, f"{name}/", found)
+            elif entry.name.endswith(".py") and entry.is_file():
+                info = entry.stat()
+                found.append((name, info.st_size, info.st_mtime_ns))
 
 
 def stable_hash(*parts: object) -> str:
