@@ -8,7 +8,8 @@ Each round, for each side in turn (the side that goes first alternates): a full 
 `.signalbrief/` removed first), the first change after it (no spare output yet), three body edits,
 each built, then a build with nothing changed. The table gives each side's median seconds and the
 ratio this checkout / BASE of each round (median, min–max): below 1.00× this checkout is faster.
-Both sides run the same console script with PYTHONPATH set to their own src/.
+Both sides run the same console script with PYTHONPATH set to their own src/, and a home folder
+(and user cache folder) of their own.
 """
 
 from __future__ import annotations
@@ -38,15 +39,18 @@ def edit_body(path: Path, mark: str) -> None:
 
 
 class Side:
-    """One version of the code, building its own copy of the publication."""
+    """One version of the code, building its own copy of the publication with a home folder of its own:
+    what the program keeps in the user's cache folder (the plugins it found, which are remembered for
+    the folders Python imports from, PYTHONPATH among them) is each side's, as each user's would be."""
 
-    def __init__(self, name: str, src: Path, root: Path):
-        self.name, self.src, self.root = name, src, root
+    def __init__(self, name: str, src: Path, root: Path, home: Path):
+        self.name, self.src, self.root, self.home = name, src, root, home
         self.times: dict[str, list[float]] = {kind: [] for kind, _ in KINDS}
 
     def timed(self) -> float:
         """Seconds of one `signalbrief build` of this side's publication with this side's code."""
-        command = ["env", f"PYTHONPATH={self.src}", *signalbrief_command(), "build", "--allow-untranslated"]
+        own = [f"PYTHONPATH={self.src}", f"HOME={self.home}", f"XDG_CACHE_HOME={self.home / '.cache'}"]
+        command = ["env", *own, *signalbrief_command(), "build", "--allow-untranslated"]
         return run(command, cwd=self.root).seconds
 
     def round(self, number: int) -> None:
@@ -87,7 +91,9 @@ def main() -> None:
                 make_corpus(root, args.count)
                 if args.no_search:
                     (root / "signalbrief.yaml").write_text("search: false\n", encoding="utf-8")
-                sides.append(Side(name, src, root))
+                home = bench.path(f"home-{len(sides)}")
+                home.mkdir(parents=True, exist_ok=True)
+                sides.append(Side(name, src, root, home))
             for side in sides:
                 side.timed()  # warm-up: the page cache, each side's bytecode, Jinja's compiled templates
             for number in range(args.rounds):
