@@ -284,12 +284,13 @@ def test_unknown_key_with_empty_value_is_still_unknown(publication, run):
     )
 
 
-def test_symlink_to_a_file_outside_the_publication_is_not_read(publication, run, tmp_path):
+@pytest.mark.parametrize("given", [[], ["briefs"], ["briefs/linked.yaml"]], ids=["all", "a-folder", "the-file"])
+def test_symlink_to_a_file_outside_the_publication_is_not_read(publication, run, tmp_path, given):
     root = publication({"alpha": VALID, "beta": BETA})
     outside = tmp_path / "secret.yaml"
     outside.write_text("secret: data\n", encoding="utf-8")
     (root / "briefs" / "linked.yaml").symlink_to(outside)
-    result = run(root, "validate")
+    result = run(root, "validate", *given)
     assert result.exit_code == 1
     assert "briefs/linked.yaml: error: links to a file outside the publication; refusing to read it" in result.stderr
     assert "secret" not in result.stderr.replace("linked", "")

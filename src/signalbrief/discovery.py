@@ -40,18 +40,19 @@ def find_publication(start: Path) -> Path | None:
     return None
 
 
-def brief_files(folder: Path) -> list[str]:
+def brief_files(folder: Path, links: set[str] | None = None) -> list[str]:
     """Every brief file under a folder, at any depth, in a stable order (hidden files and folders left
     out; links to folders are not followed), as text: `folder/name` (a Path object each is some 8 µs
     a brief, twice in an edit's build). The folder entries say which are files, so a plain file costs
-    no `stat` (a build that finds nothing changed stats each brief once, for its stamp)."""
+    no `stat` (a build that finds nothing changed stats each brief once, for its stamp). The files
+    that are symbolic links are added to `links`, when given (the entries say that too)."""
     found: list[str] = []
-    _walk(str(folder), found)
+    _walk(str(folder), found, links)
     found.sort()
     return found
 
 
-def _walk(folder: str, found: list[str]) -> None:
+def _walk(folder: str, found: list[str], links: set[str] | None) -> None:
     try:
         entries = list(os.scandir(folder))
     except OSError:  # as os.walk: a folder that cannot be listed holds no briefs
@@ -60,6 +61,8 @@ def _walk(folder: str, found: list[str]) -> None:
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            _walk(f"{folder}/{entry.name}", found)
+            _walk(f"{folder}/{entry.name}", found, links)
         elif entry.name.endswith((".yaml", ".yml")) and entry.is_file():
             found.append(f"{folder}/{entry.name}")
+            if links is not None and entry.is_symlink():
+                links.add(found[-1])

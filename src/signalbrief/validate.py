@@ -166,6 +166,7 @@ class _Entry:
     path: str  # absolute, as text
     shown: str
     selected: bool
+    linked: bool | None = None  # whether the file is a symbolic link, where its folder's walk said; None: unknown
     id: str | None = None
     digest: str = ""
     document: Document | None = None
@@ -217,9 +218,10 @@ def validate(
     read (by absolute path), so those files are not read again when their outcome is remembered."""
     config = config or load_config(root)
     root = root.resolve()
-    found = _selected_files(root, paths)
+    links: set[str] = set()
+    found = _selected_files(root, paths, links)
     selected = [_inside(p, root) for p in found] if paths else found  # found under root/briefs: inside it
-    entries = {p: _Entry(p, _shown(p, str(root)), True) for p in selected}
+    entries = {p: _Entry(p, _shown(p, str(root)), True, None if paths else p in links) for p in selected}
     briefs_dir = root / BRIEFS_DIR
     if paths and briefs_dir.is_dir():
         for p in brief_files(briefs_dir):
@@ -320,10 +322,11 @@ class _Checker:
         return index, outcomes
 
 
-def _selected_files(root: Path, paths: list[Path] | None) -> list[str]:
+def _selected_files(root: Path, paths: list[Path] | None, links: set[str]) -> list[str]:
+    """The brief files to check; those of briefs/ that are symbolic links are added to `links`."""
     if not paths:
         folder = root / BRIEFS_DIR
-        return brief_files(folder) if folder.is_dir() else []
+        return brief_files(folder, links) if folder.is_dir() else []
     files: list[str] = []
     for given in paths:
         path = given if given.is_absolute() else root / given
@@ -359,7 +362,7 @@ def _check_file(
     """Check one file, unless `remembered` (the check cache) knows its outcome; `packed`: keep its brief packed;
     `quick`: its full brief is not wanted, so a valid one is checked without building it."""
     remembered, packed = keeping
-    if not _real_path(entry.path).startswith(f"{root}{os.sep}"):
+    if not _real_path(entry.path, entry.linked).startswith(f"{root}{os.sep}"):
         message = "links to a file outside the publication; refusing to read it"
         entry.problems.append(error(Location(entry.shown), "", message))
         return
@@ -421,10 +424,11 @@ def _let_go(entry: _Entry, packed: bool) -> None:
     entry.brief = entry.document = None
 
 
-def _real_path(path: str) -> str:
-    """The path with every link resolved; folders are resolved once (a publication has few)."""
+def _real_path(path: str, linked: bool | None = None) -> str:
+    """The path with every link resolved; folders are resolved once (a publication has few). `linked`:
+    whether the file is a link, where that is known (None: the file system is asked)."""
     folder, name = os.path.split(path)
-    if os.path.islink(path):
+    if linked or (linked is None and os.path.islink(path)):
         return os.path.realpath(path)
     return os.path.join(_real_folder(folder), name)
 
