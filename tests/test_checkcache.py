@@ -114,8 +114,8 @@ def test_remembered_errors_are_reported_the_same(publication, run, parsed):
 @pytest.mark.parametrize(
     ("packed", "warned"),
     [
-        ("AAAA", "briefs/alpha.yaml: warning: its remembered check is damaged; read again"),  # base64, not packing
-        ("not base64!", "checked.json: warning: damaged (unexpected content); ignored"),
+        (b"\x00\x00\x00", "briefs/alpha.yaml: warning: its remembered check is damaged; read again"),  # not packing
+        ("not bytes", "checked.json: warning: damaged (unexpected content); ignored"),
     ],
 )
 def test_damaged_packed_needs_are_found_again_in_the_brief(publication, tmp_path, models_folder, capsys, packed, warned):
@@ -124,7 +124,7 @@ def test_damaged_packed_needs_are_found_again_in_the_brief(publication, tmp_path
     cache = root / CACHE_FILE
     lines = read_cache(cache)
     alpha = next(batch["briefs/alpha.yaml"] for batch in lines[1:] if "briefs/alpha.yaml" in batch)
-    assert isinstance(alpha["needs"], str)  # alpha's texts lacking a language, packed as the cache keeps them
+    assert isinstance(alpha["needs"], bytes) and alpha["needs"]  # alpha's texts lacking a language, packed
     alpha["needs"] = packed
     write_cache(cache, lines)
     (root / ".signalbrief/filled.json").unlink()  # so the build asks for every brief's needs

@@ -7,8 +7,6 @@ at the last build is not parsed again; its problems, card and untranslated texts
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 import json
 import zlib
@@ -20,7 +18,7 @@ from signalbrief.errors import Location, Problem
 from signalbrief.model import Card, Need_, Text
 
 CACHE_FILE = Path(".signalbrief") / "checked.json"
-SHAPE = 5  # of an entry: raised when it changes, so entries of an older shape are not read
+SHAPE = 6  # of an entry: raised when it changes, so entries of an older shape are not read
 Packed = bytes  # a brief's needs, `pack_needs`ed
 
 
@@ -79,7 +77,7 @@ def _encode(entry: Any, problems: list[Problem]) -> dict:
         "problems": [[*_location(p.location), p.severity, p.field, p.message] for p in problems],
         "card": card,
         "card_key": None if card is None else card_key(card),  # so a build never makes the plain card again
-        "needs": _text(entry.held_needs if isinstance(entry.held_needs, bytes) else pack_needs(entry.needs)),
+        "needs": bytes(entry.held_needs if isinstance(entry.held_needs, bytes) else pack_needs(entry.needs)),
     }
 
 
@@ -116,7 +114,7 @@ def _card(day: str, draft: object, signal: list, summary: list, *rest: object) -
 def pack_needs(needs: tuple[Need_, ...]) -> tuple[()] | Packed:
     """A brief's needs in one small object: as tuples they hold every text lacking a language (some
     KB a brief, for the whole build); packed, compressed JSON, about a tenth. The check cache keeps
-    them so (as base64 text), so a remembered brief's needs are never decoded unless used."""
+    them so (as bytes), so a remembered brief's needs are never decoded unless used."""
     if not needs:
         return ()
     data = json.dumps([[list(path), *rest] for path, *rest in needs], ensure_ascii=False, separators=(",", ":"))
@@ -139,20 +137,11 @@ def unpack_needs(held: tuple[Need_, ...] | Packed) -> tuple[Need_, ...]:
     )
 
 
-def _text(packed: tuple[()] | Packed) -> list | str:
-    return base64.b64encode(packed).decode("ascii") if packed else []
-
-
 def _packed(value: object) -> tuple[()] | Packed:
-    """Packed needs read back (ValueError where the text is not base64)."""
-    if value == []:  # no needs (an entry of a brief with every language written)
-        return ()
-    if not isinstance(value, str) or not value:
+    """Packed needs read back: the bytes `pack_needs` made, b"" for none (TypeError for anything else)."""
+    if type(value) is not bytes:
         raise TypeError("packed needs")
-    try:
-        return base64.b64decode(value, validate=True)
-    except binascii.Error as exc:
-        raise ValueError(f"packed needs: {exc}") from None
+    return value or ()
 
 
 def _problem(path: object, line: object, col: object, severity: object, field: object, message: object) -> Problem:
