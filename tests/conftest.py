@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import site
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -216,3 +218,12 @@ def fresh_plugins():
     plugins.plugin_manager.cache_clear()
     yield
     plugins.plugin_manager.cache_clear()
+
+
+def trash_deleted(folder: Path, timeout: float = 60.0) -> None:
+    """Wait until no build's trash (`writer.delete_trash`, deleted by a process of its own after the
+    build) is left under a folder, so a test can walk it without files vanishing under it."""
+    deadline = time.monotonic() + timeout
+    while glob.glob(f"{glob.escape(str(folder))}/**/trash-*", recursive=True, include_hidden=True):
+        assert time.monotonic() < deadline, f"{folder}: builds' trash still there after {timeout} s"
+        time.sleep(0.02)

@@ -19,7 +19,8 @@ import pytest
 
 from signalbrief.build import BuildOptions, build
 from signalbrief.config import Config
-from tests.conftest import BETA, VALID
+from signalbrief.writer import TRASH
+from tests.conftest import BETA, VALID, trash_deleted
 
 RUNS = int(os.environ.get("SIGNALBRIEF_CHAOS_RUNS", "50"))
 VERSIONS = [VALID, VALID.replace("US and UK sign AI safety testing memorandum", "Second version of the signal")]
@@ -32,8 +33,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def hidden_builds(folder: Path) -> list[Path]:
-    """The temporary folders of builds anywhere under a folder (in work folders, or beside outputs)."""
-    return [p for p in folder.rglob("*build-*") if p.is_dir()]
+    """The temporary folders of builds anywhere under a folder (in work folders, or beside outputs); not
+    what builds put aside in their work folder's trash, which a process of its own deletes after the
+    next build that finishes (os.walk passes over folders that vanish while it walks)."""
+    found = []
+    for top, folders, _ in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(TRASH)]
+        found += [Path(top) / name for name in folders if "build-" in name]
+    return found
 
 
 def start(args: list[str], env: dict | None = None) -> subprocess.Popen:
@@ -83,6 +90,7 @@ def test_killed_builds_leave_the_old_or_the_new_output(publication, tmp_path):
         assert len(staging) <= 1 and len(leftovers) - len(staging) <= len(Config().edition_ids)
     build(root, BuildOptions(allow_untranslated=True))
     assert not hidden_builds(root)
+    trash_deleted(root)  # what the killed builds left, put aside, is deleted after the build that finished
     # Whatever state the kills left (spare folder, caches), a finished build is right.
     assert snapshot(root / "site") == expected[target]
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills hit both before and after the swap
@@ -323,6 +331,7 @@ def member_text_outside_member_editions(folder: Path, root: Path) -> list[str]:
 
     members = set(load_config(root).edition_ids) - {PUBLIC}
     found = []
+    trash_deleted(folder)
     for path in folder.rglob("*"):
         parts = path.relative_to(folder).parts
         if not path.is_file() or "briefs" in parts or members & set(parts) or parts[-2:-1] == (".signalbrief",):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -154,6 +157,88 @@ def test_a_spare_s_tree_with_a_file_in_two_steps_is_refused(tmp_path):
     one.steps["b"] = ["b/page.html", "a/page.html"]
     with pytest.raises(OutputError, match=r"a/page\.html: written twice"):
         built(target, steps, two, one, together=True)
+
+
+# --- What a build puts aside is deleted after it, where no one waits ---
+
+
+@pytest.fixture
+def trash_kept(monkeypatch):
+    """Builds whose trash is left where they put it (`delete_trash` does nothing), to be looked at."""
+    monkeypatch.setattr(writer, "delete_trash", lambda work: None)
+
+
+def trash_of(target):
+    work = target.parent / f".{target.name}.signalbrief"
+    return sorted(work.glob(f"{writer.TRASH}*"))
+
+
+def test_a_spare_s_last_copy_of_a_file_is_put_aside_not_unlinked(tmp_path, trash_kept):
+    target = tmp_path / "site"
+    one = built(target, {"a1": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}})[0].commit()
+    two = built(target, {"a2": {"a/page.html": "two"}, "b": {"b/page.html": "bee"}}, one)[0].commit()
+    assert trash_of(target) == []
+    third, reused = built(target, {"a2": {"a/page.html": "two"}, "b": {"b/page.html": "bee"}}, two, one)
+    assert third.in_place and reused == ["a2", "b"]  # a2 linked from the output over the spare's old page
+    third.commit()
+    (trash,) = trash_of(target)
+    assert [p.read_text() for p in trash.iterdir()] == ["one"]  # b, shared with the output, stayed
+    assert (target / "a/page.html").read_text() == "two" and (target / "b/page.html").read_text() == "bee"
+
+
+def test_a_spare_of_unknown_files_is_put_aside_whole(tmp_path, trash_kept):
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()
+    built(target, steps, two, None)[0].commit()  # the spare's tree unknown (a lost state): not used
+    (trash,) = trash_of(target)
+    assert [p.name for p in trash.iterdir()] == ["0"] and (trash / "0" / "a/page.html").read_text() == "one"
+
+
+def test_the_trash_is_deleted_by_a_process_that_holds_neither_the_lock_nor_the_build_s_output(tmp_path):
+    work, go = tmp_path / "work", tmp_path / "go"
+    (work / f"{writer.TRASH}x" / "a").mkdir(parents=True)
+    (work / f"{writer.TRASH}x" / "a" / "page.html").write_text("old")
+    script = f"""
+import os, shutil, time
+from pathlib import Path
+from signalbrief import writer
+def waiting(folder):  # the deleting process waits for the test's word (a minute at most)
+    deadline = time.monotonic() + 60
+    while not os.path.exists({str(go)!r}) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    shutil.rmtree(folder)
+writer.remove_tree = waiting
+with writer.locked(Path({str(work)!r}), "site"):
+    writer.delete_trash(Path({str(work)!r}))
+print("built")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.stdout == "built\n"  # the pipe ended with the build, not with the deleting process
+    assert (work / f"{writer.TRASH}x").exists()  # still waiting
+    fd = writer.try_locked(work)
+    assert fd is not None  # the lock went with the build
+    os.close(fd)
+    go.touch()
+    for _ in range(1000):
+        if not (work / f"{writer.TRASH}x").exists():
+            break
+        time.sleep(0.01)
+    assert listing(work) == ["lock"]
+
+
+def test_with_threads_running_the_trash_is_deleted_at_once(tmp_path):
+    (tmp_path / f"{writer.TRASH}x" / "a").mkdir(parents=True)
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        writer.delete_trash(tmp_path)
+        assert listing(tmp_path) == []
+    finally:
+        stop.set()
+        waiting.join()
 
 
 def inode(path):
