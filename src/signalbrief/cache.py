@@ -419,8 +419,10 @@ class Remembered:
         return found
 
     def save(self) -> None:
+        if not self._added:
+            return
         file = self._file()
-        if self._added and file is not None:
+        if file is not None:
             keep(file, self._texts)
         self._added = False
 

@@ -51,8 +51,17 @@ class LoadedBrief:
     whole, kept packed (see `pack`) when this run parsed the file, else read again from the file."""
 
     __slots__ = (
-        *("_brief", "_document", "_needs", "_packed", "_path"),
-        *("card", "card_key", "context", "digest", "id", "shown"),
+        "_brief",
+        "_document",
+        "_needs",
+        "_packed",
+        "_path",
+        "card",
+        "card_key",
+        "context",
+        "digest",
+        "id",
+        "shown",
     )
 
     def __init__(

@@ -234,7 +234,7 @@ class Output:
         self.folders_made: set[str] = set()  # folders of the hidden folder known to exist
         self.spare_check = SpareCheck(self.spare_folder, self.spare)
         self.unsound: set[str] = set()  # the spare's files that differ from their recorded stamps
-        self.trash: str | None = None  # the work folder's folder of what this build put aside (`_discard`)
+        self._trash: str | None = None  # the work folder's folder of what this build put aside (`_discard`)
         self._trashed = 0
 
     @property
@@ -356,9 +356,9 @@ class Output:
         after the build: removing a file's last link frees its blocks (some 0.15 ms a file on a disk
         that has just written them), and a user would wait for thousands of them after every page
         changed (a new template), where moving one is a fifth of that."""
-        if self.trash is None:
-            self.trash = new_folder(str(self.work), TRASH)
-        os.rename(path, f"{self.trash}/{self._trashed}")
+        if self._trash is None:
+            self._trash = new_folder(str(self.work), TRASH)
+        os.rename(path, f"{self._trash}/{self._trashed}")
         self._trashed += 1
 
     def _folder_of(self, file: str) -> None:
