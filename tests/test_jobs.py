@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -37,10 +38,17 @@ class _PoolStarted(Exception):
     """Raised by the stand-in pool instead of starting processes."""
 
 
+class _Context:
+    """A stand-in for multiprocessing's fork context, whose pool never starts."""
+
+    def RawValue(self, code, value):  # multiprocessing's name
+        return SimpleNamespace(value=value)
+
+
 def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monkeypatch, tmp_path):
     started = []
 
-    class Context:
+    class Context(_Context):
         def Pool(self, processes, **kwargs):  # multiprocessing's name
             started.append(processes)
             raise _PoolStarted
@@ -57,7 +65,7 @@ def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_
     them); the parent unfreezes them once the pool is done, also when it fails."""
     frozen_at_fork = []
 
-    class Context:
+    class Context(_Context):
         def Pool(self, processes, **kwargs):
             frozen_at_fork.append(gc.get_freeze_count())
             raise _PoolStarted
@@ -69,6 +77,40 @@ def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_
     assert frozen_at_fork[0] > 0
     assert gc.get_freeze_count() == 0
     assert list(tmp_path.iterdir()) == []  # the folder of the workers' fragments went with the pool
+
+
+class _Fragments:
+    """A stand-in for the site's list fragments: nothing to hand over."""
+
+    def hand_over(self, folder):
+        pass
+
+    def handed_over(self):
+        return {}
+
+    def take_over(self, fragments):
+        pass
+
+
+def test_after_a_task_fails_the_workers_skip_the_tasks_not_begun_and_exit(monkeypatch, tmp_path):
+    """A failing task ends the build with its error once the workers have finished what they hold,
+    without starting the tasks left (and without killing a worker that may be sending a result)."""
+    began = tmp_path / "began"
+
+    def broken(site, output, item, editions):
+        with open(began, "a", encoding="utf-8") as log:
+            log.write(f"{item}\n")
+        time.sleep(0.2)  # the build's process sees the first failure while the workers are on their next task
+        raise RuntimeError(f"broken {item}")
+
+    monkeypatch.setattr(build, "_brief_files", broken)
+    site = SimpleNamespace(root=tmp_path, fragments=_Fragments())
+    output = SimpleNamespace(work=tmp_path, written=set(), steps={})
+    tasks = [[(f"b{i}", ("public",))] for i in range(16)]
+    with pytest.raises(RuntimeError, match="broken b"):
+        build._in_workers(site, output, tasks, (2, None))
+    assert len(began.read_text(encoding="utf-8").split()) <= 4  # two tasks per worker at most, of 16
+    assert multiprocessing.active_children() == []
 
 
 def test_translation_threads_follow_the_affinity_mask(monkeypatch):

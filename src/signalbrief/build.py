@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from signalbrief import collector
 from signalbrief.cache import SETTLED_NS, plain_hash, stable_hash, without_gc_pauses
@@ -92,6 +92,7 @@ class BuildReport:
 
 Progress = Callable[[int, int], None]  # (done, total) rendering steps
 Following = tuple[int, Progress | None]  # worker count (0: one per core), progress
+Rendered = tuple[int, set[str], dict[str, list[str]], Handed]  # a task's briefs, files, steps, fragments
 # Below this many brief renderings, starting worker processes costs more than it saves.
 PARALLEL_FROM = 48
 
@@ -383,7 +384,7 @@ def _render_briefs(site: Site, output: Output, work: tuple[list[Task], list[Step
 
 def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], following: Following) -> None:
     """Do the tasks in `jobs` forked worker processes; collect each one's files, steps and fragments."""
-    (jobs, progress), done, briefs = following, 0, sum(len(task) for task in tasks if isinstance(task, list))
+    (jobs, progress), briefs = following, sum(len(task) for task in tasks if isinstance(task, list))
     import multiprocessing  # only a build that renders many briefs starts workers
 
     # Forked workers inherit the initializer's arguments (never pickled); each task is an index.
@@ -393,19 +394,48 @@ def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], foll
     # The workers' list fragments come through files of theirs in a folder of this build's work folder
     # (named as a build folder: the next build removes it if this one is killed).
     parts = new_folder(str(output.work), "build-fragments-")
-    inherited = (os.getpid(), site, output, (tasks, parts))
-    workers = partial(multiprocessing.get_context("fork").Pool, jobs, initializer=_Worker.start, initargs=inherited)
+    context = multiprocessing.get_context("fork")
+    stopping = context.RawValue("b", 0)  # in shared memory, without a lock: set once when a task fails
+    inherited = (os.getpid(), site, output, (tasks, parts, stopping))
+    workers = partial(context.Pool, jobs, initializer=_Worker.start, initargs=inherited)
     try:
         with collector.inherited_left_alone(), workers() as pool:
-            for count, written, steps_done, fragments in pool.imap_unordered(_Worker.render, range(len(tasks))):
-                output.written.update(written)
-                output.steps.update(steps_done)
-                site.fragments.take_over(fragments)
-                done += count
-                if progress and count:
-                    progress(done, briefs)
+            results = pool.imap_unordered(_Worker.render, range(len(tasks)))
+            try:
+                _collect(site, output, results, (briefs, progress))
+            except Exception:
+                _wind_down(pool, results, stopping)
+                raise
     finally:
         remove_tree(parts)
+
+
+def _collect(site: Site, output: Output, results: Iterator[Rendered], following: Following) -> None:
+    """Take in each task's files, steps and fragments as it finishes; tell the progress."""
+    (briefs, progress), done = following, 0
+    for count, written, steps_done, fragments in results:
+        output.written.update(written)
+        output.steps.update(steps_done)
+        site.fragments.take_over(fragments)
+        done += count
+        if progress and count:
+            progress(done, briefs)
+
+
+def _wind_down(pool: Any, results: Iterator[Rendered], stopping: Any) -> None:
+    """After a task failed: the tasks not yet begun return at once, the workers finish the brief they
+    are on and exit. They are not killed: a worker killed (as `Pool.terminate` does) while it sends a
+    result leaves the result queue's lock taken, and the build hangs (CPython issue 96995)."""
+    stopping.value = 1
+    pool.close()
+    while True:
+        try:
+            next(results)
+        except StopIteration:
+            break
+        except Exception:  # the first failure is the one raised; the rest only end
+            continue
+    pool.join()
 
 
 def worker_count(jobs: int) -> int:
@@ -419,23 +449,26 @@ class _Worker:
     of one build outlives it or is shared by two builds in one process."""
 
     build: tuple[Site, Output, list[Step | list[Task]]] | None = None
+    stopping: Any = None  # the build's flag in shared memory: set, the tasks left are skipped
 
     @classmethod
-    def start(cls, parent: int, site: Site, output: Output, work: tuple[list[Step | list[Task]], str]) -> None:
+    def start(cls, parent: int, site: Site, output: Output, work: tuple[list[Step | list[Task]], str, Any]) -> None:
         _worker_started(parent)
         output.written, output.steps = set(), {}
-        tasks, parts = work
+        tasks, parts, cls.stopping = work
         site.fragments.hand_over(Path(parts))  # the build's own process writes the fragments file
         cls.build = (site, output, tasks)
 
     @classmethod
-    def render(cls, index: int) -> tuple[int, set[str], dict[str, list[str]], Handed]:
+    def render(cls, index: int) -> Rendered:
         """Do one task (an edition step, or a chunk of briefs); return its count of briefs, the files
         and steps it wrote and the list fragments it kept."""
         assert cls.build is not None, "only a worker started by the pool renders"
         site, output, tasks = cls.build
         output.written, output.steps = set(), {}
         task = tasks[index]
+        if cls.stopping.value:  # another task failed: the build ends without this one
+            return 0, output.written, output.steps, {}
         with template_errors(site.root):  # tracebacks do not cross processes: locate template errors here
             if isinstance(task, tuple):
                 key, fmt, files = task
@@ -443,9 +476,12 @@ class _Worker:
                     _add(output, fmt, files)
                 count = 0
             else:
+                count = 0
                 for item, editions in task:
+                    if cls.stopping.value:
+                        break
                     _brief_files(site, output, item, editions)
-                count = len(task)
+                    count += 1
         return count, output.written, output.steps, site.fragments.handed_over()
 
 
