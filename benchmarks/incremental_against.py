@@ -6,7 +6,10 @@ Usage: python benchmarks/incremental_against.py BASE [N] [--rounds R] [--no-sear
 
 Each round, for each side in turn (the side that goes first alternates): a full build (the output and
 `.signalbrief/` removed first), the first change after it (no spare output yet), three body edits,
-each built, then a build with nothing changed. The table gives each side's median seconds and the
+each built, then a build with nothing changed; then the brief's title edited (other briefs, lists and
+feeds show it) and built, and its body edited and built again; then the site's title changed in the
+config (every page rendered again, over the output of the last build) and built, and the body edited
+and built once more. The table gives each side's median seconds and the
 ratio this checkout / BASE of each round (median, min–max): below 1.00× this checkout is faster.
 Both sides run the same console script with PYTHONPATH set to their own src/, and a home folder
 (and user cache folder) of their own.
@@ -30,12 +33,30 @@ KINDS = [
     ("first", "first change after a full build (no spare output yet)"),
     ("body", "one brief's body changed"),
     ("nothing", "nothing changed"),
+    ("title", "one brief's title changed (shown in others' pages, lists, feeds)"),
+    ("after title", "one brief's body changed, after a title change"),
+    ("every page", "the site's title changed (every page rendered again)"),
+    ("after every page", "one brief's body changed, after every page was rendered again"),
 ]
 
 
 def edit_body(path: Path, mark: str) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("body:\n", f"body:\n  - {{en: 'Edited paragraph {mark}.'}}\n", 1), encoding="utf-8")
+
+
+def edit_title(path: Path, mark: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = f"signal: {{en: 'Retitled signal {mark}'}}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def retitle_site(root: Path, mark: str) -> None:
+    """Give the site a new title in its config: every page shows it."""
+    config = root / "signalbrief.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines() if config.exists() else []
+    kept = [line for line in lines if not line.startswith("title:")]
+    config.write_text("\n".join([*kept, f"title: {{en: 'Desk {mark}', zh: '信号台 {mark}'}}"]) + "\n", encoding="utf-8")
 
 
 class Side:
@@ -65,6 +86,14 @@ class Side:
             bodies.append(self.timed())
         self.times["body"].append(statistics.median(bodies))
         self.times["nothing"].append(self.timed())
+        edit_title(target, f"{number}")
+        self.times["title"].append(self.timed())
+        edit_body(target, f"{number} after title")
+        self.times["after title"].append(self.timed())
+        retitle_site(self.root, f"{number}")
+        self.times["every page"].append(self.timed())
+        edit_body(target, f"{number} after every page")
+        self.times["after every page"].append(self.timed())
 
 
 def worktree(bench: Session, base: str) -> Path:

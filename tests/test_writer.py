@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -95,7 +96,9 @@ def test_a_build_starts_from_the_spare_and_never_writes_through_a_shared_file(tm
     assert (target / "a/page.html").read_text() == "one"  # the live output is untouched before commit
     third.commit()
     assert (target / "a/page.html").read_text() == "two"
-    assert (tmp_path / ".site.signalbrief/previous/a/page.html").read_text() == "one"
+    # The spare (the output it replaced) is brought up to date: it holds the new file, linked.
+    spare_page = tmp_path / ".site.signalbrief/previous/a/page.html"
+    assert os.stat(spare_page).st_ino == os.stat(target / "a/page.html").st_ino
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.signalbrief", "site"]
 
 
@@ -168,12 +171,19 @@ def trash_kept(monkeypatch):
     monkeypatch.setattr(writer, "delete_trash", lambda work: None)
 
 
+@pytest.fixture
+def spare_left_behind(monkeypatch):
+    """Builds that leave the spare as the output they replaced (as one that removed files does), so
+    the next build finds files there older than the output's."""
+    monkeypatch.setattr(writer.Output, "_catch_up", lambda self, tree: self.live)
+
+
 def trash_of(target):
     work = target.parent / f".{target.name}.signalbrief"
     return sorted(work.glob(f"{writer.TRASH}*"))
 
 
-def test_a_spare_s_last_copy_of_a_file_is_put_aside_not_unlinked(tmp_path, trash_kept):
+def test_a_spare_s_last_copy_of_a_file_is_put_aside_not_unlinked(tmp_path, trash_kept, spare_left_behind):
     target = tmp_path / "site"
     one = built(target, {"a1": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}})[0].commit()
     two = built(target, {"a2": {"a/page.html": "two"}, "b": {"b/page.html": "bee"}}, one)[0].commit()
@@ -246,7 +256,7 @@ def inode(path):
 
 
 @pytest.mark.parametrize("spare_has", ["the file", "a link to the same bytes", "a pipe"])
-def test_a_file_written_again_with_the_bytes_the_spare_holds_is_kept_shared(tmp_path, spare_has):
+def test_a_file_written_again_with_the_bytes_the_spare_holds_is_kept_shared(tmp_path, spare_has, spare_left_behind):
     """A step rendered again (its key changed) mostly writes what it wrote before (a list with one
     row changed): such a file stays as the spare has it, shared with the output, and the next build
     need not link it again. Never a link or a pipe the spare holds instead."""
@@ -508,3 +518,72 @@ def test_files_hold_finds_any_changed_file_whichever_process_checks_it(tmp_path,
         shutil.rmtree(site)
     assert writer.files_hold(str(site), files) is (change == "none")
     assert len(forked) == (cores - 1 if change != "folder gone" else 0)
+
+
+def _spare(tmp_path):
+    return tmp_path / ".site.signalbrief/previous"
+
+
+def test_the_spare_is_brought_up_to_date_with_the_output_it_replaced(tmp_path, monkeypatch):
+    """After the swap, each file the build changed (and each it added, in new folders) is linked from
+    the new output into the spare: the next build takes every step from the spare and links nothing
+    from the output; the spare's recorded tree is what it holds (no file unsound, no folder to list)."""
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()
+    changed = {"a2": {"a/page.html": "two"}, "b": steps["b"], "c": {"c/d/new.html": "sea"}}
+    third, reused = built(target, changed, two, one)
+    three = third.commit()
+    spare = _spare(tmp_path)
+    for path in ("a/page.html", "b/page.html", "c/d/new.html"):
+        assert inode(spare / path) == inode(target / path)
+    assert third.spare_kept is not None and third.spare_kept.files == three.files
+    assert writer.SpareCheck(spare, third.spare_kept).differences() == (set(), set())
+    linked = []
+    monkeypatch.setattr(writer.Output, "_link", lambda self, paths, inodes: linked.extend(paths))
+    fourth, reused = built(target, changed, three, third.spare_kept, together=True)
+    assert fourth.in_place and sorted(reused) == ["a2", "b", "c"] and linked == []
+    fourth.commit()
+    assert (target / "a/page.html").read_text() == "two" and (target / "c/d/new.html").read_text() == "sea"
+
+
+def test_a_build_that_removed_a_file_leaves_the_spare_as_the_output_it_replaced(tmp_path):
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()
+    third, _ = built(target, {"a2": {"a/page.html": "two"}}, two, one)
+    third.commit()
+    assert third.spare_kept is third.live
+    assert (_spare(tmp_path) / "a/page.html").read_text() == "one"
+    assert (_spare(tmp_path) / "b/page.html").read_text() == "bee"
+
+
+def test_a_spare_that_cannot_be_brought_up_to_date_is_not_trusted(tmp_path, monkeypatch):
+    target = tmp_path / "site"
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    one = built(target, steps)[0].commit()
+    two = built(target, steps, one)[0].commit()
+    third, _ = built(target, {"a2": {"a/page.html": "two"}, "b": steps["b"]}, two, one)
+
+    def no_links(source, destination):
+        raise OSError(errno.EMLINK, "too many links")
+
+    monkeypatch.setattr(os, "link", no_links)
+    third.commit()
+    assert third.spare_kept is None
+    assert (target / "a/page.html").read_text() == "two"
+
+
+@pytest.mark.parametrize("few", [64, 0], ids=["a few removed here", "many put in the trash"])
+def test_the_spare_s_replaced_files_are_removed_here_when_few_else_put_in_the_trash(tmp_path, trash_kept, few, monkeypatch):
+    monkeypatch.setattr(writer, "FEW_TO_REMOVE", few)
+    target = tmp_path / "site"
+    one = built(target, {"a1": {"a/page.html": "one"}})[0].commit()
+    two = built(target, {"a1": {"a/page.html": "one"}}, one)[0].commit()
+    third, _ = built(target, {"a2": {"a/page.html": "two"}}, two, one)
+    third.commit()
+    trashed = [p.read_text() for folder in trash_of(target) for p in folder.iterdir()]
+    assert trashed == ([] if few else ["one"])
+    assert (_spare(tmp_path) / "a/page.html").read_text() == "two"

@@ -190,8 +190,7 @@ def _build_into(
     key = stable_hash(replace(options, jobs=0), _plugged(formats, read.rules))
     site = Site(root, config, briefs, fills, options.views, formats, read.rules, output.work, key)
     tree = _write_site(site, output, editions, progress, options.jobs)
-    replaced = output.live if output.spared else None  # the tree of the output it replaced, now the spare
-    save_state(output.work, BuildState(read.inputs, len(briefs), tree, sources=read.sources), replaced)
+    save_state(output.work, BuildState(read.inputs, len(briefs), tree, sources=read.sources), output.spare_kept)
     _prune(root / STATE_DIR, output.work)
     return BuildReport(
         len(briefs),

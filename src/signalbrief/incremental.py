@@ -151,6 +151,8 @@ def _spare_record(live: Tree, spare: Tree) -> dict:
 def _changes(new: dict, old: dict) -> dict:
     """What makes `old` of `new`: each key whose value differs, with its value in `old`, or None
     where `old` has no such key (no value is ever None)."""
+    if new == old:  # a spare brought up to date with the output (one comparison in C)
+        return {}
     changes = {key: value for key, value in old.items() if new.get(key) != value}
     changes.update(dict.fromkeys(new.keys() - old.keys()))
     return changes

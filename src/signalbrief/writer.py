@@ -227,7 +227,7 @@ class Output:
         self.staging: Path | None = None
         self.in_place = False  # the hidden folder started as the spare: its files are replaced, not linked
         self._step: list[str] | None = None
-        self.spared = False  # whether the committed build kept the folder it replaced as the spare
+        self.spare_kept: Tree | None = None  # the tree of the spare the committed build left (None: none)
         self.kept: dict[str, int] = {}  # files taken from a previous build, with their stamps
         self.from_live = False  # whether the current output is ours to link unchanged files from
         self.touched: set[str] = set()  # folders of the spare whose entries changed
@@ -418,13 +418,49 @@ class Output:
                 changed |= _remove_unwritten(str(self.staging), self.spare, self.written)
             tree = self._survey(changed)
             os.chmod(self.staging, 0o755)
-            self.spared = _swap_into_place(self.staging, self.target, self.spare_folder)
+            spared = _swap_into_place(self.staging, self.target, self.spare_folder)
         except OSError as exc:
             self.discard()
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
         self.staging = None
+        if spared:
+            self.spare_kept = self._catch_up(tree)
         delete_trash(self.work)
         return tree
+
+    def _catch_up(self, tree: Tree) -> Tree | None:
+        """Make the spare (the output this build replaced, whose tree is `live`) hold what the new output
+        holds: each file whose stamp differs is linked in from the new output. The next build, which
+        starts from the spare, then finds there every file this build wrote, and links none of them
+        (an edit's build after a title's linked some 1,400 lists, feeds and pages from the output).
+        Return the spare's tree: `live` where a file of it is gone from the new output (the spare is
+        left as it is), None where a link failed (the next build does not trust the spare). The next
+        build checks the spare's files against it either way."""
+        old = self.live
+        if not old.files or not (old.files.keys() <= tree.files.keys() and old.folders.keys() <= tree.folders.keys()):
+            return old
+        spare, target, known = str(self.spare_folder), str(self.target), {"", *old.folders}
+        recorded = old.files.get
+        changed = [relative for relative, stamp in tree.files.items() if recorded(relative) != stamp]
+        # Many replaced files go to the trash (their blocks are freed after the build); a few are
+        # removed here, which costs less than the deleting process's fork.
+        put_aside = self._discard if len(changed) > FEW_TO_REMOVE else os.unlink
+        touched: set[str] = set()  # folders of the spare whose entries change
+        try:
+            for relative in changed:
+                file, folder = f"{spare}/{relative}", relative.rpartition("/")[0]
+                if folder not in known:
+                    touched.update(_made(spare, folder, known))
+                with contextlib.suppress(FileNotFoundError):
+                    put_aside(file)
+                os.link(f"{target}/{relative}", file)
+                touched.add(folder)
+            folders = dict(old.folders)  # and each folder made, which is among those touched
+            for folder in touched:
+                folders[folder] = os.stat(f"{spare}/{folder}" if folder else spare).st_mtime_ns
+        except OSError:
+            return None
+        return Tree(steps=dict(tree.steps), files=dict(tree.files), folders=folders)
 
     def _survey(self, changed: set[str]) -> Tree:
         """The new tree: each file's size and modification time, and each folder's. Files kept from the
@@ -648,6 +684,19 @@ def _held(tree: Tree, folder: str, key: str) -> list[tuple[int, int]] | None:
             return None
         found.append((info.st_dev, info.st_ino))
     return found
+
+
+def _made(root: str, folder: str, known: set[str]) -> list[str]:
+    """Make `folder` (relative to `root`) and those of its ancestors not `known`, adding them there;
+    return the folders whose entries changed (the parent of each one made)."""
+    missing = []
+    while folder not in known:
+        missing.append(folder)
+        folder = folder.rpartition("/")[0]
+    for made in reversed(missing):
+        os.mkdir(f"{root}/{made}")
+        known.add(made)
+    return [made.rpartition("/")[0] for made in missing]
 
 
 def _lstat(file: str) -> os.stat_result | None:
@@ -886,6 +935,9 @@ def _check_replaceable(target: Path) -> None:
 
 # Folders of a work folder holding what builds put aside (`Output._discard`), until `delete_trash`.
 TRASH = "trash-"
+# The most files a build removes from the spare itself rather than through the trash (each costs up
+# to some 0.15 ms where it is the last link; the deleting process's forks cost more than a few).
+FEW_TO_REMOVE = 64
 
 
 def delete_trash(work: Path) -> None:
