@@ -83,16 +83,16 @@ def built(target, files, live=None, spare=None, *, forked=False, together=False)
 
 def test_a_build_starts_from_the_spare_and_never_writes_through_a_shared_file(tmp_path):
     target = tmp_path / "site"
-    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}, **UNCHANGED}
     first, _ = built(target, steps)
     one = first.commit()
     second, reused = built(target, steps, one)  # links the unchanged files from the output
-    assert reused == ["a", "b"]
+    assert reused == ["a", "b", "z"]
     two = second.commit()
     assert os.stat(target / "a/page.html").st_ino == os.stat(tmp_path / ".site.signalbrief/previous/a/page.html").st_ino
-    changed = {"a2": {"a/page.html": "two"}, "b": steps["b"]}
+    changed = {"a2": {"a/page.html": "two"}, "b": steps["b"], **UNCHANGED}
     third, reused = built(target, changed, two, one)  # starts from the spare, in place
-    assert third.in_place and reused == ["b"]
+    assert third.in_place and reused == ["b", "z"]
     assert (target / "a/page.html").read_text() == "one"  # the live output is untouched before commit
     third.commit()
     assert (target / "a/page.html").read_text() == "two"
@@ -520,6 +520,10 @@ def test_files_hold_finds_any_changed_file_whichever_process_checks_it(tmp_path,
     assert len(forked) == (cores - 1 if change != "folder gone" else 0)
 
 
+# Pages no build below changes: a build that changed a few files of many brings the spare up to date.
+UNCHANGED = {"z": {f"z/{number}.html": "zed" for number in range(12)}}
+
+
 def _spare(tmp_path):
     return tmp_path / ".site.signalbrief/previous"
 
@@ -529,10 +533,10 @@ def test_the_spare_is_brought_up_to_date_with_the_output_it_replaced(tmp_path, m
     the new output into the spare: the next build takes every step from the spare and links nothing
     from the output; the spare's recorded tree is what it holds (no file unsound, no folder to list)."""
     target = tmp_path / "site"
-    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}, **UNCHANGED}
     one = built(target, steps)[0].commit()
     two = built(target, steps, one)[0].commit()
-    changed = {"a2": {"a/page.html": "two"}, "b": steps["b"], "c": {"c/d/new.html": "sea"}}
+    changed = {"a2": {"a/page.html": "two"}, "b": steps["b"], "c": {"c/d/new.html": "sea"}, **UNCHANGED}
     third, reused = built(target, changed, two, one)
     three = third.commit()
     spare = _spare(tmp_path)
@@ -543,7 +547,7 @@ def test_the_spare_is_brought_up_to_date_with_the_output_it_replaced(tmp_path, m
     linked = []
     monkeypatch.setattr(writer.Output, "_link", lambda self, paths, inodes: linked.extend(paths))
     fourth, reused = built(target, changed, three, third.spare_kept, together=True)
-    assert fourth.in_place and sorted(reused) == ["a2", "b", "c"] and linked == []
+    assert fourth.in_place and sorted(reused) == ["a2", "b", "c", "z"] and linked == []
     fourth.commit()
     assert (target / "a/page.html").read_text() == "two" and (target / "c/d/new.html").read_text() == "sea"
 
@@ -562,10 +566,10 @@ def test_a_build_that_removed_a_file_leaves_the_spare_as_the_output_it_replaced(
 
 def test_a_spare_that_cannot_be_brought_up_to_date_is_not_trusted(tmp_path, monkeypatch):
     target = tmp_path / "site"
-    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}}
+    steps = {"a": {"a/page.html": "one"}, "b": {"b/page.html": "bee"}, **UNCHANGED}
     one = built(target, steps)[0].commit()
     two = built(target, steps, one)[0].commit()
-    third, _ = built(target, {"a2": {"a/page.html": "two"}, "b": steps["b"]}, two, one)
+    third, _ = built(target, {"a2": {"a/page.html": "two"}, "b": steps["b"], **UNCHANGED}, two, one)
 
     def no_links(source, destination):
         raise OSError(errno.EMLINK, "too many links")
@@ -580,10 +584,24 @@ def test_a_spare_that_cannot_be_brought_up_to_date_is_not_trusted(tmp_path, monk
 def test_the_spare_s_replaced_files_are_removed_here_when_few_else_put_in_the_trash(tmp_path, trash_kept, few, monkeypatch):
     monkeypatch.setattr(writer, "FEW_TO_REMOVE", few)
     target = tmp_path / "site"
-    one = built(target, {"a1": {"a/page.html": "one"}})[0].commit()
-    two = built(target, {"a1": {"a/page.html": "one"}}, one)[0].commit()
-    third, _ = built(target, {"a2": {"a/page.html": "two"}}, two, one)
+    one = built(target, {"a1": {"a/page.html": "one"}, **UNCHANGED})[0].commit()
+    two = built(target, {"a1": {"a/page.html": "one"}, **UNCHANGED}, one)[0].commit()
+    third, _ = built(target, {"a2": {"a/page.html": "two"}, **UNCHANGED}, two, one)
     third.commit()
     trashed = [p.read_text() for folder in trash_of(target) for p in folder.iterdir()]
     assert trashed == ([] if few else ["one"])
     assert (_spare(tmp_path) / "a/page.html").read_text() == "two"
+
+
+def test_a_build_that_changed_most_files_leaves_the_spare_as_the_output_it_replaced(tmp_path):
+    """After a build that changed most files (a new template), the next one may change them all
+    again: the spare is not brought up to date file by file."""
+    target = tmp_path / "site"
+    pages = {"a": {"a/1.html": "one", "a/2.html": "two"}, "b": {"b/1.html": "bee"}}
+    one = built(target, pages)[0].commit()
+    two = built(target, pages, one)[0].commit()
+    new_template = {"a2": {"a/1.html": "ONE", "a/2.html": "TWO"}, "b": pages["b"]}  # 2 of 3 files
+    third, _ = built(target, new_template, two, one)
+    third.commit()
+    assert third.spare_kept is third.live
+    assert (_spare(tmp_path) / "a/1.html").read_text() == "one"

@@ -433,15 +433,20 @@ class Output:
         holds: each file whose stamp differs is linked in from the new output. The next build, which
         starts from the spare, then finds there every file this build wrote, and links none of them
         (an edit's build after a title's linked some 1,400 lists, feeds and pages from the output).
-        Return the spare's tree: `live` where a file of it is gone from the new output (the spare is
-        left as it is), None where a link failed (the next build does not trust the spare). The next
-        build checks the spare's files against it either way."""
+        Only where the build changed a small share of the output (`MOST_TO_CATCH_UP`): after one that
+        changed most files (a new template), the next build may well change them all again, and a
+        link a file (some 70 µs) is the next build's to make where it needs it. Return the spare's
+        tree: `live` where it is left as it is (also where a file of it is gone from the new output),
+        None where a link failed (the next build does not trust the spare). The next build checks the
+        spare's files against it either way."""
         old = self.live
         if not old.files or not (old.files.keys() <= tree.files.keys() and old.folders.keys() <= tree.folders.keys()):
             return old
         spare, target, known = str(self.spare_folder), str(self.target), {"", *old.folders}
         recorded = old.files.get
         changed = [relative for relative, stamp in tree.files.items() if recorded(relative) != stamp]
+        if len(changed) > len(tree.files) * MOST_TO_CATCH_UP:
+            return old
         # Many replaced files go to the trash (their blocks are freed after the build); a few are
         # removed here, which costs less than the deleting process's fork.
         put_aside = self._discard if len(changed) > FEW_TO_REMOVE else os.unlink
@@ -938,6 +943,8 @@ TRASH = "trash-"
 # The most files a build removes from the spare itself rather than through the trash (each costs up
 # to some 0.15 ms where it is the last link; the deleting process's forks cost more than a few).
 FEW_TO_REMOVE = 64
+# The largest share of the output's files a build may have changed and still bring the spare up to date.
+MOST_TO_CATCH_UP = 0.25
 
 
 def delete_trash(work: Path) -> None:
