@@ -401,12 +401,13 @@ def keep(file: Path, value: object) -> None:
 
 class Remembered:
     """Texts that a library makes from its own data (Babel: a date written out in a locale), kept
-    between runs in one file of the user's cache folder for the library's `version`: a run that finds
+    between runs in one file of the user's cache folder for the library's `version` (or what a function
+    of no arguments gives, asked once the file is named): a run that finds
     every text it asks for there never loads that data (Babel's locale data is some 20 ms of an edit's
     build). Texts are added as they are made; `save` writes the file where this run added any."""
 
-    def __init__(self, name: str, version: str):
-        self.name, self.version = name, version
+    def __init__(self, name: str, version: str | Callable[[], str]):
+        self.name, self.version = name, version  # a function: asked once a file is named
         self._texts: dict[str, str] | None = None
         self._added = False
 
@@ -435,7 +436,8 @@ class Remembered:
         return self._texts  # type: ignore[return-value]
 
     def _file(self) -> Path | None:
-        return user_cache_file(f"{self.name}-{stable_hash(self.version, code_stamp())[:24]}.json")
+        version = self.version() if callable(self.version) else self.version
+        return user_cache_file(f"{self.name}-{stable_hash(version, code_stamp())[:24]}.json")
 
 
 def cache_ignored(path: Path, why: str) -> None:

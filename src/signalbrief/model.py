@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Protocol
 
-from babel import Locale
-from babel.core import get_global
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import InitErrorDetails
@@ -39,6 +37,8 @@ _REFERENCE_LOCALE = "en"
 @cache
 def territories(locale: str) -> dict[str, str]:
     """CLDR's territory names in a Babel locale."""
+    from babel import Locale  # only where a name is not remembered (`render.BABEL_SAYS`) or a region is checked
+
     return dict(Locale.parse(locale).territories)
 
 
@@ -147,6 +147,8 @@ def _meant_region(value: str) -> str | None:
 @cache
 def _region_spellings() -> dict[str, str]:
     """Other codes (UK, alpha-3, numeric) and names of each region, keyed by their plain form."""
+    from babel.core import get_global
+
     codes = region_names()
     spellings = {
         _plain_name(alias): targets[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import os
 import re
 from collections.abc import Callable
 from datetime import date
@@ -12,10 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import babel
-from babel import Locale
-from babel.core import get_global
-from babel.dates import format_date
 from jinja2 import (
     ChoiceLoader,
     Environment,
@@ -61,7 +58,23 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 # What Babel wrote out (dates, region names, the catalogs of a locale), remembered between runs; a
 # build saves it.
-BABEL_SAYS = Remembered("babel", babel.__version__)
+@cache
+def babel_installed() -> str:
+    """The installed Babel, named without importing it (an edit's build finds every date and name it
+    shows remembered, and asks Babel nothing; Babel's import was some 10 ms of it): the path, size and
+    time stamp of its package's first file, which installing another version changes."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("babel")
+    if spec is None or spec.origin is None or not os.path.isfile(spec.origin):
+        import babel
+
+        return babel.__version__
+    info = os.stat(spec.origin)
+    return f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}"
+
+
+BABEL_SAYS = Remembered("babel", babel_installed)
 
 
 def keep_what_babel_said() -> None:
@@ -93,6 +106,9 @@ def catalog_names(locale: str) -> list[str]:
 
 
 def _catalog_names(locale: str) -> list[str]:
+    from babel import Locale
+    from babel.core import get_global
+
     parsed = Locale.parse(locale)
     likely = Locale.parse(get_global("likely_subtags").get(parsed.language, parsed.language))
     names = [str(parsed)]
@@ -106,7 +122,7 @@ def _read_catalog(po: Path) -> gettext.GNUTranslations:
     compiled catalog is kept in the user's cache folder by a hash of the .po's bytes (compiling it
     was some 15 ms of every build that renders)."""
     source = po.read_bytes()
-    file = user_cache_file(f"catalog-{stable_hash(source, babel.__version__)[:24]}.mo")
+    file = user_cache_file(f"catalog-{stable_hash(source, babel_installed())[:24]}.mo")
     compiled = read_kept(file) if file is not None else None
     if type(compiled) is not bytes:
         compiled = _compiled_catalog(source)
@@ -462,4 +478,10 @@ def region_name(code: str, lang: str) -> str:
 @cache
 def day(value: date, lang: str) -> str:
     locale = ui_language(lang).locale
-    return BABEL_SAYS.text(f"date long {locale} {value}", lambda: format_date(value, "long", locale=locale))
+    return BABEL_SAYS.text(f"date long {locale} {value}", lambda: _long_date(value, locale))
+
+
+def _long_date(value: date, locale: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(value, "long", locale=locale)

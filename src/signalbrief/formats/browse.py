@@ -9,13 +9,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from babel.dates import format_skeleton
 from markupsafe import Markup
 
 from signalbrief.formats import Files, OutputFormat
 from signalbrief.formats.site import Listed, Site
 from signalbrief.grading import band_for
-from signalbrief.render import gettext_in, region_name, term_label, ui_language
+from signalbrief.render import BABEL_SAYS, gettext_in, region_name, term_label, ui_language
 
 PAGE_SIZE = 50
 _UP = "\x00up\x00"  # where a row's way up to the view's folder goes (briefs and config refuse control characters)
@@ -162,11 +161,18 @@ class BrowsePages(OutputFormat):
     def _label(self, facet: Facet, term: str, ui: str) -> str:
         if facet.folder == "month":
             year, month = term.split("-")
-            first = datetime.date(int(year), int(month), 1)
-            return format_skeleton("yMMMM", first, locale=ui_language(ui).locale)
+            locale = ui_language(ui).locale
+            return BABEL_SAYS.text(f"month {locale} {term}", lambda: _month(int(year), int(month), locale))
         if facet.folder == "region":
             return region_name(term, ui)
         return term_label(self.site.config, _vocabulary(facet), term, ui)
+
+
+def _month(year: int, month: int, locale: str) -> str:
+    """A month as a locale writes it on its own ("May 2025", "2025年5月")."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", datetime.date(year, month, 1), locale=locale)
 
 
 def _vocabulary(facet: Facet) -> str:
