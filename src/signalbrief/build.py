@@ -401,7 +401,7 @@ def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], foll
         with collector.inherited_left_alone(), workers() as pool:
             results = pool.imap_unordered(_Worker.render, range(len(tasks)))
             try:
-                _collect(site, output, results, (briefs, progress))
+                _collect(site, output, results, briefs, progress)
             except Exception:
                 _wind_down(pool, results, stopping)
                 raise
@@ -409,9 +409,11 @@ def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], foll
         remove_tree(parts)
 
 
-def _collect(site: Site, output: Output, results: Iterator[Rendered], following: Following) -> None:
-    """Take in each task's files, steps and fragments as it finishes; tell the progress."""
-    (briefs, progress), done = following, 0
+def _collect(
+    site: Site, output: Output, results: Iterator[Rendered], briefs: int, progress: Progress | None
+) -> None:
+    """Take in each task's files, steps and fragments as it finishes; tell the progress (of `briefs`)."""
+    done = 0
     for count, written, steps_done, fragments in results:
         output.written.update(written)
         output.steps.update(steps_done)

@@ -56,8 +56,6 @@ def translations(lang: str) -> gettext.NullTranslations:
     return catalog(ui_language(lang).locale)
 
 
-# What Babel wrote out (dates, region names, the catalogs of a locale), remembered between runs; a
-# build saves it.
 @cache
 def babel_installed() -> str:
     """The installed Babel, named without importing it (an edit's build finds every date and name it
@@ -74,6 +72,8 @@ def babel_installed() -> str:
     return f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}"
 
 
+# What Babel wrote out (dates, region and month names, the catalogs of a locale), remembered between
+# runs; a build saves it.
 BABEL_SAYS = Remembered("babel", babel_installed)
 
 
