@@ -45,7 +45,8 @@ def in_workers(monkeypatch):
 
     monkeypatch.setattr(signalbrief.validate, "_check_in_workers", counted)
     monkeypatch.setattr(signalbrief.validate, "_spare_cores", lambda: 2)
-    monkeypatch.setattr(signalbrief.validate, "PARALLEL_FROM", 2)  # two jobs from four files
+    monkeypatch.setattr(signalbrief.validate, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(signalbrief.validate, "FILES_PER_WORKER", 2)  # two jobs from four files
     return calls
 
 
@@ -69,6 +70,15 @@ def test_remembered_files_are_not_checked_again_in_workers(publication, in_worke
     second = outcome(root)
     assert in_workers == [len(BRIEFS)]  # the second run recalled every file it could parse
     assert first[:2] == second[:2]
+
+
+@pytest.mark.parametrize(
+    ("unknown", "spare", "workers"),
+    [(255, 16, 1), (256, 2, 2), (256, 16, 4), (1000, 16, 15), (1000, 7, 7), (5000, 16, 16), (300, 1, 1)],
+)
+def test_files_are_checked_by_one_worker_per_64_from_256_on_up_to_the_idle_cores(monkeypatch, unknown, spare, workers):
+    monkeypatch.setattr(signalbrief.validate, "_spare_cores", lambda: spare)
+    assert signalbrief.validate._worker_count(unknown) == workers
 
 
 @pytest.mark.parametrize(("running", "spare"), [(1, 4), (2, 3), (4, 1), (9, 1), (None, 4)])

@@ -38,8 +38,11 @@ from signalbrief.quickcheck import Texts, quick_read
 # before the `[` is looked at after it (a lookbehind over both), so the search jumps from `[` to `[`:
 # a pattern that starts with a lookbehind is tried at every character, 14 times slower.
 CITATION = re.compile(r"\[(?<![\]!\\]\[)([0-9]+)\](?![(\[:])")
-# Files the check cache does not know, from which checking them in worker processes pays for their start.
+# Files the check cache does not know, from which checking them in worker processes pays for their start;
+# then one worker per FILES_PER_WORKER of them, up to the idle cores (a worker's 64 files take ~85 ms on
+# one core of the lent 16-core machine, its start some ms).
 PARALLEL_FROM = 256
+FILES_PER_WORKER = 64
 # The folders of each view's browse pages and further index pages (formats/browse.py): no brief's.
 RESERVED_IDS = ("type", "region", "market-class", "month", "page", "search")  # folders beside the briefs
 # A top-level `id: some-slug` line, found in the bytes of a file that cannot be parsed.
@@ -242,7 +245,7 @@ def validate(
         todo = list(entries.values())
         if remembered is not None:
             unknown = [e for e in todo if not remembered.knows(e.shown)]
-            jobs = min(_spare_cores(), len(unknown) // (PARALLEL_FROM // 2))
+            jobs = _worker_count(len(unknown))
             if jobs > 1 and can_fork():
                 _check_in_workers(unknown, (context, root, jobs), remembered, packed)
                 todo = [e for e in todo if remembered.knows(e.shown)]
@@ -265,6 +268,14 @@ def validate(
             report.briefs.append(item)
     report.problems.sort()
     return report
+
+
+def _worker_count(unknown: int) -> int:
+    """How many processes check `unknown` files: one (this one) below PARALLEL_FROM, else one per
+    FILES_PER_WORKER files, as many as there are idle cores."""
+    if unknown < PARALLEL_FROM:
+        return 1
+    return max(1, min(_spare_cores(), unknown // FILES_PER_WORKER))
 
 
 def _spare_cores() -> int:
