@@ -32,7 +32,18 @@ def asked(tmp_path, monkeypatch) -> list[str]:
 
 def _settled(monkeypatch) -> None:
     """Every folder on sys.path as if nothing was installed in the last seconds."""
-    monkeypatch.setattr(installed, "_stamp", lambda folder, real=installed._stamp: real(folder) and OLD)
+
+    def packages(folder, real=installed._packages):
+        found = real(folder)
+        return None if found is None else [(name, OLD) for name, _ in found]
+
+    monkeypatch.setattr(installed, "_packages", packages)
+
+
+def _age(site) -> None:
+    """Make the packages installed in `site` as if installed long ago."""
+    for info in site.glob("*.dist-info"):
+        os.utime(info, ns=(OLD, OLD))
 
 
 def test_entry_points_are_remembered_until_a_package_is_installed(tmp_path, monkeypatch, asked):
@@ -40,15 +51,34 @@ def test_entry_points_are_remembered_until_a_package_is_installed(tmp_path, monk
     site.mkdir()
     install_plugin(site, "sb_first", HOOK)
     monkeypatch.syspath_prepend(str(site))
-    os.utime(site, ns=(OLD, OLD))
+    _age(site)
     assert ("sb_first", "sb_first") in installed.remembered("signalbrief")
     assert ("sb_first", "sb_first") in installed.remembered("signalbrief")
     assert asked == ["signalbrief"]  # the second time from the user's cache folder
-    install_plugin(site, "sb_second", HOOK)  # a new .dist-info folder: the folder's time stamp changes
-    os.utime(site, ns=(OLD + 10**9, OLD + 10**9))
+    install_plugin(site, "sb_second", HOOK)  # a new .dist-info folder
+    _age(site)
     found = installed.remembered("signalbrief")
     assert {("sb_first", "sb_first"), ("sb_second", "sb_second")} <= set(found)
     assert asked == ["signalbrief"] * 2
+    (site / "sb_second-0.1.dist-info").rename(site / "sb_second-0.2.dist-info")  # an upgrade
+    _age(site)
+    installed.remembered("signalbrief")
+    assert asked == ["signalbrief"] * 3
+
+
+def test_other_changes_to_a_folder_on_the_path_keep_what_was_found(tmp_path, monkeypatch, asked):
+    """`python -m signalbrief` puts the folder it runs in on sys.path, and a build there swaps its
+    output in: that is no package installed."""
+    here = tmp_path / "publication"
+    here.mkdir()
+    install_plugin(here, "sb_here", HOOK)
+    _age(here)
+    monkeypatch.syspath_prepend(str(here))
+    first = installed.remembered("signalbrief")
+    (here / "site").mkdir()
+    (here / "notes.txt").write_text("a new file", encoding="utf-8")
+    assert installed.remembered("signalbrief") == first
+    assert asked == ["signalbrief"]
 
 
 def test_a_folder_changed_in_the_last_seconds_is_not_trusted(tmp_path, monkeypatch, asked):

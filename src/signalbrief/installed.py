@@ -3,10 +3,12 @@
 Finding them asks importlib.metadata, which imports the email parser and reads every installed
 package's metadata (some 20 ms for a venv of 60 packages: a tenth of a build that finds nothing
 changed). The answer is kept in the user's cache folder, one file per Python environment, valid
-while every folder on `sys.path` has the time stamp it had (with Python's and signalbrief's
-versions): installing or removing a package adds or removes its `.dist-info` folder, which changes
-its folder's time stamp. A file that cannot be
-read, or was written for other folders, is simply asked again and written anew.
+while every folder on `sys.path` holds the packages' metadata folders it held, with their time
+stamps (and Python's and signalbrief's versions are the same): installing, upgrading or removing a
+package adds, renames or removes its `.dist-info` folder. Other files in those folders are not
+looked at: `python -m signalbrief` puts the folder it runs in on `sys.path`, and a build there changes
+that folder (its output is swapped in) every time. A file that cannot be read, or was written for
+other folders, is simply asked again and written anew.
 """
 
 from __future__ import annotations
@@ -24,19 +26,21 @@ from signalbrief.errors import OutputError
 from signalbrief.plugins import from_metadata
 from signalbrief.writer import write_atomic
 
+_METADATA = (".dist-info", ".egg-info")  # what importlib.metadata reads a package's entry points from
+
 
 def remembered(group: str) -> list[tuple[str, str]]:
     """The entry points of a group (see `plugins.from_metadata`), remembered while the folders hold."""
     file = _cache_file()
     if file is None:
         return from_metadata(group)
-    folders = [(folder, _stamp(folder)) for folder in sys.path]
+    folders = [(folder, _packages(folder)) for folder in sys.path]
     key = stable_hash(group, sys.version, __version__, folders)
     found = _read(file, key)
     if found is None:
         found = from_metadata(group)
         settled = time.time_ns() - SETTLED_NS
-        if all(stamp is None or stamp < settled for _, stamp in folders):
+        if all(stamp < settled for _, packages in folders for _, stamp in packages or ()):
             text = json.dumps({"key": key, "entry_points": found}, ensure_ascii=False)
             with contextlib.suppress(OutputError):  # a cache: without it, the next run asks again
                 write_atomic(file, text.encode("utf-8"))
@@ -48,12 +52,24 @@ def _cache_file() -> Path | None:
     return user_cache_file(f"plugins-{stable_hash(sys.prefix, sys.executable)[:16]}.json")
 
 
-def _stamp(folder: str) -> int | None:
-    """A folder's (or zip file's) time stamp; None where it is missing."""
+def _packages(folder: str) -> list[tuple[str, int]] | None:
+    """The metadata folders (and files) of the packages in a folder of `sys.path`, each with its time
+    stamp; a zip file's own name and time stamp; None where it is missing."""
     try:
-        return os.stat(folder or ".").st_mtime_ns
+        with os.scandir(folder or ".") as entries:
+            found = [(e.name, e.stat().st_mtime_ns) for e in entries if e.name.endswith(_METADATA)]
+    except NotADirectoryError:
+        return [(folder, _stamp(folder))]
     except OSError:
         return None
+    return sorted(found)
+
+
+def _stamp(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _read(file: Path, key: str) -> list[tuple[str, str]] | None:
