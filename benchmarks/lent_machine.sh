@@ -47,6 +47,7 @@ PY
             "pagefind-bin-extended==$(grep -oP '^pagefind-bin-extended==\K[^ ]+' "$here/requirements.lock")"
         unzip -p "$wheels"/pf/*.whl '*/pagefind_extended' | xz -T0 -9 > "$folder/pagefind.xz"
     else
+        command -v hugo > /dev/null || { echo "hugo is not installed here (apt-get install hugo)" >&2; exit 1; }
         xz -T0 -9 -c "$(command -v hugo)" > "$folder/hugo.xz"
         mkdir -p "$folder/lib"
         ldd "$(command -v hugo)" | grep -oE '/[^ ]*lib(webp|sass)[^ ]*' | xargs -I{} cp -L {} "$folder/lib/"
