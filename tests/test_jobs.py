@@ -38,22 +38,14 @@ class _PoolStarted(Exception):
     """Raised by the stand-in pool instead of starting processes."""
 
 
-class _Context:
-    """A stand-in for multiprocessing's fork context, whose pool never starts."""
-
-    def RawValue(self, code, value):  # multiprocessing's name
-        return SimpleNamespace(value=value)
-
-
 def test_the_render_pool_gets_one_worker_per_usable_core(three_of_64_cores, monkeypatch, tmp_path):
     started = []
 
-    class Context(_Context):
-        def Pool(self, processes, **kwargs):  # multiprocessing's name
-            started.append(processes)
-            raise _PoolStarted
+    def pool(jobs, start, inherited):
+        started.append(jobs)
+        raise _PoolStarted
 
-    monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
+    monkeypatch.setattr(build, "forked_workers", pool)
     todo = [(None, ("public",))] * build.PARALLEL_FROM
     with pytest.raises(_PoolStarted):
         build._render_briefs(None, SimpleNamespace(work=tmp_path), (todo, []), (0, None))
@@ -65,12 +57,11 @@ def test_the_render_pool_is_forked_with_the_parent_s_objects_frozen_until_it_is_
     them); the parent unfreezes them once the pool is done, also when it fails."""
     frozen_at_fork = []
 
-    class Context(_Context):
-        def Pool(self, processes, **kwargs):
-            frozen_at_fork.append(gc.get_freeze_count())
-            raise _PoolStarted
+    def pool(jobs, start, inherited):
+        frozen_at_fork.append(gc.get_freeze_count())
+        raise _PoolStarted
 
-    monkeypatch.setattr(multiprocessing, "get_context", lambda method: Context())
+    monkeypatch.setattr(build, "forked_workers", pool)
     todo = [(None, ("public",))] * build.PARALLEL_FROM
     with pytest.raises(_PoolStarted):
         build._render_briefs(None, SimpleNamespace(work=tmp_path), (todo, []), (2, None))

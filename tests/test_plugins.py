@@ -156,6 +156,105 @@ def test_a_failing_plugin_format_in_a_worker_process_is_the_same_error(
     assert not (root / "site").exists()
 
 
+# A format whose brief files, made in a worker process, first do `{action}` there.
+IN_A_WORKER_FORMAT = """
+import multiprocessing
+import os
+import signal
+import time
+
+from signalbrief.formats import OutputFormat
+from signalbrief.hookspecs import hookimpl
+
+
+class InAWorker(OutputFormat):
+    name = "in-a-worker"
+    group = "in-a-worker"
+    per_brief = True
+
+    def brief_files(self, brief):
+        if multiprocessing.parent_process() is not None:
+            {action}
+        yield f"{{brief.base}}.txt", "ok"
+
+
+@hookimpl
+def signalbrief_output_formats():
+    return [InAWorker]
+"""
+KILLED = "os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would"
+SLOW = 'open(os.environ["SB_TEST_BEGAN"], "a").close(); time.sleep(60)'
+
+
+# The program, with every build's briefs rendered by two workers.
+_IN_WORKERS = """
+import signalbrief.build as building
+building.PARALLEL_FROM, building.usable_cores = 1, lambda: 2
+from signalbrief.cli import main
+main()
+"""
+
+
+def test_a_killed_worker_process_ends_the_build_with_one_line_and_the_output_kept(tmp_path, publication):
+    """multiprocessing's Pool waited forever for the task of a worker that died; the build now stops
+    at once, says so, and leaves the last build's output as it was."""
+    import os
+    import subprocess
+    import sys
+
+    from signalbrief.cores import WorkerLost
+
+    root = publication()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    program = [sys.executable, "-c", _IN_WORKERS, "-C", str(root), "build", "--allow-untranslated"]
+    subprocess.run(program, capture_output=True, env=env, check=True, timeout=120)
+    before = {p.relative_to(root): p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()}
+    plugin = tmp_path / "plugin"
+    plugin.mkdir()
+    install_plugin(plugin, "sb_demo_killed", IN_A_WORKER_FORMAT.format(action=KILLED))
+    env["PYTHONPATH"] = str(plugin)
+    result = subprocess.run(program, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == WorkerLost.exit_code, result.stderr
+    assert "worker process" in result.stderr and "Traceback" not in result.stderr
+    assert {p.relative_to(root): p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before
+
+
+def test_ctrl_c_stops_a_build_whose_workers_are_busy_at_once_without_tracebacks(tmp_path, publication):
+    """Ctrl+C reaches the build and its workers (one process group): the task a worker is on stops,
+    the build exits 130, no process is left, the output stays as it was."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = publication()
+    plugin, began = tmp_path / "plugin", tmp_path / "began"
+    plugin.mkdir()
+    install_plugin(plugin, "sb_demo_slow", IN_A_WORKER_FORMAT.format(action=SLOW))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(plugin), "SB_TEST_BEGAN": str(began)}
+    program = [sys.executable, "-c", _IN_WORKERS, "-C", str(root), "build", "--allow-untranslated"]
+    build = subprocess.Popen(program, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not began.exists() and time.monotonic() < deadline and build.poll() is None:
+        time.sleep(0.05)
+    assert began.exists(), "no worker began the slow format"
+    started = time.monotonic()
+    os.killpg(build.pid, signal.SIGINT)  # as the terminal does
+    try:
+        stderr = build.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(build.pid, signal.SIGKILL)
+        raise AssertionError("Ctrl+C did not stop the build") from None
+    assert build.returncode == 130, stderr
+    assert time.monotonic() - started < 10 and "Traceback" not in stderr, stderr
+    assert not (root / "site").exists()
+    with pytest.raises(ProcessLookupError):  # its workers are gone too
+        for _ in range(50):
+            os.killpg(build.pid, 0)
+            time.sleep(0.1)
+
+
 def test_a_plugin_s_error_crosses_from_a_worker_process():
     import pickle
 

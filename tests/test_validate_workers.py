@@ -95,3 +95,23 @@ def test_the_runnable_processes_are_read_from_the_kernel():
         assert running is not None and running >= 1  # this process runs while it reads
     else:
         assert running is None
+
+
+def test_a_worker_killed_while_checking_briefs_ends_validation_with_one_error(publication, in_workers, monkeypatch):
+    """A worker killed from outside (out of memory, say) is an error naming what it did, not a hang."""
+    import multiprocessing
+    import signal
+
+    from signalbrief.cores import WorkerLost
+
+    real = signalbrief.validate._check_file
+
+    def killed(entry, *args, **kwargs):
+        if multiprocessing.parent_process() is not None and entry.path.endswith("gamma.yaml"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(entry, *args, **kwargs)
+
+    monkeypatch.setattr(signalbrief.validate, "_check_file", killed)
+    with pytest.raises(WorkerLost, match="checking briefs"):
+        validate(publication(BRIEFS), keep=False)
+    assert in_workers == [len(BRIEFS)] and multiprocessing.active_children() == []

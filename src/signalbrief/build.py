@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from signalbrief import collector
 from signalbrief.cache import SETTLED_NS, plain_hash, stable_hash, without_gc_pauses
-from signalbrief.cores import can_fork, die_with_parent, usable_cores
+from signalbrief.cores import can_fork, die_with_parent, finished, forked_workers, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, CONFIG_FILE, TEMPLATES_DIR, brief_files, read_limited
 from signalbrief.editions import registered as registered_rules
 from signalbrief.errors import InvalidInput, Location, SignalbriefError, UsageError, display_path, error
@@ -386,25 +386,19 @@ def _in_workers(site: Site, output: Output, tasks: list[Step | list[Task]], foll
     (jobs, progress), briefs = following, sum(len(task) for task in tasks if isinstance(task, list))
     import multiprocessing  # only a build that renders many briefs starts workers
 
-    # Forked workers inherit the initializer's arguments (never pickled); each task is an index.
     held = early()
     if held is not None:
         held.settle()  # no thread of ours runs while the workers are forked
     # The workers' list fragments come through files of theirs in a folder of this build's work folder
     # (named as a build folder: the next build removes it if this one is killed).
     parts = new_folder(str(output.work), "build-fragments-")
-    context = multiprocessing.get_context("fork")
-    stopping = context.RawValue("b", 0)  # in shared memory, without a lock: set once when a task fails
+    stopping = multiprocessing.get_context("fork").RawValue("b", 0)  # shared memory, no lock: set once, to stop
     inherited = (os.getpid(), site, output, (tasks, parts, stopping))
-    workers = partial(context.Pool, jobs, initializer=_Worker.start, initargs=inherited)
     try:
-        with collector.inherited_left_alone(), workers() as pool:
-            results = pool.imap_unordered(_Worker.render, range(len(tasks)))
-            try:
+        with collector.inherited_left_alone(), forked_workers(jobs, _Worker.start, inherited) as pool:
+            results = finished(pool, _Worker.render, len(tasks), "rendering pages", stopping)
+            with contextlib.closing(results):  # on an error, closed before the pool waits for its workers
                 _collect(site, output, results, briefs, progress)
-            except Exception:
-                _wind_down(pool, results, stopping)
-                raise
     finally:
         remove_tree(parts)
 
@@ -421,22 +415,6 @@ def _collect(
         done += count
         if progress and count:
             progress(done, briefs)
-
-
-def _wind_down(pool: Any, results: Iterator[Rendered], stopping: Any) -> None:
-    """After a task failed: the tasks not yet begun return at once, the workers finish the brief they
-    are on and exit. They are not killed: a worker killed (as `Pool.terminate` does) while it sends a
-    result leaves the result queue's lock taken, and the build hangs (CPython issue 96995)."""
-    stopping.value = 1
-    pool.close()
-    while True:
-        try:
-            next(results)
-        except StopIteration:
-            break
-        except Exception:  # the first failure is the one raised; the rest only end
-            continue
-    pool.join()
 
 
 def worker_count(jobs: int) -> int:

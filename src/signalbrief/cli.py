@@ -17,6 +17,7 @@ import click
 from signalbrief import __version__
 from signalbrief.discovery import find_publication
 from signalbrief.errors import (
+    EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_WRITE,
     InvalidInput,
@@ -105,6 +106,9 @@ def reports_errors(command):
             # Errors that carry positioned problems print them as they are; others get a prefix.
             click.echo(str(exc) if getattr(exc, "problems", None) else f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1, the code of invalid input
+            click.echo("\ninterrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return run
 

@@ -1,12 +1,32 @@
-"""How many cores this process may run on, and processes that die with the build that started them."""
+"""How many cores this process may run on, processes that die with the build that started them, and
+the pools of forked workers that validate and render."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from signalbrief.errors import OutputError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
+Result = TypeVar("Result")
+
+
+class WorkerLost(OutputError):
+    """A worker process ended before its task was done: killed (by the out-of-memory killer, say) or
+    crashed. The build stops; what it wrote stays in its hidden folder, the output is unchanged."""
+
+    def __init__(self, doing: str):
+        super().__init__(
+            f"a worker process {doing} ended before its task was done (killed, perhaps for lack of memory); "
+            "nothing was changed. Fewer cores use less memory: `taskset -c 0-3 signalbrief build`"
+        )
 
 
 def usable_cores() -> int:
@@ -32,3 +52,63 @@ def die_with_parent() -> None:
 
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def forked_workers(jobs: int, start: Callable[..., None], inherited: tuple) -> ProcessPoolExecutor:
+    """A pool of `jobs` processes forked from this one, each started with `start(*inherited)`: they
+    inherit what the arguments hold (never pickled). Unlike multiprocessing's Pool, it notices a worker
+    that dies, where Pool waits forever for the task that worker held."""
+    import multiprocessing  # imported when workers start: most runs have too little work for them
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(jobs, multiprocessing.get_context("fork"), _started, (start, inherited))
+
+
+def _started(start: Callable[..., None], inherited: tuple) -> None:
+    # Ctrl+C reaches every process of the terminal's group: a worker stops the task it is on (the
+    # build's process stops the rest), and a worker between tasks, or sending a result, goes on.
+    signal.signal(signal.SIGINT, _interrupted)
+    start(*inherited)
+
+
+_busy = False  # in a worker: whether it is doing a task
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    if _busy:
+        raise KeyboardInterrupt
+
+
+def _doing(task: Callable[[int], Result], index: int) -> Result:
+    """In a worker: do one task, interruptible by Ctrl+C while it runs."""
+    global _busy
+    _busy = True
+    try:
+        return task(index)
+    finally:
+        _busy = False
+
+
+def finished(
+    pool: ProcessPoolExecutor, task: Callable[[int], Result], count: int, doing: str, stopping: Any = None
+) -> Iterator[Result]:
+    """Do `task(0)` … `task(count - 1)` in the pool; yield each result as its task finishes. Close the
+    iterator when the caller stops early (an error, Ctrl+C): the tasks not handed out are dropped, and
+    `stopping.value` is set, if given, for the workers to skip what they have not begun; leaving the
+    pool then waits for the tasks begun. A task's error is raised as it was; a worker that died
+    (`doing` says what it did) raises WorkerLost."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    futures: list[Future[Result]] = []
+    try:
+        futures.extend(pool.submit(_doing, task, index) for index in range(count))
+        for future in as_completed(futures):
+            yield future.result()
+    except BrokenProcessPool:
+        raise WorkerLost(doing) from None
+    finally:
+        if stopping is not None:
+            stopping.value = 1
+        for future in futures:
+            future.cancel()

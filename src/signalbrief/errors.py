@@ -11,6 +11,7 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_UNTRANSLATED = 3
 EXIT_WRITE = 4
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report a process ended by SIGINT
 
 
 @dataclass(frozen=True, order=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import re
@@ -16,7 +17,7 @@ from signalbrief.cache import stable_hash, without_gc_pauses
 from signalbrief.checkcache import CheckCache, Packed, pack_needs, unpack_needs
 from signalbrief.config import Config
 from signalbrief.configfile import load_config
-from signalbrief.cores import can_fork, usable_cores
+from signalbrief.cores import can_fork, finished, forked_workers, usable_cores
 from signalbrief.discovery import BRIEFS_DIR, brief_files
 from signalbrief.errors import (
     InvalidInput,
@@ -304,18 +305,23 @@ def _check_in_workers(
 ) -> None:
     """Check files the check cache does not know in `jobs` worker processes; each entry is filled
     in place with its outcome and remembered."""
-    import multiprocessing
-
     context, root, jobs = where
     size = -(-len(entries) // (jobs * 4))
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
     # Forked workers inherit the chunks (never pickled); each task is a chunk's index.
-    with multiprocessing.get_context("fork").Pool(jobs, _Checker.start, (chunks, context, root, packed)) as pool:
-        for index, outcomes in pool.imap_unordered(_Checker.check, range(len(chunks))):
-            for entry, (outcome, checked) in zip(chunks[index], outcomes, strict=True):
-                entry.__dict__.update(outcome.__dict__)
-                if checked:
-                    remembered.keep(entry)
+    with forked_workers(jobs, _Checker.start, (chunks, context, root, packed)) as pool:
+        results = finished(pool, _Checker.check, len(chunks), "checking briefs")
+        with contextlib.closing(results):  # on an error, closed before the pool waits for its workers
+            for index, outcomes in results:
+                _take(chunks[index], outcomes, remembered)
+
+
+def _take(entries: list[_Entry], outcomes: list[tuple[_Entry, bool]], remembered: CheckCache) -> None:
+    """Fill each entry in place with a worker's outcome for it; remember those whose content it checked."""
+    for entry, (outcome, checked) in zip(entries, outcomes, strict=True):
+        entry.__dict__.update(outcome.__dict__)
+        if checked:
+            remembered.keep(entry)
 
 
 class _Checker:
