@@ -20,7 +20,7 @@ Result = TypeVar("Result")
 
 class WorkerLost(OutputError):
     """A worker process ended before its task was done: killed (by the out-of-memory killer, say) or
-    crashed. The build stops; what it wrote stays in its hidden folder, the output is unchanged."""
+    crashed. The build stops with the output as it was."""
 
     def __init__(self, doing: str):
         super().__init__(
