@@ -104,6 +104,31 @@ def test_after_a_task_fails_the_workers_skip_the_tasks_not_begun_and_exit(monkey
     assert multiprocessing.active_children() == []
 
 
+def test_a_fork_that_fails_is_one_error_and_leaves_no_worker_waiting(monkeypatch, tmp_path):
+    """A container's limit on processes fails the second fork: the worker already forked would wait
+    for tasks forever, and the interpreter's exit with it."""
+    import errno
+
+    from signalbrief.errors import OutputError
+
+    forks, real = [], os.fork
+
+    def fork():
+        forks.append(1)
+        if len(forks) > 1:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real()
+
+    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setattr(build, "_brief_files", lambda *args: None)
+    site = SimpleNamespace(root=tmp_path, fragments=_Fragments())
+    output = SimpleNamespace(work=tmp_path, written=set(), steps={})
+    tasks = [[(f"b{i}", ("public",))] for i in range(8)]
+    with pytest.raises(OutputError, match="cannot start the worker processes rendering pages: Resource"):
+        build._in_workers(site, output, tasks, (2, None))
+    assert len(forks) == 2 and multiprocessing.active_children() == []
+
+
 def test_translation_threads_follow_the_affinity_mask(monkeypatch):
     from signalbrief.translate import engine
 

@@ -102,7 +102,7 @@ def finished(
 
     futures: list[Future[Result]] = []
     try:
-        futures.extend(pool.submit(_doing, task, index) for index in range(count))
+        _hand_out(pool, task, count, futures, doing)
         for future in as_completed(futures):
             yield future.result()
     except BrokenProcessPool:
@@ -112,3 +112,20 @@ def finished(
             stopping.value = 1
         for future in futures:
             future.cancel()
+
+
+def _hand_out(pool: ProcessPoolExecutor, task: Callable[[int], Result], count: int, futures: list, doing: str) -> None:
+    """Submit every task; the first submit forks the workers. Where a fork fails (a container's limit
+    on processes, no memory), the workers already forked wait for tasks that never come, and the
+    interpreter's exit would wait for them: they are killed (the executor has no public way to say
+    it), and the failure is one error line."""
+    try:
+        futures.extend(pool.submit(_doing, task, index) for index in range(count))
+    except OSError as exc:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+            process.join()
+        raise OutputError(
+            f"cannot start the worker processes {doing}: {exc.strerror or exc}; "
+            "fewer cores start fewer: `taskset -c 0-3 signalbrief build`"
+        ) from None
