@@ -129,6 +129,29 @@ def test_a_fork_that_fails_is_one_error_and_leaves_no_worker_waiting(monkeypatch
     assert len(forks) == 2 and multiprocessing.active_children() == []
 
 
+class _Made:
+    """A task's result that can be watched with a weak reference."""
+
+
+def _make(index):
+    return _Made()
+
+
+def test_the_pool_lets_go_of_each_result_once_it_is_taken():
+    """A build of 100,000 briefs hands back some hundred MB of file lists: each is dropped once taken."""
+    import weakref
+
+    from signalbrief.cores import finished, forked_workers
+
+    taken = []
+    with forked_workers(2, lambda: None, ()) as pool:
+        for result in finished(pool, _make, 8, "testing"):
+            taken.append(weakref.ref(result))
+            del result
+            assert [ref() for ref in taken[:-1]] == [None] * (len(taken) - 1)
+    assert len(taken) == 8
+
+
 def test_translation_threads_follow_the_affinity_mask(monkeypatch):
     from signalbrief.translate import engine
 
