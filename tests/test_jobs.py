@@ -83,6 +83,11 @@ class _Fragments:
         pass
 
 
+def _stand_in_build(folder):
+    """A site and an output for `build._in_workers`, in `folder`, whose briefs render nothing of theirs."""
+    return SimpleNamespace(root=folder, fragments=_Fragments()), SimpleNamespace(work=folder, written=set(), steps={})
+
+
 def test_after_a_task_fails_the_workers_skip_the_tasks_not_begun_and_exit(monkeypatch, tmp_path):
     """A failing task ends the build with its error once the workers have finished what they hold,
     without starting the tasks left (and without killing a worker that may be sending a result)."""
@@ -95,8 +100,7 @@ def test_after_a_task_fails_the_workers_skip_the_tasks_not_begun_and_exit(monkey
         raise RuntimeError(f"broken {item}")
 
     monkeypatch.setattr(build, "_brief_files", broken)
-    site = SimpleNamespace(root=tmp_path, fragments=_Fragments())
-    output = SimpleNamespace(work=tmp_path, written=set(), steps={})
+    site, output = _stand_in_build(tmp_path)
     tasks = [[(f"b{i}", ("public",))] for i in range(16)]
     with pytest.raises(RuntimeError, match="broken b"):
         build._in_workers(site, output, tasks, (2, None))
@@ -121,8 +125,7 @@ def test_a_fork_that_fails_is_one_error_and_leaves_no_worker_waiting(monkeypatch
 
     monkeypatch.setattr(os, "fork", fork)
     monkeypatch.setattr(build, "_brief_files", lambda *args: None)
-    site = SimpleNamespace(root=tmp_path, fragments=_Fragments())
-    output = SimpleNamespace(work=tmp_path, written=set(), steps={})
+    site, output = _stand_in_build(tmp_path)
     tasks = [[(f"b{i}", ("public",))] for i in range(8)]
     with pytest.raises(OutputError, match="cannot start the worker processes rendering pages: Resource"):
         build._in_workers(site, output, tasks, (2, None))

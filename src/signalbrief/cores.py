@@ -102,7 +102,7 @@ def finished(
 
     futures: set[Future[Result]] = set()  # those not yet taken: a result is let go once the caller has it
     try:
-        _hand_out(pool, task, count, futures, doing)
+        futures = _hand_out(pool, task, count, doing)
         for future in as_completed(futures):
             futures.discard(future)
             yield future.result()
@@ -115,13 +115,15 @@ def finished(
             future.cancel()
 
 
-def _hand_out(pool: ProcessPoolExecutor, task: Callable[[int], Result], count: int, futures: set, doing: str) -> None:
-    """Submit every task; the first submit forks the workers. Where a fork fails (a container's limit
-    on processes, no memory), the workers already forked wait for tasks that never come, and the
-    interpreter's exit would wait for them: they are killed (the executor has no public way to say
-    it), and the failure is one error line."""
+def _hand_out(
+    pool: ProcessPoolExecutor, task: Callable[[int], Result], count: int, doing: str
+) -> set[Future[Result]]:
+    """Submit every task, in order; return their futures. The first submit forks the workers. Where a
+    fork fails (a container's limit on processes, no memory), the workers already forked wait for
+    tasks that never come, and the interpreter's exit would wait for them: they are killed (the
+    executor has no public way to say it), and the failure is one error line."""
     try:
-        futures.update(pool.submit(_doing, task, index) for index in range(count))
+        return {pool.submit(_doing, task, index) for index in range(count)}
     except OSError as exc:
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.kill()
