@@ -62,6 +62,7 @@ def measure(root: Path, out: Path, report: Path, unfrozen: bool) -> None:
         setattr(where, name, _timed(getattr(where, name), label, spent))
     chunks = report.with_suffix(".chunks")
     _time_chunks(build, chunks)
+    _time_search(build, spent)
     started = time.perf_counter()
     build.build(root, build.BuildOptions(output=out, allow_untranslated=True))
     spent["whole build (in process)"] = time.perf_counter() - started
@@ -84,6 +85,36 @@ def _workers(chunks: Path) -> dict[str, float]:
         "worker page faults (minor), all chunks": sum(int(faults) for *_, faults in rows),
         "briefs in first chunks": sum(int(n) for _, first, n, *_ in rows if first == "1"),
     }
+
+
+def _time_search(build, spent: dict[str, float]) -> None:
+    """The search index's step in CPU seconds: the main process's (its threads read the pages, speak to
+    Pagefind, write the index) and Pagefind's processes' (read from /proc as each is closed)."""
+    from signalbrief.formats import search
+
+    finish, close = build._finish_files, search.Service.close
+
+    @functools.wraps(finish)
+    def finishing(*args, **kwargs):
+        before = time.process_time()
+        try:
+            return finish(*args, **kwargs)
+        finally:
+            spent["search index: main process CPU (its threads)"] = time.process_time() - before
+
+    @functools.wraps(close)
+    def closing(service, killed):
+        with contextlib.suppress(AttributeError, OSError, IndexError, ValueError):
+            with open(f"/proc/{service.process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # its utime + stime
+            for label, value in [("processes", 1), ("CPU, all processes", cpu)]:
+                key = f"search index: Pagefind {label}"
+                spent[key] = spent.get(key, 0) + value
+        close(service, killed)
+
+    build._finish_files = finishing
+    search.Service.close = closing
 
 
 def _owner(dotted: str) -> object:

@@ -1,7 +1,7 @@
 """Build speed on equal work, against Hugo, against `cp -r`, and across core counts.
 
 Usage: python benchmarks/build_speed.py [N] [--repeat R] [--parts hugo,copy,jobs] [--jobs 1,2,4,8,16]
-    [--jobs-search on,off]
+    [--jobs-search on,off] [--against SRC]
 
 Every figure is a whole process as a user runs it (`signalbrief build ...` from the console script,
 startup included), each build a full one (the output and `.signalbrief/` removed first, untimed),
@@ -18,7 +18,9 @@ ratio taken per round: the tables give the median with its min–max.
   A second Hugo site escapes texts without parsing them as Markdown: less work than signalbrief
   does, a lower bound for Hugo's time on these pages.
 - copy: the full build (every edition, view and format) against `cp -r` of the output it wrote, with
-  the search index (Pagefind) on and again with it off.
+  the search index (Pagefind) on and again with it off; with `--against SRC`, the same builds with the
+  code in SRC (another commit's `src` folder, first on PYTHONPATH) in the same rounds, both run as
+  `python -m signalbrief`.
 - jobs: the full build with the process pinned to the first J usable cores, for each J of `--jobs`
   (the build's worker count follows the cores it may use); a J above the usable cores is skipped;
   `--jobs-search` runs it with the search index on (the default), off, or both.
@@ -68,9 +70,15 @@ def ensure_hugo() -> str | None:
     return found
 
 
-def our_build(folder: Path, out: Path, options: list[str], cpus: set[int] | None = None) -> Run:
+def our_build(folder: Path, out: Path, options: list[str], cpus: set[int] | None = None, code: Path | None = None) -> Run:
+    """A full build (output and state taken away first); with `code`, the package in that folder (a
+    `src` folder) is run, first on PYTHONPATH."""
     no_build_yet(out, folder)  # a full build, not an incremental one
-    return run([*signalbrief_command(), "build", "-o", str(out), *options], cwd=folder, cpus=cpus)
+    command = signalbrief_command()
+    if code is not None:
+        path = os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
+        command = ["env", f"PYTHONPATH={path}", sys.executable, "-m", "signalbrief"]
+    return run([*command, "build", "-o", str(out), *options], cwd=folder, cpus=cpus)
 
 
 def without_search(folder: Path, into: Path) -> Path:
@@ -190,30 +198,37 @@ def versus_hugo(bench: Session, folder: Path, count: int, repeat: int) -> None:
     )
 
 
-def versus_copy(bench: Session, folder: Path, count: int, repeat: int, search: str) -> None:
+def versus_copy(bench: Session, folder: Path, count: int, repeat: int, search: str, against: Path | None) -> None:
     out, copy = bench.path("site"), bench.path("copy")
 
     def copied() -> Run:
         fresh(copy)
         return run(["cp", "-r", str(out), str(copy)])
 
-    runs = interleaved({"build": lambda: our_build(folder, out, ["--allow-untranslated"]), "cp": copied}, repeat)
+    work = {"build": lambda: our_build(folder, out, ["--allow-untranslated"], code=HERE.parent / "src" if against else None)}
+    if against:  # the same build with other code, in the same rounds
+        work["against"] = lambda: our_build(folder, out, ["--allow-untranslated"], code=against)
+    runs = interleaved({**work, "cp": copied}, repeat)
     files = sum(kinds(out).values())
+    rows = [_build_row(f"`signalbrief build` ({files:,} files)", runs["build"])]
+    if against:
+        rows.append(_build_row(f"the same build, the code in {against}", runs["against"]))
+    rows += [
+        ["`cp -r` of that output", seconds(runs["cp"]), f"{statistics.median(r.cpu for r in runs['cp']):.2f}", ""],
+        ["build / copy, per round (target ≤ 2×)", spread(ratios(runs["build"], runs["cp"])), "", ""],
+    ]
+    if against:
+        rows.append(["that code's build / this build, per round", spread(ratios(runs["against"], runs["build"])), "", ""])
     record(
         f"full build against `cp -r` of its output, {count} briefs, search index {search} ({repeat} interleaved rounds)",
         ["what", "wall s, median (min–max)", "CPU s", "peak RSS MB"],
-        [
-            [
-                f"`signalbrief build` ({files:,} files)",
-                seconds(runs["build"]),
-                f"{statistics.median(r.cpu for r in runs['build']):.2f}",
-                f"{max(r.peak_mb for r in runs['build']):.0f}",
-            ],
-            ["`cp -r` of that output", seconds(runs["cp"]), f"{statistics.median(r.cpu for r in runs['cp']):.2f}", ""],
-            ["build / copy, per round (target ≤ 2×)", spread(ratios(runs["build"], runs["cp"])), "", ""],
-        ],
+        rows,
         bench,
     )
+
+
+def _build_row(what: str, runs: list[Run]) -> list[str]:
+    return [what, seconds(runs), f"{statistics.median(r.cpu for r in runs):.2f}", f"{max(r.peak_mb for r in runs):.0f}"]
 
 
 CEILING_UNITS = 30_000  # cpu_ceiling.py's work: about 4 s on one core
@@ -277,6 +292,9 @@ def main() -> None:
     parser.add_argument("--parts", default="hugo,copy,jobs", help="Comma-separated: hugo, copy, jobs.")
     parser.add_argument("--jobs", default="1,2,4,8,16", help="Core counts for the jobs part (comma-separated).")
     parser.add_argument("--jobs-search", default="on", help="The jobs part with the search index on, off or on,off.")
+    parser.add_argument(
+        "--against", type=Path, help="copy part: also build with the code in this src folder (an older commit's), interleaved"
+    )
     args = parser.parse_args()
     parts = {p.strip() for p in args.parts.split(",")}
     with session() as bench:
@@ -285,8 +303,9 @@ def main() -> None:
         if "hugo" in parts:
             versus_hugo(bench, folder, args.count, args.repeat)
         if "copy" in parts:
-            versus_copy(bench, folder, args.count, args.repeat, "on")
-            versus_copy(bench, without_search(folder, bench.path("pub-no-search")), args.count, args.repeat, "off")
+            versus_copy(bench, folder, args.count, args.repeat, "on", args.against)
+            no_search = without_search(folder, bench.path("pub-no-search"))
+            versus_copy(bench, no_search, args.count, args.repeat, "off", args.against)
         jobs = sorted({int(j) for j in args.jobs.split(",")})
         for search in args.jobs_search.split(",") if "jobs" in parts else []:
             built = folder if search == "on" else without_search(folder, bench.path("pub-no-search"))

@@ -18,6 +18,7 @@ import pytest
 from signalbrief import build as build_module
 from signalbrief.build import BuildOptions, build
 from signalbrief.config import Config
+from signalbrief.errors import OutputError
 from signalbrief.formats import search
 from signalbrief.formats.search import ENTRY_FILE, pagefind_binary, shard_count, shard_of
 from tests.conftest import BETA, VALID, copy_publication
@@ -216,6 +217,38 @@ def test_no_warm_up_thread_runs_when_the_workers_are_forked(tmp_path, monkeypatc
         _FORKS = None
     assert report.briefs == 20 and len(forks) >= 2  # Pagefind's processes and the two workers
     assert not [names for names in forks if any(f"({slow.__name__})" in name for name in names)], forks
+
+
+def test_each_shard_is_written_as_soon_as_it_is_made_while_the_others_are_indexed(publication, run, monkeypatch):
+    """The index's files are written into the build folder shard by shard, as each is made, not all
+    at the end: writing thousands of files then waits for no shard."""
+    root = publication()
+    monkeypatch.setattr(build_module, "usable_cores", lambda: len(EDITIONS))  # a thread for each edition's shard
+    making, seen = search.SearchIndex.finish_files, []
+
+    def first_waits(self, edition, part, folder, steps):
+        if edition == EDITIONS[0]:  # until another edition's shard is in the build folder
+            seen.append(soon(lambda: (folder / EDITIONS[1] / "pagefind" / part / "pagefind.js").is_file(), 10))
+        return making(self, edition, part, folder, steps)
+
+    monkeypatch.setattr(search.SearchIndex, "finish_files", first_waits)
+    assert run(root, "build", "--allow-untranslated").exit_code == 0
+    assert seen == [True]
+    assert (root / "site" / EDITIONS[0] / "pagefind" / "0" / "pagefind.js").is_file()
+
+
+def test_where_shards_fail_the_first_in_order_is_reported_whichever_failed_first(publication, run, monkeypatch):
+    root = publication()
+
+    def failing(self, edition, part, folder, steps):
+        if edition == EDITIONS[0]:
+            time.sleep(0.5)  # the others have failed by now
+        raise OutputError(f"{edition}/pagefind/{part}: cannot make the search index: broken")
+
+    monkeypatch.setattr(search.SearchIndex, "finish_files", failing)
+    result = run(root, "build", "--allow-untranslated")
+    assert result.exit_code == 4
+    assert result.stderr.strip().splitlines() == [f"error: {EDITIONS[0]}/pagefind/0: cannot make the search index: broken"]
 
 
 def test_a_pagefind_started_for_nothing_is_ended(publication, run, tmp_path, monkeypatch):

@@ -308,18 +308,24 @@ def _finish_files(site: Site, output: Output, editions: list[str]) -> None:
                     parts[fmt] += 1
     if not todo:
         return
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     with contextlib.ExitStack() as held:
         for fmt, count in parts.items():
             if count:
                 held.enter_context(fmt.finishing(output.staging, count))
         with ThreadPoolExecutor(min(len(todo), usable_cores())) as pool:
-            made = list(pool.map(lambda step: list(_guarded(step[1], step[2])), todo))
-    for (key, _, _), files in zip(todo, made, strict=True):
-        with output.step(key):
-            for path, content in files:
-                output.add(path, content)
+            made = {pool.submit(lambda step: list(_guarded(step[1], step[2])), step): step for step in todo}
+            failed: dict[str, BaseException] = {}
+            for done in as_completed(made):  # each part written as soon as it is made, beside the others
+                key, fmt, _ = made[done]
+                if (exc := done.exception()) is not None:
+                    failed[key] = exc
+                    continue
+                with output.step(key):
+                    _add(output, fmt, done.result)
+    if failed:  # the first part in order that failed, whichever failed first: the same error every time
+        raise next(failed[key] for key, _, _ in todo if key in failed)
 
 
 def _step(output: Output, key: str, fmt: OutputFormat, files: Callable[[], Files]) -> None:

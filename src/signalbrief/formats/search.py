@@ -130,7 +130,8 @@ class SearchIndex(OutputFormat):
         where = f"{edition}/{INDEX_FOLDER}/{part}"
         # Each page at its path in the edition, in order (Pagefind numbers the pages as they come).
         made = self.pagefind.index(where, {page.partition("/")[2]: folder / page for page in pages})
-        shipped = sorted(name for name in made if _shipped(name, part == self.first()))
+        first = part == self.first()  # once, not for each of the shard's files
+        shipped = sorted(name for name in made if _shipped(name, first))
         return [(f"{where}/{name}", _stable(name, made[name])) for name in shipped]
 
     def first(self) -> str:
