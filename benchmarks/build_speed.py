@@ -293,7 +293,7 @@ def main() -> None:
     parser.add_argument("--jobs", default="1,2,4,8,16", help="Core counts for the jobs part (comma-separated).")
     parser.add_argument("--jobs-search", default="on", help="The jobs part with the search index on, off or on,off.")
     parser.add_argument(
-        "--against", type=Path, help="copy part: also build with the code in this src folder (an older commit's), interleaved"
+        "--against", type=lambda p: Path(p).resolve(), help="copy part: also build with the code in this src folder (an older commit's), interleaved"
     )
     args = parser.parse_args()
     parts = {p.strip() for p in args.parts.split(",")}
