@@ -112,6 +112,7 @@ def test_a_worker_killed_while_checking_briefs_ends_validation_with_one_error(pu
         return real(entry, *args, **kwargs)
 
     monkeypatch.setattr(signalbrief.validate, "_check_file", killed)
-    with pytest.raises(WorkerLost, match="checking briefs"):
+    with pytest.raises(WorkerLost, match="checking briefs") as lost:
         validate(publication(BRIEFS), keep=False)
+    assert "taskset -c 0-3" in str(lost.value) and "signalbrief build" not in str(lost.value)  # any command
     assert in_workers == [len(BRIEFS)] and multiprocessing.active_children() == []

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 Result = TypeVar("Result")
+# The advice where workers die or cannot start: `build` and `validate` (also run by `build`) start them.
+FEWER_CORES = "Fewer cores start fewer workers, which use less memory: run the command again under `taskset -c 0-3`"
 
 
 class WorkerLost(OutputError):
@@ -25,7 +27,7 @@ class WorkerLost(OutputError):
     def __init__(self, doing: str):
         super().__init__(
             f"a worker process {doing} ended before its task was done (killed, perhaps for lack of memory); "
-            "nothing was changed. Fewer cores use less memory: `taskset -c 0-3 signalbrief build`"
+            f"nothing was changed. {FEWER_CORES}"
         )
 
 
@@ -128,7 +130,4 @@ def _hand_out(
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.kill()
             process.join()
-        raise OutputError(
-            f"cannot start the worker processes {doing}: {exc.strerror or exc}; "
-            "fewer cores start fewer: `taskset -c 0-3 signalbrief build`"
-        ) from None
+        raise OutputError(f"cannot start the worker processes {doing}: {exc.strerror or exc}. {FEWER_CORES}") from None
