@@ -81,6 +81,26 @@ def test_other_changes_to_a_folder_on_the_path_keep_what_was_found(tmp_path, mon
     assert asked == ["signalbrief"]
 
 
+def test_running_in_one_publication_then_another_keeps_what_was_found(tmp_path, monkeypatch, asked):
+    """`python -m signalbrief` run in one publication folder, then in another: neither holds a package,
+    and the user's cache file (one for the environment) holds for both."""
+    _settled(monkeypatch)
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.setattr(sys, "path", [str(first), *sys.path])
+    found = installed.remembered("signalbrief")
+    sys.path[0] = str(second)
+    assert installed.remembered("signalbrief") == found
+    sys.path[0] = str(first)
+    assert installed.remembered("signalbrief") == found
+    assert asked == ["signalbrief"]
+    install_plugin(second, "sb_there", HOOK)  # a folder that gains a package is looked at again
+    sys.path[0] = str(second)
+    assert ("sb_there", "sb_there") in installed.remembered("signalbrief")
+    assert asked == ["signalbrief"] * 2
+
+
 def test_a_folder_changed_in_the_last_seconds_is_not_trusted(tmp_path, monkeypatch, asked):
     site = tmp_path / "site-packages"
     site.mkdir()

@@ -5,7 +5,8 @@ package's metadata (some 20 ms for a venv of 60 packages: a tenth of a build tha
 changed). The answer is kept in the user's cache folder, one file per Python environment, valid
 while every folder on `sys.path` holds the packages' metadata folders it held, with their time
 stamps (and Python's and signalbrief's versions are the same): installing, upgrading or removing a
-package adds, renames or removes its `.dist-info` folder. Other files in those folders are not
+package adds, renames or removes its `.dist-info` folder. Folders without packages (the publication
+folder `python -m` puts on the path, one for each publication) are left out. Other files in those folders are not
 looked at: `python -m signalbrief` puts the folder it runs in on `sys.path`, and a build there changes
 that folder (its output is swapped in) every time. A file that cannot be read, or was written for
 other folders, is simply asked again and written anew.
@@ -34,13 +35,15 @@ def remembered(group: str) -> list[tuple[str, str]]:
     file = _cache_file()
     if file is None:
         return from_metadata(group)
-    folders = [(folder, _packages(folder)) for folder in sys.path]
+    # Only the folders that hold packages: `python -m signalbrief` puts the folder it runs in first on
+    # the path, another for each publication, and one without packages changes nothing found.
+    folders = [(folder, packages) for folder in sys.path if (packages := _packages(folder))]
     key = stable_hash(group, sys.version, __version__, folders)
     found = _read(file, key)
     if found is None:
         found = from_metadata(group)
         settled = time.time_ns() - SETTLED_NS
-        if all(stamp < settled for _, packages in folders for _, stamp in packages or ()):
+        if all(stamp < settled for _, packages in folders for _, stamp in packages):
             text = json.dumps({"key": key, "entry_points": found}, ensure_ascii=False)
             with contextlib.suppress(OutputError):  # a cache: without it, the next run asks again
                 write_atomic(file, text.encode("utf-8"))
