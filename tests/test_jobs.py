@@ -5,12 +5,17 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from signalbrief import build
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from make_corpus import make_corpus
 
 
 @pytest.fixture
@@ -161,3 +166,39 @@ def test_translation_threads_follow_the_affinity_mask(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
     assert engine.thread_counts() == (1, 1)
+
+
+def test_the_stamps_of_the_files_workers_write_are_read_in_the_workers(tmp_path, monkeypatch):
+    """The build's process does not read each file's size and time stamp again once all are written
+    (19,333 stat calls for 1,000 briefs, in one process while 15 cores wait): the workers read them
+    as they write; the tree it records holds them as they are."""
+    import stat
+
+    from signalbrief.writer import Output, stamp_of
+
+    make_corpus(tmp_path, 20)  # 60 brief renderings: enough for worker processes
+    (tmp_path / "signalbrief.yaml").write_text("search: false\n", encoding="utf-8")
+    files_looked_at, trees = [], []
+    surveying, real_stat = Output._survey, os.stat
+
+    def counted(path, *args, **kwargs):
+        info = real_stat(path, *args, **kwargs)
+        if stat.S_ISREG(info.st_mode):
+            files_looked_at.append(path)
+        return info
+
+    def survey(self, changed):
+        monkeypatch.setattr(os, "stat", counted)
+        try:
+            trees.append(surveying(self, changed))
+        finally:
+            monkeypatch.setattr(os, "stat", real_stat)
+        return trees[-1]
+
+    monkeypatch.setattr(Output, "_survey", survey)
+    report = build.build(tmp_path, build.BuildOptions(allow_untranslated=True, jobs=2))
+    assert report.files > 300 and files_looked_at == []
+    (tree,) = trees
+    site = tmp_path / "site"
+    assert len(tree.files) == report.files
+    assert {path: stamp_of(real_stat(site / path)) for path in tree.files} == tree.files

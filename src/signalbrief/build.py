@@ -92,7 +92,8 @@ class BuildReport:
 
 Progress = Callable[[int, int], None]  # (done, total) rendering steps
 Following = tuple[int, Progress | None]  # worker count (0: one per core), progress
-Rendered = tuple[int, set[str], dict[str, list[str]], Handed]  # a task's briefs, files, steps, fragments
+# A task's briefs, files, the stamps of those it wrote, steps and list fragments.
+Rendered = tuple[int, set[str], dict[str, int], dict[str, list[str]], Handed]
 # Below this many brief renderings, starting worker processes costs more than it saves.
 PARALLEL_FROM = 48
 
@@ -414,8 +415,9 @@ def _collect(
 ) -> None:
     """Take in each task's files, steps and fragments as it finishes; tell the progress (of `briefs`)."""
     done = 0
-    for count, written, steps_done, fragments in results:
+    for count, written, stamps, steps_done, fragments in results:
         output.written.update(written)
+        output.stamps.update(stamps)
         output.steps.update(steps_done)
         site.fragments.take_over(fragments)
         done += count
@@ -439,7 +441,7 @@ class _Worker:
     @classmethod
     def start(cls, parent: int, site: Site, output: Output, work: tuple[list[Step | list[Task]], str, Any]) -> None:
         _worker_started(parent)
-        output.written, output.steps = set(), {}
+        output.written, output.stamps, output.steps = set(), {}, {}
         tasks, parts, cls.stopping = work
         site.fragments.hand_over(Path(parts))  # the build's own process writes the fragments file
         cls.build = (site, output, tasks)
@@ -447,13 +449,13 @@ class _Worker:
     @classmethod
     def render(cls, index: int) -> Rendered:
         """Do one task (an edition step, or a chunk of briefs); return its count of briefs, the files
-        and steps it wrote and the list fragments it kept."""
+        it wrote with their stamps, its steps and the list fragments it kept."""
         assert cls.build is not None, "only a worker started by the pool renders"
         site, output, tasks = cls.build
-        output.written, output.steps = set(), {}
+        output.written, output.stamps, output.steps = set(), {}, {}
         task = tasks[index]
         if cls.stopping.value:  # another task failed: the build ends without this one
-            return 0, output.written, output.steps, {}
+            return 0, output.written, output.stamps, output.steps, {}
         with template_errors(site.root):  # tracebacks do not cross processes: locate template errors here
             if isinstance(task, tuple):
                 key, fmt, files = task
@@ -467,7 +469,7 @@ class _Worker:
                         break
                     _brief_files(site, output, item, editions)
                     count += 1
-        return count, output.written, output.steps, site.fragments.handed_over()
+        return count, output.written, output.stamps, output.steps, site.fragments.handed_over()
 
 
 def _worker_started(parent: int) -> None:

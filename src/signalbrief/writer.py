@@ -229,6 +229,7 @@ class Output:
         self._step: list[str] | None = None
         self.spare_kept: Tree | None = None  # the tree of the spare the committed build left (None: none)
         self.kept: dict[str, int] = {}  # files taken from a previous build, with their stamps
+        self.stamps: dict[str, int] = {}  # files this build wrote, each stamp read as it was written
         self.from_live = False  # whether the current output is ours to link unchanged files from
         self.touched: set[str] = set()  # folders of the spare whose entries changed
         self.folders_made: set[str] = set()  # folders of the hidden folder known to exist
@@ -319,6 +320,9 @@ class Output:
                     return
                 _remove(file)  # never write into a file the live output may share (a hard link)
             _write_new(file, data)
+            # Read here, where the file was made (a worker, in parallel), not by the build's process
+            # for every file at the end.
+            self.stamps[relative] = stamp_of(os.stat(file))
         except OSError as exc:
             raise OutputError(f"{self.target}: cannot write the build: {exc.strerror or exc}") from None
 
@@ -473,8 +477,10 @@ class Output:
         folder = str(self.staging)
         tree = Tree(steps=dict(self.steps), files=dict(self.kept))  # every file kept was written (claimed)
         known = self.spare.folders if self.in_place else {}
+        stamps, self.stamps = self.stamps, {}  # moved into the tree as it is made
         for relative in self.written.difference(self.kept):
-            tree.files[relative] = stamp_of(os.stat(f"{folder}/{relative}"))
+            stamp = stamps.pop(relative, None)  # None: a file of the spare found as it would be written
+            tree.files[relative] = stamp if stamp is not None else stamp_of(os.stat(f"{folder}/{relative}"))
             if known:  # without known stamps every folder is read anyway: no set of them all
                 changed.update(_ancestors(relative))
         for relative in self._folders(known):
