@@ -6,9 +6,9 @@ changed). The answer is kept in the user's cache folder, one file per Python env
 while every folder on `sys.path` holds the packages' metadata folders it held, with their time
 stamps (and Python's and signalbrief's versions are the same): installing, upgrading or removing a
 package adds, renames or removes its `.dist-info` folder. Folders without packages (the publication
-folder `python -m` puts on the path, one for each publication) are left out. Other files in those folders are not
-looked at: `python -m signalbrief` puts the folder it runs in on `sys.path`, and a build there changes
-that folder (its output is swapped in) every time. A file that cannot be read, or was written for
+folder `python -m` puts on the path, one for each publication) are left out. Other files in those
+folders are not looked at: `python -m signalbrief` puts the folder it runs in on `sys.path`, and a
+build there changes that folder (its output is swapped in) every time. A file that cannot be read, or was written for
 other folders, is simply asked again and written anew.
 """
 
