@@ -92,15 +92,7 @@ def _time_search(build, spent: dict[str, float]) -> None:
     Pagefind, write the index) and Pagefind's processes' (read from /proc as each is closed)."""
     from signalbrief.formats import search
 
-    finish, close = build._finish_files, search.Service.close
-
-    @functools.wraps(finish)
-    def finishing(*args, **kwargs):
-        before = time.process_time()
-        try:
-            return finish(*args, **kwargs)
-        finally:
-            spent["search index: main process CPU (its threads)"] = time.process_time() - before
+    close = search.Service.close
 
     @functools.wraps(close)
     def closing(service, killed):
@@ -113,7 +105,8 @@ def _time_search(build, spent: dict[str, float]) -> None:
                 spent[key] = spent.get(key, 0) + value
         close(service, killed)
 
-    build._finish_files = finishing
+    label = "search index: main process CPU (its threads)"
+    build._finish_files = _timed(build._finish_files, label, spent, time.process_time)
     search.Service.close = closing
 
 
@@ -126,14 +119,16 @@ def _owner(dotted: str) -> object:
         return getattr(importlib.import_module(module), name)
 
 
-def _timed(function, label: str, spent: dict[str, float]):
+def _timed(function, label: str, spent: dict[str, float], clock=time.perf_counter):
+    """The function, adding the seconds of `clock` (wall time, or the process's CPU) each call takes."""
+
     @functools.wraps(function)
     def timed(*args, **kwargs):
-        started = time.perf_counter()
+        started = clock()
         try:
             return function(*args, **kwargs)
         finally:
-            spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+            spent[label] = spent.get(label, 0.0) + clock() - started
 
     return timed
 

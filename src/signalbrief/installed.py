@@ -8,8 +8,8 @@ stamps (and Python's and signalbrief's versions are the same): installing, upgra
 package adds, renames or removes its `.dist-info` folder. Folders without packages (the publication
 folder `python -m` puts on the path, one for each publication) are left out. Other files in those
 folders are not looked at: `python -m signalbrief` puts the folder it runs in on `sys.path`, and a
-build there changes that folder (its output is swapped in) every time. A file that cannot be read, or was written for
-other folders, is simply asked again and written anew.
+build there changes that folder (its output is swapped in) every time. A file that cannot be read,
+or was written for other folders, is simply asked again and written anew.
 """
 
 from __future__ import annotations
