@@ -160,6 +160,28 @@ def test_the_pool_lets_go_of_each_result_once_it_is_taken():
     assert len(taken) == 8
 
 
+def _touch(file, index):
+    Path(file).touch()
+    return os.getpid()
+
+
+def test_a_worker_told_to_stop_between_tasks_begins_no_other_task(tmp_path):
+    """Ctrl+C reaches a worker between tasks too: the task the build hands out before it stops must
+    not begin (it might run for minutes while the build waits to exit)."""
+    import signal
+    from functools import partial
+
+    from signalbrief.cores import finished, forked_workers
+
+    with forked_workers(1, lambda: None, ()) as pool:
+        (worker,) = finished(pool, partial(_touch, tmp_path / "first"), 1, "testing")
+        os.kill(worker, signal.SIGINT)
+        time.sleep(0.5)  # the idle worker runs its handler at once: it waits in a system call
+        with pytest.raises(KeyboardInterrupt):
+            list(finished(pool, partial(_touch, tmp_path / "second"), 1, "testing"))
+    assert (tmp_path / "first").exists() and not (tmp_path / "second").exists()
+
+
 def test_translation_threads_follow_the_affinity_mask(monkeypatch):
     from signalbrief.translate import engine
 

@@ -67,25 +67,31 @@ def forked_workers(jobs: int, start: Callable[..., None], inherited: tuple) -> P
 
 
 def _started(start: Callable[..., None], inherited: tuple) -> None:
-    # Ctrl+C reaches every process of the terminal's group: a worker stops the task it is on (the
-    # build's process stops the rest), and a worker between tasks, or sending a result, goes on.
+    # Ctrl+C reaches every process of the terminal's group: a worker stops the task it is on, and a
+    # worker between tasks, or sending a result, goes on but begins no other task (the build's process
+    # stops the rest; a task it hands out in the meantime fails at once, interrupted).
     signal.signal(signal.SIGINT, _interrupted)
     start(*inherited)
 
 
 _busy = False  # in a worker: whether it is doing a task
+_stopped = False  # in a worker: whether Ctrl+C came while it was between tasks
 
 
 def _interrupted(signum: int, frame: object) -> None:
+    global _stopped
     if _busy:
         raise KeyboardInterrupt
+    _stopped = True
 
 
 def _doing(task: Callable[[int], Result], index: int) -> Result:
-    """In a worker: do one task, interruptible by Ctrl+C while it runs."""
+    """In a worker: do one task, interruptible by Ctrl+C while it runs; none after Ctrl+C."""
     global _busy
     _busy = True
     try:
+        if _stopped:
+            raise KeyboardInterrupt
         return task(index)
     finally:
         _busy = False
