@@ -79,6 +79,21 @@ def test_the_brief_links_its_own_page_and_lock_cards_their_join_page(site):
     assert f"{BASE}join/leadership-alliance/" in found
 
 
+def test_links_to_brief_pages_stay_in_the_file_s_own_edition_and_view(site):
+    """The lists of a brief's public part are rendered once for all editions; the links (see also, a
+    paragraph's related brief, the date) are each edition's and view's own."""
+    briefs = {path.stem for path in (HERE / "publication" / "briefs").glob("*.yaml")}
+    checked = 0
+    for path in markdown_files(site):
+        own = f"{BASE}{path.parent.relative_to(site).as_posix()}/"
+        for href in links(path.read_text(encoding="utf-8")):
+            brief = href.rstrip("/").rpartition("/")[2]
+            if href.startswith(BASE) and brief in briefs:
+                assert href == f"{own}{brief}/", f"{path}: {href}"
+                checked += brief != path.stem
+    assert checked, "no link to another brief was found"
+
+
 def test_relative_links_resolve_without_a_base_url(relative_site):
     checked = 0
     for path in markdown_files(relative_site):
