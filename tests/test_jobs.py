@@ -90,7 +90,9 @@ class _Fragments:
 
 def _stand_in_build(folder):
     """A site and an output for `build._in_workers`, in `folder`, whose briefs render nothing of theirs."""
-    return SimpleNamespace(root=folder, fragments=_Fragments()), SimpleNamespace(work=folder, written=set(), stamps={}, steps={})
+    return SimpleNamespace(root=folder, fragments=_Fragments()), SimpleNamespace(
+        work=folder, written=set(), stamps={}, steps={}
+    )
 
 
 def test_after_a_task_fails_the_workers_skip_the_tasks_not_begun_and_exit(monkeypatch, tmp_path):
